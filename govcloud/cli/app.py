@@ -1,0 +1,57 @@
+"""The `govcloud` command: one typer app; each command lives in its own module."""
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+import govcloud
+from govcloud.cli.init import init_command
+from govcloud.cli.schema import schema_command
+from govcloud.cli.validate import validate_command
+
+HELP = """\
+govcloud runs a city's consolidated e-government cloud (政务云).
+
+Departments describe what they need in YAML blueprints; reviewers check them against the
+city's consolidation and security policies; the data-centre team provisions them.
+
+Examples:
+
+    govcloud init slj --name 市水利局          # scaffold a department blueprint
+
+    govcloud validate                          # schema-check blueprints/
+
+Exit codes: 0 success, 1 policy errors or a failed operation, 2 bad input or usage.
+"""
+
+app = typer.Typer(
+    name="govcloud",
+    help=HELP,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"govcloud {govcloud.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
+    ctx.obj = {"debug": debug}
+
+
+app.command("init")(init_command)
+app.command("validate")(validate_command)
+app.command("schema")(schema_command)

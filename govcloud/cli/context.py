@@ -1,0 +1,81 @@
+"""What every command shares: the --debug switch and the one place errors become exit codes."""
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+import click
+import typer
+from rich.console import Console
+
+from govcloud.errors import GovcloudError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def debug_enabled() -> bool:
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx else None
+    if root is not None and isinstance(root.obj, dict) and root.obj.get("debug"):
+        return True
+    return os.environ.get("GOVCLOUD_DEBUG", "") not in ("", "0")
+
+
+def print_error(error: GovcloudError) -> None:
+    hint = f" (hint: {error.hint})" if error.hint else ""
+    sys.stderr.write(f"{error.line()}{hint}\n")
+
+
+def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """Known errors become one line on stderr and their exit code; --debug re-raises."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except GovcloudError as error:
+            if debug_enabled():
+                raise
+            print_error(error)
+            raise typer.Exit(error.exit_code) from None
+        except KeyboardInterrupt:
+            sys.stderr.write("interrupted\n")
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+def project_paths(paths: list[str] | None, root: str | None = None) -> list[str]:
+    """PATH arguments, defaulting to the project's blueprints/ folder."""
+    if paths:
+        return paths
+    from govcloud.load import find_root
+
+    base = find_root(root or ".")
+    blueprints = base / "blueprints"
+    if not blueprints.is_dir():
+        raise GovcloudError(
+            "no blueprints/ folder here or above; give the PATH of your blueprints",
+            rule="GC-USAGE", hint="run inside a govcloud project, or `govcloud validate path/to/blueprints`",
+        )
+    return [os.path.relpath(blueprints)]
+
+
+def write_output(text: str, output: str | None) -> None:
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        err.print(f"wrote {output}")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def any_to_str(value: Any) -> str:
+    return "" if value is None else str(value)

@@ -1,0 +1,73 @@
+"""The one place boto3 clients are built: lazily, once per (service, region, endpoint).
+
+Providers never keep a client as an attribute (dill pickles provider instances into the
+state); they ask this module for one on every call. A client is thread-safe and a session
+is not, so clients are created from one session under a lock and then shared.
+Credentials come only from the standard AWS environment or profile.
+"""
+from __future__ import annotations
+
+import functools
+import threading
+from typing import Any
+
+import boto3
+import botocore.session
+from botocore.config import Config
+
+_CONFIG = Config(retries={"mode": "standard", "max_attempts": 10}, max_pool_connections=64)
+# S3-compatible private clouds and the sandbox serve buckets by path, not by host name.
+_PATH_STYLE = _CONFIG.merge(Config(s3={"addressing_style": "path"}))
+
+_lock = threading.Lock()
+_session: boto3.session.Session | None = None
+_clients: dict[tuple[str, str, str | None], Any] = {}
+_accounts: dict[tuple[str, str | None], str] = {}
+
+
+def client(service: str, region: str, endpoint_url: str | None = None) -> Any:
+    """A shared boto3 client; `endpoint_url=None` means the standard AWS resolution."""
+    key = (service, region, endpoint_url)
+    found = _clients.get(key)
+    if found is not None:
+        return found
+    global _session
+    with _lock:
+        found = _clients.get(key)
+        if found is None:
+            if _session is None:
+                _session = boto3.session.Session()
+            config = _PATH_STYLE if endpoint_url and service == "s3" else _CONFIG
+            found = _session.client(
+                service, region_name=region, endpoint_url=endpoint_url, config=config
+            )
+            _clients[key] = found
+    return found
+
+
+def account_id(region: str, endpoint_url: str | None = None) -> str:
+    """The account of the caller's credentials, asked once per endpoint and partition."""
+    key = (partition(region), endpoint_url)
+    if key not in _accounts:
+        identity = client("sts", region, endpoint_url).get_caller_identity()
+        _accounts[key] = str(identity["Account"])
+    return _accounts[key]
+
+
+@functools.cache
+def partition(region: str) -> str:
+    """`aws-cn` for cn-north-1, `aws` for us-east-1…; ARNs are built from this."""
+    return str(botocore.session.get_session().get_partition_for_region(region))
+
+
+def arn(service: str, region: str, account: str, resource: str) -> str:
+    return f"arn:{partition(region)}:{service}:{region}:{account}:{resource}"
+
+
+def reset() -> None:
+    """Forget every client (after the credentials in the environment changed)."""
+    global _session
+    with _lock:
+        _clients.clear()
+        _accounts.clear()
+        _session = None

@@ -1,0 +1,176 @@
+"""The base of every govcloud dynamic provider and Resource class.
+
+A subclass declares its `rtype` (from `types.py`) and implements five hooks:
+`_create(props) -> (id, computed outputs)`, `_read(id, props) -> outputs | None`,
+`_update(id, olds, news) -> computed outputs`, `_delete(id, props)` and, where a crashed
+create could have left a resource behind, `find_existing(props) -> id | None`.
+The base turns them into Pulumi's check/diff/create/read/update/delete with the shared
+rules: adopt on re-run, already-gone is success on delete, gone is `id=""` on read.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import pulumi
+from botocore.exceptions import ClientError
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from govcloud.cloud import clients
+from govcloud.cloud.check import normalise, user_inputs
+from govcloud.cloud.diff import diff_properties
+from govcloud.cloud.types import ResourceType
+from govcloud.errors import GovcloudError
+
+_GONE_CODES = frozenset({
+    "NoSuchBucket", "NoSuchEntity", "NoSuchHostedZone", "NotFoundException",
+    "ResourceNotFoundException", "AWS.SimpleQueueService.NonExistentQueue",
+    "QueueDoesNotExist", "LoadBalancerNotFound", "ListenerNotFound", "RuleNotFound",
+    "TargetGroupNotFound", "404", "NoSuchKey",
+})
+
+
+def error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def is_gone(error: ClientError) -> bool:
+    """Does this error say the resource does not exist (any more)?"""
+    code = error_code(error)
+    return code in _GONE_CODES or code.endswith(".NotFound") or code.endswith("NotFound")
+
+
+class CloudError(GovcloudError):
+    """A cloud call failed; names the resource type and the cloud's own message."""
+
+    def __init__(self, token: str, name: str, action: str, error: Exception) -> None:
+        detail = str(error)
+        super().__init__(f"{token} '{name}': {action} failed: {detail}",
+                         rule="GC-CLOUD", exit_code=1)
+
+
+class CloudProvider(ResourceProvider):
+    rtype: ClassVar[ResourceType]
+    # The instance holds only an endpoint string: no need to encrypt it in state.
+    serialize_as_secret_always = False
+
+    def __init__(self, endpoint_url: str | None = None) -> None:
+        super().__init__()
+        self.endpoint_url = endpoint_url
+
+    def client(self, service: str, region: str) -> Any:
+        return clients.client(service, region, self.endpoint_url)
+
+    def account(self, region: str) -> str:
+        return clients.account_id(region, self.endpoint_url)
+
+    # -- hooks ---------------------------------------------------------------------------
+    def validate(self, props: dict[str, Any]) -> list[tuple[str, str]]:
+        """Type-specific failures after the generic checks passed."""
+        return []
+
+    def find_existing(self, props: dict[str, Any]) -> str | None:
+        """The id of a resource a previous (crashed) create of these props left behind."""
+        return None
+
+    def _create(self, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        raise NotImplementedError
+
+    def _read(self, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    def _update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _delete(self, id_: str, props: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    # -- Pulumi's interface ----------------------------------------------------------------
+    def _label(self, props: Mapping[str, Any]) -> str:
+        for key in ("name", "alias", "domain_name", "common_name"):
+            if props.get(key):
+                return str(props[key])
+        return "?"
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        props, failures = normalise(self.rtype, news)
+        if not failures:
+            failures = self.validate(props)
+        return CheckResult(props, [CheckFailure(p, r) for p, r in failures])
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return diff_properties(self.rtype, olds, news).to_result()
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        props = user_inputs(props)
+        try:
+            found = self.find_existing(props)
+            if found is not None:
+                current = self._read(found, props) or props
+                return CreateResult(found, {**props, **self._update(found, current, props)})
+            id_, computed = self._create(props)
+        except ClientError as e:
+            raise CloudError(self.rtype.token, self._label(props), "create", e) from e
+        return CreateResult(id_, {**props, **computed})
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        props = user_inputs(props)
+        try:
+            current = self._read(id_, props)
+        except ClientError as e:
+            if is_gone(e):
+                current = None
+            else:
+                raise CloudError(self.rtype.token, self._label(props), "read", e) from e
+        if current is None:
+            return ReadResult("", {})  # the servicer needs a dict; an empty id means gone
+        inputs = {p.name: current[p.name] for p in self.rtype.props if p.name in current}
+        return ReadResult(id_, current, inputs)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        olds, news = user_inputs(olds), user_inputs(news)
+        try:
+            computed = self._update(id_, olds, news)
+        except ClientError as e:
+            raise CloudError(self.rtype.token, self._label(news), "update", e) from e
+        old_outputs = {k: olds[k] for k in self.rtype.outputs if k in olds}
+        return UpdateResult({**news, **old_outputs, **computed})
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        props = user_inputs(props)
+        try:
+            self._delete(id_, props)
+        except ClientError as e:
+            if not is_gone(e):
+                raise CloudError(self.rtype.token, self._label(props), "delete", e) from e
+
+
+class CloudResource(pulumi.dynamic.Resource):
+    """A govcloud resource: `Bucket("name", {...}, endpoint_url=..., opts=...)`."""
+
+    rtype: ClassVar[ResourceType]
+    provider_class: ClassVar[type[CloudProvider]]
+
+    def __init__(
+        self,
+        resource_name: str,
+        props: Mapping[str, Any],
+        *,
+        endpoint_url: str | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        # Declaring outputs as None makes them attributes of the resource (SDK convention).
+        args: dict[str, Any] = {k: None for k in self.rtype.outputs}
+        args.update(props)
+        if self.rtype.secret_outputs:
+            secret = pulumi.ResourceOptions(additional_secret_outputs=list(self.rtype.secret_outputs))
+            opts = pulumi.ResourceOptions.merge(opts, secret)
+        super().__init__(self.provider_class(endpoint_url), resource_name, args, opts)

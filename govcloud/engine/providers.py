@@ -1,0 +1,87 @@
+"""Dynamic providers, decoded from the `__provider` input and called directly.
+
+The SDK's own servicer (`pulumi.dynamic.__main__`) starts a gRPC server on import and
+re-configures global settings on every lookup, so the engine decodes and calls providers
+itself. Each call runs in a fresh copy of the context so provider code cannot disturb the
+program's ambient Pulumi settings (or another call's).
+"""
+from __future__ import annotations
+
+import base64
+import contextvars
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import dill
+from pulumi.dynamic import ConfigureRequest, ResourceProvider
+from pulumi.dynamic.config import Config
+from pulumi.runtime._serialization import _deserialize
+
+from govcloud.engine.errors import EngineError
+from govcloud.engine.properties import PROVIDER_KEY, Props, is_secret, reveal
+
+_T = TypeVar("_T")
+# Optional provider hook used to adopt a resource whose create was interrupted.
+FIND_EXISTING = "find_existing"
+
+
+def overrides(provider: ResourceProvider, method: str) -> bool:
+    """Whether the provider implements `method` itself rather than inheriting the default."""
+    impl = getattr(type(provider), method, None)
+    return impl is not None and impl is not getattr(ResourceProvider, method, None)
+
+
+def provider_string(value: Any) -> str:
+    """The serialized provider from an (opened) `__provider` value."""
+    if is_secret(value):
+        value = reveal(value)
+    if not isinstance(value, str) or not value:
+        raise EngineError("resource has no dynamic provider (`__provider` input missing)")
+    return value
+
+
+class ProviderRegistry:
+    """Decodes each distinct serialized provider once and configures it with the stack config."""
+
+    def __init__(self, project: str, config: Mapping[str, Any]) -> None:
+        self._project = project
+        self._config = dict(config)
+        self._cache: dict[str, ResourceProvider] = {}
+        self._lock = threading.Lock()
+
+    def get(self, serialized: str) -> ResourceProvider:
+        provider = self._cache.get(serialized)
+        if provider is not None:
+            return provider
+        with self._lock:  # dill.loads is not safe to run concurrently on the same payload
+            provider = self._cache.get(serialized)
+            if provider is None:
+                provider = self._decode(serialized)
+                self._cache[serialized] = provider
+        return provider
+
+    def for_props(self, props: Props) -> ResourceProvider:
+        return self.get(provider_string(props.get(PROVIDER_KEY)))
+
+    def _decode(self, serialized: str) -> ResourceProvider:
+        def load() -> Any:
+            return dill.loads(base64.b64decode(serialized))
+
+        try:
+            provider = _deserialize(load)
+        except Exception as exc:  # noqa: BLE001 - any unpickling failure means the same thing
+            raise EngineError(
+                f"cannot load a dynamic provider ({type(exc).__name__}: {exc}); "
+                "providers must live in an importable module"
+            ) from exc
+        if not isinstance(provider, ResourceProvider):
+            raise EngineError(f"`__provider` decodes to {type(provider).__name__}, not a ResourceProvider")
+        config = Config(raw_config=self._config, project_name=self._project)
+        call(provider.configure, ConfigureRequest(config=config))
+        return provider
+
+
+def call(fn: Callable[..., _T], *args: Any) -> _T:
+    """Run one provider call in its own copy of the current context."""
+    return contextvars.copy_context().run(fn, *args)

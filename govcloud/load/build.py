@@ -1,0 +1,74 @@
+"""From validated documents (raw dicts) to the frozen model."""
+from __future__ import annotations
+
+from typing import Any
+
+from govcloud.model import (
+    Backup, Capacity, City, Compute, Database, Datacentre, Department, Document, OATenant,
+    Platforms, Quota, Share, SiteTenant, System,
+)
+
+
+def build_system(raw: dict[str, Any], path: tuple[str | int, ...]) -> System:
+    db = raw.get("database")
+    backup = raw.get("backup") or {}
+    return System(
+        name=raw["name"],
+        title=raw.get("title", raw["name"]),
+        function=raw["function"],
+        network=raw["network"],
+        mlps=raw["mlps"],
+        classified=raw.get("classified", False),
+        public_endpoint=raw.get("publicEndpoint", False),
+        compute=tuple(
+            Compute(c["role"], c.get("count", 1), c["vcpu"], c["memoryGiB"], c["image"], c.get("diskGiB", 40))
+            for c in raw.get("compute", [])
+        ),
+        database=Database(db["engine"], db["storageGiB"], db.get("replicas", 1)) if db else None,
+        object_storage_gib=raw.get("objectStorageGiB", 0),
+        encryption=raw.get("encryption", False),
+        backup=Backup(backup.get("offsite", False), backup.get("rpoMinutes")),
+        audit_log_days=raw.get("auditLogDays", 180),
+        base_database=raw.get("baseDatabase"),
+        consumes=tuple(raw.get("consumes", [])),
+        shares=tuple(Share(s["dataset"], tuple(s["to"])) for s in raw.get("shares", [])),
+        path=path,
+    )
+
+
+def build_department(doc: Document) -> Department:
+    meta, spec = doc.data["metadata"], doc.data.get("spec") or {}
+    quota, oa, site = spec.get("quota"), spec.get("oa"), spec.get("site")
+    return Department(
+        code=meta["code"],
+        name=meta["name"],
+        category=meta["category"],
+        project=meta.get("project"),
+        headcount=meta["headcount"],
+        quota=Quota(quota["vcpu"], quota["memoryGiB"], quota["storageTiB"]) if quota else None,
+        oa=OATenant(oa["seats"], oa.get("storageGiB", 0), oa.get("documentExchange", False)) if oa else None,
+        site=SiteTenant(site["host"], tuple(site.get("columns", [])), site.get("ipv6", False),
+                        site.get("storageGiB", 0)) if site else None,
+        systems=tuple(build_system(s, ("spec", "systems", i)) for i, s in enumerate(spec.get("systems", []))),
+        doc=doc,
+    )
+
+
+def build_city(doc: Document) -> City:
+    meta, spec = doc.data["metadata"], doc.data["spec"]
+    dc, platforms = spec["datacentre"], spec.get("platforms") or {}
+    cap = dc["capacity"]
+    oa, site = platforms.get("oa") or {}, platforms.get("site") or {}
+    return City(
+        name=meta["name"],
+        title=meta["title"],
+        domain=spec["domain"],
+        networks={k: v["cidr"] for k, v in spec["networks"].items()},
+        exempt_categories=tuple(spec.get("exemptCategories", [])),
+        project_pattern=spec.get("projectPattern"),
+        datacentre=Datacentre(dc["region"], dc["drRegion"], dc["mlps"],
+                              Capacity(cap["vcpu"], cap["memoryGiB"], cap["storageTiB"])),
+        platforms=Platforms(oa.get("seats", 0), oa.get("storageTiB", 0), site.get("maxSites", 0)),
+        prices=dict(spec.get("prices") or {}),
+        doc=doc,
+    )

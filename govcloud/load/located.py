@@ -1,0 +1,229 @@
+"""Safe YAML with a location for every node.
+
+The C composer (libyaml) builds the node graph; we construct plain data ourselves so
+that we can (a) record where every key and value sat, (b) reject duplicate keys and
+Python tags, and (c) bound alias expansion, which PyYAML would happily let explode.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from govcloud.model import Document, Finding, Location, Path, Severity
+
+try:  # libyaml is ~10x faster; fall back to the pure-Python loader where it is absent
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_FILE_BYTES = 1024 * 1024
+MAX_NODES = 100_000  # per document, counting every alias expansion
+MAX_DEPTH = 64
+RULE = "GC-SCHEMA"
+
+_TAG = "tag:yaml.org,2002:"
+_SCALARS = {
+    _TAG + "str": SafeConstructor.construct_yaml_str,
+    _TAG + "int": SafeConstructor.construct_yaml_int,
+    _TAG + "float": SafeConstructor.construct_yaml_float,
+    _TAG + "bool": SafeConstructor.construct_yaml_bool,
+    _TAG + "null": SafeConstructor.construct_yaml_null,
+}
+_constructor = SafeConstructor()
+
+
+class LoadError(Exception):
+    """A problem that stops a file (or one document of it) from loading."""
+
+    def __init__(self, message: str, line: int, column: int, hint: str = "") -> None:
+        super().__init__(message)
+        self.message, self.line, self.column, self.hint = message, line, column, hint
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    path: str
+    documents: tuple[Document, ...]
+    findings: tuple[Finding, ...]
+
+
+def _finding(path: str, err: LoadError) -> Finding:
+    return Finding(RULE, Severity.ERROR, err.message, Location(path, err.line, err.column), hint=err.hint)
+
+
+def _mark(node: Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+class _Builder:
+    """Turns one composed document into data + location tables."""
+
+    def __init__(self) -> None:
+        self.values: dict[Path, tuple[int, int]] = {}
+        self.keys: dict[Path, tuple[int, int]] = {}
+        self.problems: list[LoadError] = []
+        self.budget = MAX_NODES
+
+    def build(self, node: Node, path: Path, depth: int = 0) -> Any:
+        self.budget -= 1
+        if self.budget < 0:
+            line, col = _mark(node)
+            raise LoadError(
+                f"document expands to more than {MAX_NODES} nodes (alias bomb?)", line, col,
+                "blueprints do not need deep aliasing; write the values out",
+            )
+        if depth > MAX_DEPTH:
+            line, col = _mark(node)
+            raise LoadError(f"nesting deeper than {MAX_DEPTH} levels", line, col)
+        self.values[path] = _mark(node)
+        if isinstance(node, ScalarNode):
+            return self._scalar(node)
+        if isinstance(node, SequenceNode):
+            self._check_tag(node, "seq")
+            return [self.build(child, path + (i,), depth + 1) for i, child in enumerate(node.value)]
+        if isinstance(node, MappingNode):
+            self._check_tag(node, "map")
+            return self._mapping(node, path, depth)
+        raise LoadError(f"unsupported YAML node {type(node).__name__}", *_mark(node))  # pragma: no cover
+
+    def _check_tag(self, node: Node, kind: str) -> None:
+        if node.tag != _TAG + kind:
+            raise LoadError(f"unsupported tag {node.tag!r}", *_mark(node), "only plain YAML is allowed")
+
+    def _scalar(self, node: ScalarNode) -> Any:
+        if node.tag == _TAG + "timestamp":
+            return node.value  # dates stay strings; JSON Schema checks their format
+        construct = _SCALARS.get(node.tag)
+        if construct is None:
+            raise LoadError(f"unsupported tag {node.tag!r}", *_mark(node), "only plain YAML is allowed")
+        try:
+            return construct(_constructor, node)
+        except (ConstructorError, ValueError) as exc:
+            raise LoadError(f"invalid scalar {node.value!r}: {exc}", *_mark(node)) from None
+
+    def _pairs(self, node: MappingNode, depth: int) -> Iterator[tuple[ScalarNode, Node, bool]]:
+        """Key/value node pairs with merge keys (`<<`) expanded; the bool says 'merged'."""
+        for key, value in node.value:
+            if key.tag == _TAG + "merge":
+                sources = value.value if isinstance(value, SequenceNode) else [value]
+                for source in sources:
+                    if not isinstance(source, MappingNode) or depth > MAX_DEPTH:
+                        raise LoadError("a merge key (<<) needs a mapping", *_mark(source))
+                    self.budget -= len(source.value)
+                    for pair in self._pairs(source, depth + 1):
+                        yield pair[0], pair[1], True
+                continue
+            if not isinstance(key, ScalarNode):
+                raise LoadError("mapping keys must be plain strings", *_mark(key))
+            yield key, value, False
+
+    def _mapping(self, node: MappingNode, path: Path, depth: int) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        merged: dict[str, Node] = {}
+        for key_node, value_node, from_merge in self._pairs(node, depth):
+            if key_node.tag not in _SCALARS and key_node.tag != _TAG + "timestamp":
+                raise LoadError(f"unsupported tag {key_node.tag!r}", *_mark(key_node))
+            key = key_node.value
+            if key in out:
+                if from_merge:
+                    continue  # explicit keys win over merged ones
+                if key in merged:
+                    del merged[key]
+                else:
+                    first = self.keys[path + (key,)]
+                    self.problems.append(LoadError(
+                        f"duplicate key {key!r} (first defined at line {first[0]})",
+                        *_mark(key_node), "remove one of the two",
+                    ))
+                    continue
+            if from_merge:
+                merged[key] = value_node
+            child = path + (key,)
+            self.keys[child] = _mark(key_node)
+            out[key] = self.build(value_node, child, depth + 1)
+        return out
+
+
+def _offset_to_mark(raw: bytes, offset: int) -> tuple[int, int]:
+    line = raw.count(b"\n", 0, offset) + 1
+    start = raw.rfind(b"\n", 0, offset) + 1
+    return line, len(raw[start:offset].decode("utf-8", "replace")) + 1
+
+
+def decode(raw: bytes) -> str:
+    """UTF-8 text of a file (a BOM is dropped), or LoadError at the first bad byte."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise LoadError(
+            f"file is {len(raw)} bytes; the limit is {MAX_FILE_BYTES}", 1, 1,
+            "split the blueprint or remove generated content",
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col = _offset_to_mark(raw, exc.start)
+        raise LoadError(
+            f"file is not UTF-8 (byte 0x{raw[exc.start]:02x})", line, col,
+            "save the file as UTF-8 (GBK/GB18030 is not accepted)",
+        ) from None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def parse(text: str, path: str) -> LoadedFile:
+    """Parse YAML text into located documents; problems become GC-SCHEMA findings."""
+    documents: list[Document] = []
+    findings: list[Finding] = []
+    if not text.strip() or all(
+        not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
+    ):
+        err = LoadError("file is empty", 1, 1, "a blueprint needs apiVersion, kind, metadata and spec")
+        return LoadedFile(path, (), (_finding(path, err),))
+    try:
+        for index, node in enumerate(yaml.compose_all(text, Loader=_Loader)):
+            if node is None or (isinstance(node, ScalarNode) and node.tag == _TAG + "null"):
+                line, col = _mark(node) if node is not None else (1, 1)
+                findings.append(_finding(path, LoadError(f"document {index + 1} is empty", line, col)))
+                continue
+            builder = _Builder()
+            try:
+                data = builder.build(node, ())
+            except LoadError as err:
+                findings.append(_finding(path, err))
+                continue
+            except RecursionError:
+                findings.append(_finding(path, LoadError("nesting too deep", *_mark(node))))
+                continue
+            findings.extend(_finding(path, p) for p in builder.problems)
+            documents.append(Document(path, index, data, builder.values, builder.keys))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or exc.context or "syntax error"
+        findings.append(_finding(path, LoadError(
+            f"invalid YAML: {problem}", line, col, "check indentation, colons and quotes",
+        )))
+    except yaml.YAMLError as exc:
+        findings.append(_finding(path, LoadError(f"invalid YAML: {exc}", 1, 1)))
+    return LoadedFile(path, tuple(documents), tuple(findings))
+
+
+def load_file(path: str | os.PathLike[str], display: str | None = None) -> LoadedFile:
+    """Read, decode and parse one YAML file."""
+    shown = display if display is not None else os.fspath(path)
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+            if len(raw) > MAX_FILE_BYTES:
+                raw += fh.read()  # the size is reported exactly
+        text = decode(raw)
+    except LoadError as err:
+        return LoadedFile(shown, (), (_finding(shown, err),))
+    except OSError as exc:
+        err = LoadError(f"cannot read file: {exc.strerror}", 1, 1)
+        return LoadedFile(shown, (), (_finding(shown, err),))
+    return parse(text, shown)

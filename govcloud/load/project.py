@@ -1,0 +1,128 @@
+"""Read a set of blueprint paths into a Project, with every problem as a finding."""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from govcloud.load.build import build_city, build_department
+from govcloud.load.discover import blueprint_files
+from govcloud.load.located import load_file
+from govcloud.model import City, Department, Document, Finding, Location, Project, Severity
+from govcloud.schema import validate_document
+
+RULE = "GC-SCHEMA"
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """Everything `validate` learns: the project (if a City was found) and the findings."""
+
+    paths: tuple[str, ...]
+    files: int
+    documents: int
+    departments: int
+    findings: tuple[Finding, ...]
+    project: Project | None
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.blocking for f in self.findings)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 2
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "valid": self.ok,
+            "files": self.files,
+            "documents": self.documents,
+            "departments": self.departments,
+            "findings": [f.to_json() | {"hint": f.hint} for f in self.findings],
+        }
+
+
+def _error(message: str, location: Location, hint: str = "") -> Finding:
+    return Finding(RULE, Severity.ERROR, message, location, hint=hint)
+
+
+def _check_city(city: City) -> list[Finding]:
+    out = []
+    if city.project_pattern is not None:
+        try:
+            re.compile(city.project_pattern)
+        except re.error as exc:
+            out.append(_error(f"spec.projectPattern is not a valid regular expression: {exc}",
+                              city.location_of(("spec", "projectPattern"))))
+    return out
+
+
+def _check_department(dept: Department) -> list[Finding]:
+    out, seen = [], {}
+    for system in dept.systems:
+        if system.name in seen:
+            out.append(_error(
+                f"duplicate system name '{system.name}' in department '{dept.code}' "
+                f"(first at line {seen[system.name]})",
+                dept.location_of(system.path + ("name",)), "system names are unique within a department",
+            ))
+        else:
+            seen[system.name] = dept.location_of(system.path + ("name",)).line
+    return out
+
+
+def load(paths: Sequence[str]) -> LoadResult:
+    """Load and validate every blueprint under `paths` (files or directories)."""
+    files = blueprint_files(paths)
+    findings: list[Finding] = []
+    cities: list[Document] = []
+    departments: list[Department] = []
+    by_code: dict[str, Department] = {}
+    documents = city_seen = 0
+    for path in files:
+        loaded = load_file(path)
+        findings.extend(loaded.findings)
+        for doc in loaded.documents:
+            documents += 1
+            kind, errors = validate_document(doc)
+            city_seen += kind == "City"
+            findings.extend(errors)
+            if errors:
+                continue
+            if kind == "City":
+                cities.append(doc)
+                continue
+            dept = build_department(doc)
+            first = by_code.get(dept.code)
+            if first is not None:
+                findings.append(_error(
+                    f"department code '{dept.code}' is already used by {first.location_of(('metadata', 'code'))}",
+                    doc.location_of(("metadata", "code")), "department codes are unique in the city",
+                ))
+                continue
+            by_code[dept.code] = dept
+            findings.extend(_check_department(dept))
+            departments.append(dept)
+    project = None
+    if not cities and not city_seen:
+        findings.append(_error(
+            "no City blueprint found" + (f" in {', '.join(paths)}" if paths else ""),
+            Location(paths[0] if paths else ".", 1, 1),
+            "a project needs one document with 'kind: City' (see `govcloud schema --kind City`)",
+        ))
+    elif cities:
+        for extra in cities[1:]:
+            findings.append(_error(
+                f"a second City document (the first is at {cities[0].location_of(('kind',))})",
+                extra.location_of(("kind",)), "a project has exactly one City",
+            ))
+        city = build_city(cities[0])
+        findings.extend(_check_city(city))
+        project = Project(
+            root=str(paths[0]) if paths else ".",
+            city=city,
+            departments=tuple(sorted(departments, key=lambda d: d.code)),
+        )
+    findings.sort(key=Finding.sort_key)
+    return LoadResult(tuple(paths), len(files), documents, len(departments), tuple(findings), project)

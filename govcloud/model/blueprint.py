@@ -1,0 +1,199 @@
+"""The city and its departments, as the blueprints describe them (DESIGN §3)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from govcloud.model.document import Document, Path
+from govcloud.model.location import Location
+
+NETWORKS = ("extranet", "intranet", "dedicated")
+CATEGORIES = ("general", "politics-law", "social-security", "vertical")
+
+
+@dataclass(frozen=True)
+class Compute:
+    role: str
+    count: int
+    vcpu: int
+    memory_gib: int
+    image: str
+    disk_gib: int
+
+
+@dataclass(frozen=True)
+class Database:
+    engine: str
+    storage_gib: int
+    replicas: int = 1
+
+
+@dataclass(frozen=True)
+class Backup:
+    offsite: bool = False
+    rpo_minutes: int | None = None
+
+
+@dataclass(frozen=True)
+class Share:
+    dataset: str
+    to: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class System:
+    name: str
+    title: str
+    function: str
+    network: str
+    mlps: int
+    classified: bool = False
+    public_endpoint: bool = False
+    compute: tuple[Compute, ...] = ()
+    database: Database | None = None
+    object_storage_gib: int = 0
+    encryption: bool = False
+    backup: Backup = Backup()
+    audit_log_days: int = 180
+    base_database: str | None = None
+    consumes: tuple[str, ...] = ()
+    shares: tuple[Share, ...] = ()
+    path: Path = field(default=(), compare=False)  # where it sits in its department's document
+
+    @property
+    def vcpu(self) -> int:
+        return sum(c.count * c.vcpu for c in self.compute)
+
+    @property
+    def memory_gib(self) -> int:
+        return sum(c.count * c.memory_gib for c in self.compute)
+
+    @property
+    def storage_gib(self) -> int:
+        db = self.database.storage_gib * self.database.replicas if self.database else 0
+        return sum(c.count * c.disk_gib for c in self.compute) + db + self.object_storage_gib
+
+
+@dataclass(frozen=True)
+class Quota:
+    vcpu: int
+    memory_gib: int
+    storage_tib: float
+
+
+@dataclass(frozen=True)
+class OATenant:
+    seats: int
+    storage_gib: int = 0
+    document_exchange: bool = False
+
+
+@dataclass(frozen=True)
+class SiteTenant:
+    host: str
+    columns: tuple[str, ...] = ()
+    ipv6: bool = False
+    storage_gib: int = 0
+
+
+@dataclass(frozen=True)
+class Department:
+    code: str
+    name: str
+    category: str
+    project: str | None
+    headcount: int
+    quota: Quota | None
+    oa: OATenant | None
+    site: SiteTenant | None
+    systems: tuple[System, ...]
+    doc: Document = field(compare=False, repr=False)
+
+    @property
+    def file(self) -> str:
+        return self.doc.file
+
+    def location_of(self, path: Path = (), *, key: bool = False) -> Location:
+        return self.doc.location_of(path, key=key)
+
+    @property
+    def vcpu(self) -> int:
+        return sum(s.vcpu for s in self.systems)
+
+    @property
+    def memory_gib(self) -> int:
+        return sum(s.memory_gib for s in self.systems)
+
+    @property
+    def storage_gib(self) -> int:
+        return sum(s.storage_gib for s in self.systems)
+
+
+@dataclass(frozen=True)
+class Capacity:
+    vcpu: int
+    memory_gib: int
+    storage_tib: float
+
+
+@dataclass(frozen=True)
+class Datacentre:
+    region: str
+    dr_region: str
+    mlps: int
+    capacity: Capacity
+
+
+@dataclass(frozen=True)
+class Platforms:
+    oa_seats: int
+    oa_storage_tib: float
+    site_max_sites: int
+
+
+# Defaults of the price book (yuan); the seed's yearly savings are the consolidation defaults.
+DEFAULT_PRICES: dict[str, float] = {
+    "vcpuMonth": 60,
+    "memoryGiBMonth": 15,
+    "storageGiBMonth": 0.4,
+    "oaSeatYear": 200,
+    "siteYear": 30000,
+}
+
+
+@dataclass(frozen=True)
+class City:
+    name: str
+    title: str
+    domain: str
+    networks: dict[str, str]  # extranet/intranet/internetZone -> CIDR
+    exempt_categories: tuple[str, ...]
+    project_pattern: str | None
+    datacentre: Datacentre
+    platforms: Platforms
+    prices: dict[str, float]
+    doc: Document = field(compare=False, repr=False)
+
+    def location_of(self, path: Path = (), *, key: bool = False) -> Location:
+        return self.doc.location_of(path, key=key)
+
+    def price(self, name: str) -> float:
+        return float(self.prices.get(name, DEFAULT_PRICES.get(name, 0.0)))
+
+
+@dataclass(frozen=True)
+class Project:
+    """A loaded project: one city and its departments (sorted by code)."""
+
+    root: str
+    city: City
+    departments: tuple[Department, ...]
+
+    def department(self, code: str) -> Department | None:
+        for d in self.departments:
+            if d.code == code:
+                return d
+        return None
+
+    def raw(self) -> list[dict[str, Any]]:
+        return [d.doc.data for d in self.departments]

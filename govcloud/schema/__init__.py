@@ -1,0 +1,4 @@
+"""JSON Schemas of the blueprint kinds and validation that yields located findings."""
+from govcloud.schema._validate import KINDS, load_schema, validate_document
+
+__all__ = ["KINDS", "load_schema", "validate_document"]

@@ -1,0 +1,139 @@
+"""Validate one located document against its kind's schema.
+
+jsonschema's own messages dump whole instances; a department's IT officer needs the
+key, the expected value and the line. Each error becomes one finding pointing at the
+offending key or value, with the most specific branch chosen for oneOf/anyOf.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import replace
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from govcloud.model import Document, Finding, Severity
+
+KINDS = ("City", "Department")
+API_VERSION = "govcloud/v1"
+RULE = "GC-SCHEMA"
+
+
+@cache
+def load_schema(kind: str) -> dict[str, Any]:
+    text = resources.files("govcloud.schema").joinpath(f"{kind.lower()}.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@cache
+def _validator(kind: str) -> Draft202012Validator:
+    return Draft202012Validator(load_schema(kind))
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {bool: "boolean", int: "integer", float: "number", str: "string", list: "list", dict: "mapping"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _name(path: tuple[Any, ...]) -> str:
+    """A readable name for a path: 'spec.systems[0].mlps'."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "document"
+
+
+def _hint(error: ValidationError) -> str:
+    desc = error.schema.get("description", "") if isinstance(error.schema, dict) else ""
+    return desc.split(". ")[0].rstrip(".") if desc else ""
+
+
+def _findings(doc: Document, error: ValidationError) -> list[Finding]:
+    if error.context and error.validator in ("oneOf", "anyOf"):
+        # the branch that nearly matched explains more than "is not valid under any"
+        return _findings(doc, best_match(error.context))
+    path = tuple(error.absolute_path)
+    where = _name(path)
+    v, expected, value = error.validator, error.validator_value, error.instance
+
+    def at(message: str, p: tuple[Any, ...] = path, key: bool = False, hint: str = "") -> Finding:
+        return Finding(RULE, Severity.ERROR, message, doc.location_of(p, key=key), hint=hint or _hint(error))
+
+    if v == "additionalProperties":
+        known = sorted(error.schema.get("properties", {}))
+        out = []
+        for extra in sorted(set(value) - set(known), key=lambda k: doc.location_of(path + (k,), key=True)):
+            close = difflib.get_close_matches(extra, known, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else "allowed keys: " + ", ".join(known)
+            out.append(at(f"unknown key '{extra}' in {where}", path + (extra,), key=True, hint=hint))
+        return out
+    if v == "required":
+        props = error.schema.get("properties", {})
+        extras = [k for k in value if k not in props]
+        # a typo of a required key is reported once, as the unknown key with its suggestion
+        missing = [k for k in expected if k not in value and not difflib.get_close_matches(k, extras, n=1, cutoff=0.6)]
+        return [at(f"missing required key '{k}' in {where}") for k in missing]
+    if v == "type":
+        return [at(f"{where} must be {'a' if expected != 'integer' else 'an'} {expected}, not {_type_name(value)} {_short(value)}")]
+    if v == "enum":
+        return [at(f"{where} must be one of {', '.join(map(str, expected))}, not {_short(value)}")]
+    if v == "const":
+        return [at(f"{where} must be {_short(expected)}, not {_short(value)}")]
+    if v == "pattern":
+        return [at(f"{where} {_short(value)} does not match the pattern {expected}")]
+    if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        op = {"minimum": "≥", "maximum": "≤", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}[v]
+        return [at(f"{where} must be {op} {expected}, not {_short(value)}")]
+    if v == "uniqueItems":
+        return [at(f"{where} has duplicate items")]
+    if v in ("minItems", "minLength"):
+        return [at(f"{where} must not be empty")]
+    return [at(f"{where}: {error.message}")]
+
+
+def _owned(data: dict[str, Any], error: ValidationError, finding: Finding) -> Finding:
+    """Name the department and system a finding belongs to, when the document says."""
+    meta = data.get("metadata")
+    code = meta.get("code") if isinstance(meta, dict) else None
+    system = None
+    path = list(error.absolute_path)
+    if path[:2] == ["spec", "systems"] and len(path) > 2:
+        systems = data["spec"]["systems"]
+        item = systems[path[2]] if isinstance(systems, list) else None
+        system = item.get("name") if isinstance(item, dict) and isinstance(item.get("name"), str) else None
+    return replace(finding, department=code if isinstance(code, str) else None, system=system)
+
+
+def validate_document(doc: Document) -> tuple[str | None, list[Finding]]:
+    """The document's kind (None when unknown) and its schema findings, in file order."""
+    data = doc.data
+    if not isinstance(data, dict):
+        return None, [Finding(RULE, Severity.ERROR, f"a blueprint must be a mapping, not {_type_name(data)}",
+                              doc.location_of(()), hint="start with 'apiVersion: govcloud/v1'")]
+    kind = data.get("kind")
+    if kind not in KINDS:
+        if "kind" not in data:
+            msg, loc = "missing required key 'kind'", doc.location_of(())
+        else:
+            msg, loc = f"unknown kind {_short(kind)}", doc.location_of(("kind",))
+        close = difflib.get_close_matches(str(kind), KINDS, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else "kind is City or Department"
+        return None, [Finding(RULE, Severity.ERROR, msg, loc, hint=hint)]
+    errors: list[Finding] = []
+    for error in _validator(kind).iter_errors(data):
+        errors.extend(_owned(data, error, f) for f in _findings(doc, error))
+    errors.sort(key=Finding.sort_key)
+    return kind, errors

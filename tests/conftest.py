@@ -1,0 +1,26 @@
+"""Fixtures shared by every test layer."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
+MINI = DATA / "mini"
+
+# No test may reach a real cloud: dummy credentials, and boto3 never guesses a region.
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+os.environ.setdefault("AWS_DEFAULT_REGION", "cn-north-1")
+os.environ.pop("AWS_PROFILE", None)
+
+
+@pytest.fixture
+def mini_city(tmp_path: Path) -> Path:
+    """A copy of the small valid city (city.yaml, slj, gaj) that a test may change."""
+    target = tmp_path / "blueprints"
+    shutil.copytree(MINI, target)
+    return target
