@@ -1,6 +1,7 @@
 """The property-level diff every provider's `diff` returns (pure)."""
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,14 @@ class PropertyDiff:
             stables=[],
             delete_before_replace=self.delete_before_replace,
         )
+
+
+SECRET_PREFIX = "sha256:"
+
+
+def secret_digest(value: str) -> str:
+    """What outputs keep of a secret input: enough to see it changed, nothing to reuse."""
+    return SECRET_PREFIX + hashlib.sha256(value.encode()).hexdigest()
 
 
 def _contains_unknown(value: Any) -> bool:
@@ -62,6 +71,8 @@ def diff_properties(rtype: ResourceType, olds: Mapping[str, Any], news: Mapping[
     for prop in rtype.props:
         old = olds.get(prop.name, prop.default)
         new = news.get(prop.name, prop.default)
+        if prop.secret and isinstance(new, str) and old == secret_digest(new):
+            continue
         if not _same(old, new):
             changed.append(prop.name)
     replaces = tuple(n for n in changed if rtype.prop(n).replace)

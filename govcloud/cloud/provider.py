@@ -26,7 +26,7 @@ from pulumi.dynamic import (
 
 from govcloud.cloud import clients
 from govcloud.cloud.check import normalise, user_inputs
-from govcloud.cloud.diff import diff_properties
+from govcloud.cloud.diff import diff_properties, secret_digest
 from govcloud.cloud.types import ResourceType
 from govcloud.errors import GovcloudError
 
@@ -100,6 +100,14 @@ class CloudProvider(ResourceProvider):
                 return str(props[key])
         return "?"
 
+    def _public(self, outputs: dict[str, Any]) -> dict[str, Any]:
+        """Outputs with secret inputs replaced by their digest: state never holds them."""
+        for prop in self.rtype.props:
+            value = outputs.get(prop.name)
+            if prop.secret and isinstance(value, str) and not value.startswith("sha256:"):
+                outputs[prop.name] = secret_digest(value)
+        return outputs
+
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         props, failures = normalise(self.rtype, news)
         if not failures:
@@ -115,11 +123,13 @@ class CloudProvider(ResourceProvider):
             found = self.find_existing(props)
             if found is not None:
                 current = self._read(found, props) or props
-                return CreateResult(found, {**props, **self._update(found, current, props)})
+                computed = self._update(found, current, props)
+                outputs = {k: current[k] for k in self.rtype.outputs if k in current}
+                return CreateResult(found, self._public({**props, **outputs, **computed}))
             id_, computed = self._create(props)
         except ClientError as e:
             raise CloudError(self.rtype.token, self._label(props), "create", e) from e
-        return CreateResult(id_, {**props, **computed})
+        return CreateResult(id_, self._public({**props, **computed}))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         props = user_inputs(props)
@@ -132,6 +142,7 @@ class CloudProvider(ResourceProvider):
                 raise CloudError(self.rtype.token, self._label(props), "read", e) from e
         if current is None:
             return ReadResult("", {})  # the servicer needs a dict; an empty id means gone
+        current = self._public(current)
         inputs = {p.name: current[p.name] for p in self.rtype.props if p.name in current}
         return ReadResult(id_, current, inputs)
 
@@ -142,7 +153,7 @@ class CloudProvider(ResourceProvider):
         except ClientError as e:
             raise CloudError(self.rtype.token, self._label(news), "update", e) from e
         old_outputs = {k: olds[k] for k in self.rtype.outputs if k in olds}
-        return UpdateResult({**news, **old_outputs, **computed})
+        return UpdateResult(self._public({**news, **old_outputs, **computed}))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         props = user_inputs(props)

@@ -6,7 +6,14 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from govcloud.engine.properties import PROVIDER_KEY, UNKNOWN, Props, contains_unknown, render
+from govcloud.engine.properties import (
+    PROVIDER_KEY,
+    SIG_KEY,
+    UNKNOWN,
+    Props,
+    contains_unknown,
+    render,
+)
 
 
 class Op(str, Enum):
@@ -61,8 +68,6 @@ def _changed_paths(old: Any, new: Any, prefix: str) -> Iterable[tuple[str, str, 
 
 def _is_special(value: dict[str, Any]) -> bool:
     # Secret wrappers are compared whole: their inside is not a property path.
-    from govcloud.engine.properties import SIG_KEY
-
     return SIG_KEY in value
 
 

@@ -75,6 +75,7 @@ class StackLock:
         self.wait = wait
         self.warn = warn or (lambda message: None)
         self._fd: int | None = None
+        self.holder = ""
 
     def acquire(self) -> LockHolder:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -100,6 +101,7 @@ class StackLock:
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(asdict(me)).encode("utf-8"), 0)
         self._fd = fd
+        self.holder = f"{me.user}@{me.host} pid {me.pid}"
         return me
 
     def release(self) -> None:

@@ -66,6 +66,8 @@ class Crypter:
     def seal(self, value: Any) -> Any:
         """Replace each secret wrapper by its ciphertext; everything else stays readable."""
         if is_secret(value):
+            if CIPHERTEXT_KEY in value:
+                return value  # already sealed (a recorded value carried over unopened)
             plaintext = json.dumps(value.get("value"), separators=(",", ":")).encode("utf-8")
             return {SIG_KEY: SECRET_SIG, CIPHERTEXT_KEY: self.encrypt(plaintext)}
         if isinstance(value, dict):

@@ -63,6 +63,7 @@ CREATE TABLE IF NOT EXISTS pending_ops (
     cid INTEGER,
     inputs TEXT NOT NULL,
     outputs TEXT NOT NULL,
+    meta TEXT NOT NULL,
     started_at REAL NOT NULL,
     pid INTEGER NOT NULL
 );
@@ -120,6 +121,8 @@ class PendingOp:
     cid: int | None
     inputs: Props
     outputs: Props
+    # For a create: what the resource row will hold besides id and outputs.
+    meta: dict[str, Any]
     started_at: float
     pid: int
 
@@ -136,6 +139,9 @@ class StateStore:
     @classmethod
     def for_stack(cls, project_dir: str | Path, stack: str) -> "StateStore":
         return cls(Path(project_dir) / ".govcloud" / "state" / f"{stack}.db")
+
+    def __post_init__(self) -> None:
+        self.path = Path(self.path)
 
     # -- connection -------------------------------------------------------------------
     def open(self) -> "StateStore":
@@ -273,12 +279,12 @@ class StateStore:
     def pending_ops(self) -> list[PendingOp]:
         with self._lock:
             rows = self.conn.execute(
-                "SELECT op_id, urn, type, op, resource_id, cid, inputs, outputs, started_at, pid"
-                " FROM pending_ops ORDER BY op_id"
+                "SELECT op_id, urn, type, op, resource_id, cid, inputs, outputs, meta, started_at,"
+                " pid FROM pending_ops ORDER BY op_id"
             ).fetchall()
         return [
-            PendingOp(row[0], row[1], row[2], row[3], row[4], row[5],
-                      self._load(row[6]), self._load(row[7]), row[8], row[9])
+            PendingOp(row[0], row[1], row[2], row[3], row[4], row[5], self._load(row[6]),
+                      self._load(row[7]), json.loads(row[8]), row[9], row[10])
             for row in rows
         ]
 
@@ -319,14 +325,15 @@ class StateStore:
     def begin(
         self, urn: str, type_: str, op: str, *, resource_id: str = "", cid: int | None = None,
         inputs: Props | None = None, outputs: Props | None = None,
+        meta: dict[str, Any] | None = None,
     ) -> int:
         """Journal a provider call BEFORE making it; returns the pending-operation id."""
         with self._txn() as conn:
             cur = conn.execute(
-                "INSERT INTO pending_ops(urn, type, op, resource_id, cid, inputs, outputs,"
-                " started_at, pid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO pending_ops(urn, type, op, resource_id, cid, inputs, outputs, meta,"
+                " started_at, pid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (urn, type_, op, resource_id, cid, self._dump(inputs or {}),
-                 self._dump(outputs or {}), time.time(), os.getpid()),
+                 self._dump(outputs or {}), json.dumps(meta or {}), time.time(), os.getpid()),
             )
             return int(cur.lastrowid or 0)
 
@@ -348,13 +355,14 @@ class StateStore:
             self._put(conn, replace(res, dirty=False))
             conn.execute("DELETE FROM pending_ops WHERE op_id = ?", (op_id,))
 
-    def finish_delete(self, op_id: int | None, urn: str, cid: int | None) -> None:
+    def finish_delete(self, op_id: int | None, urn: str, cid: int | None, id_: str) -> None:
         """The deleted resource (or condemned half) leaves state with its pending row."""
         with self._txn() as conn:
             if cid is not None:
                 conn.execute("DELETE FROM condemned WHERE cid = ?", (cid,))
             else:
-                conn.execute("DELETE FROM resources WHERE urn = ?", (urn,))
+                # Matching the id too keeps a replacement that took the URN meanwhile.
+                conn.execute("DELETE FROM resources WHERE urn = ? AND id = ?", (urn, id_))
             if op_id is not None:
                 conn.execute("DELETE FROM pending_ops WHERE op_id = ?", (op_id,))
 

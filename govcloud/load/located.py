@@ -18,9 +18,26 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from govcloud.model import Document, Finding, Location, Path, Severity
 
 try:  # libyaml is ~10x faster; fall back to the pure-Python loader where it is absent
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """Memoizes implicit tag resolution: blueprints repeat the same scalars endlessly."""
+
+    _resolved: dict[tuple[Any, ...], str] = {}
+
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        if kind is not ScalarNode or len(value) > 64:
+            return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
+        key = (value, implicit)
+        tag = self._resolved.get(key)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(self._resolved) < 100_000:
+                self._resolved[key] = tag
+        return tag
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_NODES = 100_000  # per document, counting every alias expansion
@@ -36,6 +53,7 @@ _SCALARS = {
     _TAG + "null": SafeConstructor.construct_yaml_null,
 }
 _constructor = SafeConstructor()
+_STR, _INT = _TAG + "str", _TAG + "int"
 
 
 class LoadError(Exception):
@@ -97,7 +115,12 @@ class _Builder:
             raise LoadError(f"unsupported tag {node.tag!r}", *_mark(node), "only plain YAML is allowed")
 
     def _scalar(self, node: ScalarNode) -> Any:
-        if node.tag == _TAG + "timestamp":
+        tag = node.tag
+        if tag == _STR:
+            return node.value
+        if tag == _INT and node.value.isdigit() and (node.value[0] != "0" or node.value == "0"):
+            return int(node.value)  # the common case; octal, hex and 1_000 take the slow path
+        if tag == _TAG + "timestamp":
             return node.value  # dates stay strings; JSON Schema checks their format
         construct = _SCALARS.get(node.tag)
         if construct is None:

@@ -158,6 +158,16 @@ DEFAULT_PRICES: dict[str, float] = {
     "storageGiBMonth": 0.4,
     "oaSeatYear": 200,
     "siteYear": 30000,
+    # Seed 004 (Foshan, "五个统一"): what consolidation saved the city, and over how many units;
+    # govcloud scales each figure to this city's own count (formulas in consolidation/savings.py).
+    "networkLinesYear": 9_000_000,   # 统一政务专网: line rental saved a year …
+    "networkLinesUnits": 1500,       # … over the 1,500+ units on the extranet
+    "oaPlatformYear": 8_000_000,     # 统一OA: development and operation saved a year …
+    "oaPlatformUnits": 80,           # … over the ~80 units on the shared OA
+    "sitePlatformYear": 6_000_000,   # 统一政务网站平台: development and operation saved a year …
+    "sitePlatformUnits": 180,        # … over the ~180 units on the site platform
+    "datacentreOneOff": 20_000_000,  # 统一数据中心: infrastructure investment saved once …
+    "datacentreSystems": 200,        # … for the ~200 business systems the city runs
 }
 
 

@@ -17,6 +17,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
 from govcloud.model import Document, Finding, Severity
+from govcloud.schema._fast import Check, compile_schema
 
 KINDS = ("City", "Department")
 API_VERSION = "govcloud/v1"
@@ -33,6 +34,11 @@ def load_schema(kind: str) -> dict[str, Any]:
 @cache
 def _validator(kind: str) -> Draft202012Validator:
     return Draft202012Validator(load_schema(kind))
+
+
+@cache
+def _is_valid(kind: str) -> Check:
+    return compile_schema(load_schema(kind))
 
 
 def _type_name(value: Any) -> str:
@@ -132,6 +138,8 @@ def validate_document(doc: Document) -> tuple[str | None, list[Finding]]:
         close = difflib.get_close_matches(str(kind), KINDS, n=1)
         hint = f"did you mean '{close[0]}'?" if close else "kind is City or Department"
         return None, [Finding(RULE, Severity.ERROR, msg, loc, hint=hint)]
+    if _is_valid(kind)(data):
+        return kind, []
     errors: list[Finding] = []
     for error in _validator(kind).iter_errors(data):
         errors.extend(_owned(data, error, f) for f in _findings(doc, error))

@@ -1,0 +1,242 @@
+"""Compute providers: instances launched from approved images, EBS volumes."""
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from pulumi import Output
+
+from govcloud.cloud import ec2 as conventions
+from govcloud.cloud.clients import arn
+from govcloud.cloud.provider import CloudProvider, CloudResource
+from govcloud.cloud.types import INSTANCE, VOLUME
+from govcloud.errors import GovcloudError
+
+_LIVE_STATES = ["pending", "running", "stopping", "stopped"]
+# Waiters poll at once and then every two seconds: a fast cloud is never slept on.
+_WAIT = {"Delay": 2, "MaxAttempts": 150}
+# The line a database image's first-boot script reads its generated admin password from.
+PASSWORD_LINE = "GOVCLOUD_ADMIN_PASSWORD="
+
+
+def resolve_image(ec2: Any, product: str, region: str) -> dict[str, Any]:
+    """The newest AMI named after an approved product id (the sandbox seeds them)."""
+    images = ec2.describe_images(Filters=[{"Name": "name", "Values": [product]}])["Images"]
+    if not images:
+        raise GovcloudError(
+            f"image '{product}' is not registered in {region}",
+            rule="GC-CLOUD", exit_code=1,
+            hint="register the approved images (the sandbox seeds them on `govcloud sandbox up`)")
+    return dict(max(images, key=lambda i: i.get("CreationDate", "")))
+
+
+class InstanceProvider(CloudProvider):
+    rtype = INSTANCE
+
+    def validate(self, props: dict[str, Any]) -> list[tuple[str, str]]:
+        props["security_group_ids"] = sorted(props["security_group_ids"])
+        if props["root_volume_gib"] < 8:
+            return [("root_volume_gib", f"must be at least 8, got {props['root_volume_gib']}")]
+        return []
+
+    def find_existing(self, props: dict[str, Any]) -> str | None:
+        ec2 = self.client("ec2", props["region"])
+        filters = [*conventions.key_filter(self.rtype, props),
+                   {"Name": "instance-state-name", "Values": _LIVE_STATES}]
+        for reservation in ec2.describe_instances(Filters=filters)["Reservations"]:
+            for instance in reservation["Instances"]:
+                return str(instance["InstanceId"])
+        return None
+
+    def _create(self, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        region = props["region"]
+        ec2 = self.client("ec2", region)
+        image = resolve_image(ec2, props["image"], region)
+        password = secrets.token_urlsafe(24) if props["generate_admin_password"] else ""
+        user_data = props["user_data"]
+        if password:
+            user_data = f"{user_data}\n{PASSWORD_LINE}{password}\n".lstrip("\n")
+        tags = conventions.wanted_tags(self.rtype, props)
+        launched = ec2.run_instances(
+            ImageId=image["ImageId"], InstanceType=props["instance_type"],
+            SubnetId=props["subnet_id"], SecurityGroupIds=props["security_group_ids"],
+            MinCount=1, MaxCount=1, UserData=user_data,
+            # A retried request after a timeout must not launch a second machine.
+            ClientToken=tags["govcloud:key"],
+            BlockDeviceMappings=[{
+                "DeviceName": image.get("RootDeviceName", "/dev/sda1"),
+                "Ebs": {"VolumeSize": props["root_volume_gib"], "DeleteOnTermination": True},
+            }],
+            TagSpecifications=[*conventions.tag_specifications("instance", tags),
+                               *conventions.tag_specifications("volume", props["tags"])],
+        )["Instances"][0]
+        instance_id = str(launched["InstanceId"])
+        ec2.get_waiter("instance_running").wait(InstanceIds=[instance_id], WaiterConfig=_WAIT)
+        return instance_id, {
+            "instance_id": instance_id, "image_id": image["ImageId"],
+            "arn": arn("ec2", region, self.account(region), f"instance/{instance_id}"),
+            "private_ip": launched.get("PrivateIpAddress", ""),
+            "availability_zone": launched["Placement"]["AvailabilityZone"],
+            "admin_password": password,
+        }
+
+    def _describe(self, ec2: Any, id_: str) -> dict[str, Any] | None:
+        for reservation in ec2.describe_instances(InstanceIds=[id_])["Reservations"]:
+            for instance in reservation["Instances"]:
+                if instance["State"]["Name"] in _LIVE_STATES:
+                    return dict(instance)
+        return None
+
+    def _read(self, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
+        region = props["region"]
+        ec2 = self.client("ec2", region)
+        instance = self._describe(ec2, id_)
+        if instance is None:
+            return None
+        images = ec2.describe_images(ImageIds=[instance["ImageId"]])["Images"]
+        name, tags = conventions.name_and_tags(instance.get("Tags"))
+        return {
+            **props,  # root size, user data and the password are not read back
+            "name": name, "image": images[0]["Name"] if images else props.get("image"),
+            "instance_type": instance["InstanceType"], "subnet_id": instance.get("SubnetId"),
+            "security_group_ids": sorted(g["GroupId"] for g in instance.get("SecurityGroups", [])),
+            "tags": tags, "instance_id": id_, "image_id": instance["ImageId"],
+            "arn": arn("ec2", region, self.account(region), f"instance/{id_}"),
+            "private_ip": instance.get("PrivateIpAddress", ""),
+            "availability_zone": instance["Placement"]["AvailabilityZone"],
+        }
+
+    def _update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        ec2 = self.client("ec2", news["region"])
+        conventions.retag(ec2, id_, olds, news)
+        if olds.get("instance_type") != news["instance_type"]:
+            # The type of a running instance cannot change: stop, change, start.
+            ec2.stop_instances(InstanceIds=[id_])
+            ec2.get_waiter("instance_stopped").wait(InstanceIds=[id_], WaiterConfig=_WAIT)
+            ec2.modify_instance_attribute(InstanceId=id_, InstanceType={"Value": news["instance_type"]})
+            ec2.start_instances(InstanceIds=[id_])
+            ec2.get_waiter("instance_running").wait(InstanceIds=[id_], WaiterConfig=_WAIT)
+        if sorted(olds.get("security_group_ids", [])) != news["security_group_ids"] and news["security_group_ids"]:
+            ec2.modify_instance_attribute(InstanceId=id_, Groups=news["security_group_ids"])
+        return {}
+
+    def _delete(self, id_: str, props: dict[str, Any]) -> None:
+        ec2 = self.client("ec2", props["region"])
+        if self._describe(ec2, id_) is None:
+            return
+        ec2.terminate_instances(InstanceIds=[id_])
+        # Subnets and security groups can only go once their instances are gone.
+        ec2.get_waiter("instance_terminated").wait(InstanceIds=[id_], WaiterConfig=_WAIT)
+
+
+class VolumeProvider(CloudProvider):
+    rtype = VOLUME
+
+    def validate(self, props: dict[str, Any]) -> list[tuple[str, str]]:
+        if props.get("kms_key_id"):
+            props["encrypted"] = True
+        if not 1 <= props["size_gib"] <= 16384:
+            return [("size_gib", f"must be 1..16384, got {props['size_gib']}")]
+        return []
+
+    def find_existing(self, props: dict[str, Any]) -> str | None:
+        ec2 = self.client("ec2", props["region"])
+        filters = [*conventions.key_filter(self.rtype, props),
+                   {"Name": "status", "Values": ["creating", "available", "in-use"]}]
+        volumes = ec2.describe_volumes(Filters=filters)["Volumes"]
+        return str(volumes[0]["VolumeId"]) if volumes else None
+
+    def _create(self, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        region = props["region"]
+        ec2 = self.client("ec2", region)
+        tags = conventions.wanted_tags(self.rtype, props)
+        args: dict[str, Any] = {
+            "AvailabilityZone": props["availability_zone"], "Size": props["size_gib"],
+            "VolumeType": props["volume_type"], "Encrypted": props["encrypted"],
+            "ClientToken": tags["govcloud:key"],
+            "TagSpecifications": conventions.tag_specifications("volume", tags),
+        }
+        if props.get("kms_key_id"):
+            args["KmsKeyId"] = props["kms_key_id"]
+        volume_id = str(ec2.create_volume(**args)["VolumeId"])
+        ec2.get_waiter("volume_available").wait(VolumeIds=[volume_id], WaiterConfig=_WAIT)
+        if props.get("instance_id"):
+            self._attach(ec2, volume_id, props)
+        return volume_id, {"volume_id": volume_id,
+                           "arn": arn("ec2", region, self.account(region), f"volume/{volume_id}")}
+
+    def _attach(self, ec2: Any, volume_id: str, props: dict[str, Any]) -> None:
+        ec2.attach_volume(VolumeId=volume_id, InstanceId=props["instance_id"], Device=props["device"])
+        ec2.get_waiter("volume_in_use").wait(VolumeIds=[volume_id], WaiterConfig=_WAIT)
+
+    def _detach(self, ec2: Any, volume_id: str) -> None:
+        ec2.detach_volume(VolumeId=volume_id)
+        ec2.get_waiter("volume_available").wait(VolumeIds=[volume_id], WaiterConfig=_WAIT)
+
+    def _describe(self, ec2: Any, id_: str) -> dict[str, Any] | None:
+        volumes = ec2.describe_volumes(VolumeIds=[id_])["Volumes"]
+        live = [v for v in volumes if v["State"] not in ("deleting", "deleted")]
+        return dict(live[0]) if live else None
+
+    def _read(self, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
+        region = props["region"]
+        volume = self._describe(self.client("ec2", region), id_)
+        if volume is None:
+            return None
+        name, tags = conventions.name_and_tags(volume.get("Tags"))
+        attached = [a for a in volume.get("Attachments", []) if a.get("State") in ("attaching", "attached")]
+        return {
+            "name": name, "availability_zone": volume["AvailabilityZone"],
+            "size_gib": volume["Size"], "volume_type": volume["VolumeType"],
+            "encrypted": volume["Encrypted"],
+            "kms_key_id": volume.get("KmsKeyId") if props.get("kms_key_id") else props.get("kms_key_id"),
+            "instance_id": attached[0]["InstanceId"] if attached else None,
+            "device": attached[0]["Device"] if attached else props.get("device", "/dev/sdf"),
+            "region": region, "tags": tags, "volume_id": id_,
+            "arn": arn("ec2", region, self.account(region), f"volume/{id_}"),
+        }
+
+    def _update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        ec2 = self.client("ec2", news["region"])
+        conventions.retag(ec2, id_, olds, news)
+        if olds.get("size_gib") != news["size_gib"] or olds.get("volume_type") != news["volume_type"]:
+            if news["size_gib"] < olds.get("size_gib", 0):
+                raise GovcloudError(
+                    f"volume '{news['name']}' cannot shrink from {olds['size_gib']} to "
+                    f"{news['size_gib']} GiB", rule="GC-CLOUD", exit_code=1)
+            ec2.modify_volume(VolumeId=id_, Size=news["size_gib"], VolumeType=news["volume_type"])
+        old_at = (olds.get("instance_id"), olds.get("device"))
+        new_at = (news.get("instance_id"), news.get("device"))
+        if old_at != new_at:
+            if olds.get("instance_id"):
+                self._detach(ec2, id_)
+            if news.get("instance_id"):
+                self._attach(ec2, id_, news)
+        return {}
+
+    def _delete(self, id_: str, props: dict[str, Any]) -> None:
+        ec2 = self.client("ec2", props["region"])
+        volume = self._describe(ec2, id_)
+        if volume is None:
+            return
+        if any(a.get("State") in ("attaching", "attached") for a in volume.get("Attachments", [])):
+            self._detach(ec2, id_)
+        ec2.delete_volume(VolumeId=id_)
+
+
+class Instance(CloudResource, module="govcloud/compute", name="Instance"):
+    rtype = INSTANCE
+    provider_class = InstanceProvider
+    instance_id: Output[str]
+    arn: Output[str]
+    image_id: Output[str]
+    private_ip: Output[str]
+    availability_zone: Output[str]
+    admin_password: Output[str]
+
+
+class Volume(CloudResource, module="govcloud/compute", name="Volume"):
+    rtype = VOLUME
+    provider_class = VolumeProvider
+    volume_id: Output[str]
+    arn: Output[str]

@@ -1,0 +1,238 @@
+"""Identity providers: IAM roles (inline and managed policies) and managed policies.
+
+`tenant_policy` writes the policy that confines a department's role to its own resources.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from botocore.exceptions import ClientError
+from pulumi import Output
+
+from govcloud.cloud import tags as tagging
+from govcloud.cloud.clients import partition
+from govcloud.cloud.provider import CloudProvider, CloudResource, is_gone
+from govcloud.cloud.types import POLICY, ROLE
+from govcloud.errors import GovcloudError
+
+DEPARTMENT_TAG = "gov:department"
+# Services whose resources can be scoped by aws:ResourceTag (attribute-based access).
+_TAG_SCOPED_ACTIONS = ["ec2:*", "logs:*", "sqs:*", "kms:*", "elasticloadbalancing:*"]
+
+
+def tenant_policy(department: str, region: str, bucket_prefix: str) -> dict[str, Any]:
+    """Allow a department's role only its own resources.
+
+    Buckets are confined by name: every bucket of the department starts with
+    `bucket_prefix` (S3 authorises bucket access by ARN, not reliably by bucket tag).
+    Everything else is confined by the `gov:department` tag of the resource. Listing and
+    describing carry no resource, so they are allowed without a condition.
+    """
+    if not bucket_prefix or "*" in bucket_prefix:
+        raise ValueError("bucket_prefix must be a literal, non-empty name prefix")
+    s3 = f"arn:{partition(region)}:s3:::{bucket_prefix}"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "OwnBuckets", "Effect": "Allow", "Action": "s3:*",
+             "Resource": [f"{s3}*", f"{s3}*/*"]},
+            {"Sid": "OwnTaggedResources", "Effect": "Allow", "Action": _TAG_SCOPED_ACTIONS,
+             "Resource": "*",
+             "Condition": {"StringEquals": {f"aws:ResourceTag/{DEPARTMENT_TAG}": department}}},
+            {"Sid": "Discover", "Effect": "Allow",
+             "Action": ["ec2:Describe*", "logs:Describe*", "sqs:ListQueues", "kms:ListAliases"],
+             "Resource": "*"},
+        ],
+    }
+
+
+def _document(value: Any) -> dict[str, Any]:
+    """IAM returns documents URL-decoded as dicts or JSON strings, depending on the call."""
+    return dict(json.loads(value)) if isinstance(value, str) else dict(value)
+
+
+def _policy_failures(prop: str, document: Any) -> list[tuple[str, str]]:
+    if not isinstance(document, dict) or "Statement" not in document:
+        return [(prop, "must be a policy document with a Statement")]
+    return []
+
+
+class RoleProvider(CloudProvider):
+    rtype = ROLE
+
+    def validate(self, props: dict[str, Any]) -> list[tuple[str, str]]:
+        failures = _policy_failures("assume_role_policy", props["assume_role_policy"])
+        for name, document in props["inline_policies"].items():
+            failures += _policy_failures(f"inline_policies.{name}", document)
+        props["managed_policy_arns"] = sorted(props["managed_policy_arns"])
+        return failures
+
+    def find_existing(self, props: dict[str, Any]) -> str | None:
+        iam = self.client("iam", props["region"])
+        try:
+            iam.get_role(RoleName=props["name"])
+        except ClientError as e:
+            if is_gone(e):
+                return None
+            raise
+        if not tagging.is_ours(self._tags(iam, props["name"]), props["tags"]):
+            raise GovcloudError(f"role '{props['name']}' already exists and is not managed by this stack",
+                                rule="GC-CLOUD", exit_code=1)
+        return str(props["name"])
+
+    def _tags(self, iam: Any, name: str) -> dict[str, str]:
+        return tagging.from_aws(iam.list_role_tags(RoleName=name)["Tags"])
+
+    def _create(self, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        iam = self.client("iam", props["region"])
+        role = iam.create_role(
+            RoleName=props["name"], AssumeRolePolicyDocument=json.dumps(props["assume_role_policy"]),
+            Description=props["description"], Tags=tagging.to_aws(props["tags"]))["Role"]
+        empty = {"tags": props["tags"], "assume_role_policy": props["assume_role_policy"],
+                 "description": props["description"], "inline_policies": {}, "managed_policy_arns": []}
+        self._apply(iam, props["name"], empty, props)
+        return str(props["name"]), {"role_name": role["RoleName"], "arn": role["Arn"], "role_id": role["RoleId"]}
+
+    def _apply(self, iam: Any, name: str, olds: dict[str, Any], news: dict[str, Any]) -> None:
+        if olds.get("assume_role_policy") != news["assume_role_policy"]:
+            iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(news["assume_role_policy"]))
+        if olds.get("description") != news["description"]:
+            iam.update_role(RoleName=name, Description=news["description"])
+        old_inline, new_inline = olds.get("inline_policies", {}), news["inline_policies"]
+        for policy_name, document in new_inline.items():
+            if old_inline.get(policy_name) != document:
+                iam.put_role_policy(RoleName=name, PolicyName=policy_name, PolicyDocument=json.dumps(document))
+        for policy_name in old_inline.keys() - new_inline.keys():
+            iam.delete_role_policy(RoleName=name, PolicyName=policy_name)
+        old_managed, new_managed = set(olds.get("managed_policy_arns", [])), set(news["managed_policy_arns"])
+        for policy_arn in sorted(new_managed - old_managed):
+            iam.attach_role_policy(RoleName=name, PolicyArn=policy_arn)
+        for policy_arn in sorted(old_managed - new_managed):
+            iam.detach_role_policy(RoleName=name, PolicyArn=policy_arn)
+        to_set, to_remove = tagging.changes(olds.get("tags", {}), news["tags"])
+        if to_set:
+            iam.tag_role(RoleName=name, Tags=tagging.to_aws(to_set))
+        if to_remove:
+            iam.untag_role(RoleName=name, TagKeys=to_remove)
+
+    def _read(self, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
+        iam = self.client("iam", props["region"])
+        role = iam.get_role(RoleName=id_)["Role"]
+        inline = {
+            policy_name: _document(iam.get_role_policy(RoleName=id_, PolicyName=policy_name)["PolicyDocument"])
+            for policy_name in iam.list_role_policies(RoleName=id_)["PolicyNames"]
+        }
+        managed = sorted(p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=id_)["AttachedPolicies"])
+        return {
+            "name": id_, "region": props["region"],
+            "assume_role_policy": _document(role["AssumeRolePolicyDocument"]),
+            "description": role.get("Description", ""), "inline_policies": inline,
+            "managed_policy_arns": managed, "tags": self._tags(iam, id_),
+            "role_name": id_, "arn": role["Arn"], "role_id": role["RoleId"],
+        }
+
+    def _update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        self._apply(self.client("iam", news["region"]), id_, olds, news)
+        return {}
+
+    def _delete(self, id_: str, props: dict[str, Any]) -> None:
+        iam = self.client("iam", props["region"])
+        # A role with policies cannot be deleted; remove every one, also those added by hand.
+        for attached in iam.list_attached_role_policies(RoleName=id_)["AttachedPolicies"]:
+            iam.detach_role_policy(RoleName=id_, PolicyArn=attached["PolicyArn"])
+        for policy_name in iam.list_role_policies(RoleName=id_)["PolicyNames"]:
+            iam.delete_role_policy(RoleName=id_, PolicyName=policy_name)
+        iam.delete_role(RoleName=id_)
+
+
+class PolicyProvider(CloudProvider):
+    rtype = POLICY
+
+    def validate(self, props: dict[str, Any]) -> list[tuple[str, str]]:
+        return _policy_failures("document", props["document"])
+
+    def _arn(self, props: dict[str, Any]) -> str:
+        return f"arn:{partition(props['region'])}:iam::{self.account(props['region'])}:policy/{props['name']}"
+
+    def find_existing(self, props: dict[str, Any]) -> str | None:
+        iam = self.client("iam", props["region"])
+        policy_arn = self._arn(props)
+        try:
+            iam.get_policy(PolicyArn=policy_arn)
+        except ClientError as e:
+            if is_gone(e):
+                return None
+            raise
+        tags = tagging.from_aws(iam.list_policy_tags(PolicyArn=policy_arn)["Tags"])
+        if not tagging.is_ours(tags, props["tags"]):
+            raise GovcloudError(f"policy '{props['name']}' already exists and is not managed by this stack",
+                                rule="GC-CLOUD", exit_code=1)
+        return policy_arn
+
+    def _create(self, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        iam = self.client("iam", props["region"])
+        policy = iam.create_policy(
+            PolicyName=props["name"], PolicyDocument=json.dumps(props["document"]),
+            Description=props["description"], Tags=tagging.to_aws(props["tags"]))["Policy"]
+        return str(policy["Arn"]), {"arn": policy["Arn"], "policy_id": policy["PolicyId"],
+                                    "default_version": policy["DefaultVersionId"]}
+
+    def _read(self, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
+        iam = self.client("iam", props["region"])
+        policy = iam.get_policy(PolicyArn=id_)["Policy"]
+        version = iam.get_policy_version(PolicyArn=id_, VersionId=policy["DefaultVersionId"])["PolicyVersion"]
+        return {
+            "name": policy["PolicyName"], "region": props["region"],
+            "document": _document(version["Document"]), "description": policy.get("Description", ""),
+            "tags": tagging.from_aws(iam.list_policy_tags(PolicyArn=id_)["Tags"]),
+            "arn": id_, "policy_id": policy["PolicyId"], "default_version": policy["DefaultVersionId"],
+        }
+
+    def _update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        iam = self.client("iam", news["region"])
+        computed: dict[str, Any] = {}
+        if olds.get("document") != news["document"]:
+            versions = iam.list_policy_versions(PolicyArn=id_)["Versions"]
+            if len(versions) >= 5:  # IAM keeps at most five versions
+                oldest = min((v for v in versions if not v["IsDefaultVersion"]), key=lambda v: v["CreateDate"])
+                iam.delete_policy_version(PolicyArn=id_, VersionId=oldest["VersionId"])
+            version = iam.create_policy_version(
+                PolicyArn=id_, PolicyDocument=json.dumps(news["document"]), SetAsDefault=True)["PolicyVersion"]
+            computed["default_version"] = version["VersionId"]
+        to_set, to_remove = tagging.changes(olds.get("tags", {}), news["tags"])
+        if to_set:
+            iam.tag_policy(PolicyArn=id_, Tags=tagging.to_aws(to_set))
+        if to_remove:
+            iam.untag_policy(PolicyArn=id_, TagKeys=to_remove)
+        return computed
+
+    def _delete(self, id_: str, props: dict[str, Any]) -> None:
+        iam = self.client("iam", props["region"])
+        entities = iam.list_entities_for_policy(PolicyArn=id_)
+        for role in entities.get("PolicyRoles", []):
+            iam.detach_role_policy(RoleName=role["RoleName"], PolicyArn=id_)
+        for user in entities.get("PolicyUsers", []):
+            iam.detach_user_policy(UserName=user["UserName"], PolicyArn=id_)
+        for group in entities.get("PolicyGroups", []):
+            iam.detach_group_policy(GroupName=group["GroupName"], PolicyArn=id_)
+        for version in iam.list_policy_versions(PolicyArn=id_)["Versions"]:
+            if not version["IsDefaultVersion"]:
+                iam.delete_policy_version(PolicyArn=id_, VersionId=version["VersionId"])
+        iam.delete_policy(PolicyArn=id_)
+
+
+class Role(CloudResource, module="govcloud/identity", name="Role"):
+    rtype = ROLE
+    provider_class = RoleProvider
+    role_name: Output[str]
+    arn: Output[str]
+    role_id: Output[str]
+
+
+class Policy(CloudResource, module="govcloud/identity", name="Policy"):
+    rtype = POLICY
+    provider_class = PolicyProvider
+    arn: Output[str]
+    policy_id: Output[str]
+    default_version: Output[str]

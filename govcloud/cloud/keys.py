@@ -1,0 +1,124 @@
+"""Keys provider: a KMS key with its alias (the alias is the key's natural name)."""
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+from pulumi import Output
+
+from govcloud.cloud import tags as tagging
+from govcloud.cloud.provider import CloudProvider, CloudResource, error_code, is_gone
+from govcloud.cloud.types import KEY
+from govcloud.errors import GovcloudError
+
+_GONE_STATES = ("PendingDeletion", "PendingReplicaDeletion")
+
+
+class KeyProvider(CloudProvider):
+    rtype = KEY
+
+    def validate(self, props: dict[str, Any]) -> list[tuple[str, str]]:
+        failures: list[tuple[str, str]] = []
+        alias = props["alias"]
+        if not alias.startswith("alias/") or alias.startswith("alias/aws/") or len(alias) <= 6:
+            failures.append(("alias", f"must be alias/<name> and not under alias/aws/, got {alias!r}"))
+        if not 7 <= props["deletion_window_days"] <= 30:
+            failures.append(("deletion_window_days", "must be 7..30"))
+        return failures
+
+    def _alias_target(self, kms: Any, alias: str) -> str | None:
+        for page in kms.get_paginator("list_aliases").paginate():
+            for entry in page["Aliases"]:
+                if entry["AliasName"] == alias:
+                    return entry.get("TargetKeyId")
+        return None
+
+    def _tags(self, kms: Any, key_id: str) -> dict[str, str]:
+        return tagging.from_aws(kms.list_resource_tags(KeyId=key_id)["Tags"], "TagKey", "TagValue")
+
+    def find_existing(self, props: dict[str, Any]) -> str | None:
+        kms = self.client("kms", props["region"])
+        key_id = self._alias_target(kms, props["alias"])
+        if key_id is None:
+            return None
+        if not tagging.is_ours(self._tags(kms, key_id), props["tags"]):
+            raise GovcloudError(f"KMS alias '{props['alias']}' already names a key not managed by this stack",
+                                rule="GC-CLOUD", exit_code=1)
+        return key_id
+
+    def _create(self, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        kms = self.client("kms", props["region"])
+        meta = kms.create_key(Description=props["description"],
+                              Tags=tagging.to_aws(props["tags"], "TagKey", "TagValue"))["KeyMetadata"]
+        key_id = str(meta["KeyId"])
+        kms.create_alias(AliasName=props["alias"], TargetKeyId=key_id)
+        if props["rotation"]:
+            kms.enable_key_rotation(KeyId=key_id)
+        return key_id, self._computed(meta["Arn"], props)
+
+    def _computed(self, key_arn: str, props: dict[str, Any]) -> dict[str, Any]:
+        # An alias ARN is the key ARN's prefix with the alias in place of key/<id>.
+        prefix = key_arn.rsplit(":", 1)[0]
+        return {"key_id": key_arn.rsplit("/", 1)[1], "arn": key_arn,
+                "alias_arn": f"{prefix}:{props['alias']}"}
+
+    def _read(self, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
+        kms = self.client("kms", props["region"])
+        meta = kms.describe_key(KeyId=id_)["KeyMetadata"]
+        if meta["KeyState"] in _GONE_STATES:
+            return None
+        aliases = [a["AliasName"] for a in kms.list_aliases(KeyId=id_)["Aliases"]]
+        alias = props.get("alias") if props.get("alias") in aliases else (aliases[0] if aliases else "")
+        found = {
+            "alias": alias, "description": meta.get("Description", ""),
+            "rotation": bool(kms.get_key_rotation_status(KeyId=id_)["KeyRotationEnabled"]),
+            "deletion_window_days": props.get("deletion_window_days", 7),
+            "region": props["region"], "tags": self._tags(kms, id_),
+        }
+        return {**found, **self._computed(meta["Arn"], found)}
+
+    def _update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        kms = self.client("kms", news["region"])
+        if olds.get("description") != news["description"]:
+            kms.update_key_description(KeyId=id_, Description=news["description"])
+        if olds.get("rotation") != news["rotation"]:
+            (kms.enable_key_rotation if news["rotation"] else kms.disable_key_rotation)(KeyId=id_)
+        if olds.get("alias") != news["alias"]:
+            kms.create_alias(AliasName=news["alias"], TargetKeyId=id_)
+            if olds.get("alias"):
+                self._delete_alias(kms, olds["alias"])
+        to_set, to_remove = tagging.changes(olds.get("tags", {}), news["tags"])
+        if to_set:
+            kms.tag_resource(KeyId=id_, Tags=tagging.to_aws(to_set, "TagKey", "TagValue"))
+        if to_remove:
+            kms.untag_resource(KeyId=id_, TagKeys=to_remove)
+        meta = kms.describe_key(KeyId=id_)["KeyMetadata"]
+        return self._computed(meta["Arn"], news)
+
+    def _delete_alias(self, kms: Any, alias: str) -> None:
+        try:
+            kms.delete_alias(AliasName=alias)
+        except ClientError as e:
+            if not is_gone(e):
+                raise
+
+    def _delete(self, id_: str, props: dict[str, Any]) -> None:
+        kms = self.client("kms", props["region"])
+        meta = kms.describe_key(KeyId=id_)["KeyMetadata"]
+        if meta["KeyState"] in _GONE_STATES:
+            return
+        if props.get("alias") and self._alias_target(kms, props["alias"]) == id_:
+            self._delete_alias(kms, props["alias"])
+        try:
+            kms.schedule_key_deletion(KeyId=id_, PendingWindowInDays=props.get("deletion_window_days", 7))
+        except ClientError as e:
+            if error_code(e) != "KMSInvalidStateException":
+                raise
+
+
+class Key(CloudResource, module="govcloud/keys", name="Key"):
+    rtype = KEY
+    provider_class = KeyProvider
+    key_id: Output[str]
+    arn: Output[str]
+    alias_arn: Output[str]

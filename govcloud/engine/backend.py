@@ -1,0 +1,20 @@
+"""What a deployment backend offers: the embedded engine and the Pulumi CLI adapter both."""
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from govcloud.engine.results import Drift, Plan, Result
+
+
+@runtime_checkable
+class Backend(Protocol):
+    project_name: str
+    stack: str
+
+    def preview(self) -> Plan: ...
+
+    def up(self) -> Result: ...
+
+    def refresh(self) -> Drift: ...
+
+    def destroy(self) -> Result: ...

@@ -1,0 +1,191 @@
+"""The embedded engine: preview, up, refresh and destroy of one stack, in-process."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from govcloud.engine.deletes import DeleteTarget, Deleter, refuse_protected
+from govcloud.engine.diff import Op
+from govcloud.engine.errors import EngineError
+from govcloud.engine.host import Program, run_program
+from govcloud.engine.journal import Recovery
+from govcloud.engine.lock import StackLock
+from govcloud.engine.monitor import EngineLog, Monitor
+from govcloud.engine.properties import render
+from govcloud.engine.providers import ProviderRegistry
+from govcloud.engine.refresh import Refresher
+from govcloud.engine.results import Drift, EngineEvent, Plan, Result, Step, Summary
+from govcloud.engine.secrets import resolve_passphrase
+from govcloud.engine.state import StateStore
+from govcloud.engine.steps import StepRunner
+
+DEFAULT_PARALLEL = 16
+
+
+def _message(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text if isinstance(exc, EngineError) else f"program failed: {type(exc).__name__}: {text}"
+
+
+class Engine:
+    """Runs `program` (a Pulumi Python program of dynamic resources) against `state`.
+
+    `on_event` receives step-started/step-finished/step-failed/warning events, from
+    worker threads: keep it quick and thread-safe.
+    """
+
+    def __init__(
+        self,
+        project_name: str,
+        stack: str,
+        program: Program,
+        state: StateStore | None = None,
+        *,
+        passphrase: str | None = None,
+        parallel: int = DEFAULT_PARALLEL,
+        lock_wait: float = 0.0,
+        on_event: Callable[[EngineEvent], None] | None = None,
+        config: Mapping[str, str] | None = None,
+        secret_config_keys: tuple[str, ...] = (),
+        project_dir: str | Path = ".",
+        stack_default_passphrase: str | None = None,
+    ) -> None:
+        self.project_name = project_name
+        self.stack = stack
+        self.program = program
+        self.state = state or StateStore.for_stack(project_dir, stack)
+        self.passphrase = passphrase
+        self.stack_default_passphrase = stack_default_passphrase
+        self.parallel = max(1, parallel)
+        self.lock_wait = lock_wait
+        self.on_event = on_event
+        self.config = dict(config or {})
+        self.secret_config_keys = secret_config_keys
+        self._warnings: list[str] = []
+
+    # -- plumbing ---------------------------------------------------------------------
+    def _emit(self, event: EngineEvent) -> None:
+        if event.kind == "warning":
+            self._warnings.append(event.message)
+        if self.on_event is not None:
+            self.on_event(event)
+
+    def _lock(self, command: str) -> StackLock:
+        path = self.state.path.with_suffix(".lock")
+        return StackLock(path, command, stack=self.stack, wait=self.lock_wait,
+                         warn=lambda m: self._emit(EngineEvent("warning", message=m)))
+
+    def _unlock_state(self) -> ProviderRegistry:
+        self.state.open()
+        self.state.unlock(resolve_passphrase(self.passphrase, self.stack_default_passphrase))
+        return ProviderRegistry(self.project_name, self.config)
+
+    def _run(self, runner: StepRunner, *, preview: bool) -> tuple[Monitor, EngineError | None]:
+        monitor = Monitor(self.project_name, self.stack, runner)
+        try:
+            run_program(
+                self.program, project=self.project_name, stack=self.stack, monitor=monitor,
+                engine=EngineLog(self._emit), preview=preview, parallel=self.parallel,
+                config=self.config, secret_keys=self.secret_config_keys,
+            )
+        except Exception as exc:  # noqa: BLE001 - a program or step failure is the run's result
+            return monitor, runner.failure or EngineError(_message(exc))
+        return monitor, runner.failure
+
+    # -- commands ---------------------------------------------------------------------
+    def preview(self) -> Plan:
+        """The steps `up` would take; no provider writes, no state writes, no lock."""
+        self._warnings = []
+        registry = self._unlock_state()
+        pending = self.state.pending_ops()
+        if pending:
+            self._emit(EngineEvent("warning", message=(
+                f"{len(pending)} interrupted operation(s) will be recovered by the next apply")))
+        old = self.state.resources()
+        runner = StepRunner(self.state, registry, old, preview=True, emit=self._emit)
+        _, error = self._run(runner, preview=True)
+        if error is not None:
+            raise error
+        targets = self._removed(runner.seen)
+        refuse_protected(targets)
+        deletes, _ = Deleter(self.state, registry, parallel=self.parallel, preview=True,
+                             emit=self._emit).run(targets)
+        steps = tuple(runner.steps) + tuple(deletes)
+        return Plan(self.project_name, self.stack, steps, Summary.of(steps), tuple(self._warnings))
+
+    def up(self) -> Result:
+        """Converge the cloud and the state on the program."""
+        return self._mutate("up", self._up)
+
+    def destroy(self) -> Result:
+        """Delete every resource of the stack in reverse dependency order."""
+        return self._mutate("destroy", self._destroy)
+
+    def refresh(self) -> Drift:
+        """Read every resource back; record drift and forget resources that are gone."""
+        self._warnings = []
+        started = time.monotonic()
+        with self._lock("refresh") as lock:
+            registry = self._unlock_state()
+            wall = time.time()
+            Recovery(self.state, registry, self._emit).run()
+            drift = Refresher(self.state, registry, parallel=self.parallel, emit=self._emit).run()
+            self.state.record("refresh", lock.holder, wall, True,
+                              {"changed": len(drift.changed), "gone": len(drift.gone)})
+        return Drift(self.project_name, self.stack, drift.changed, drift.gone, drift.unchanged,
+                     time.monotonic() - started, self.state.version, tuple(self._warnings))
+
+    def _mutate(self, kind: str, body: Callable[[ProviderRegistry], tuple[list[Step], str]]) -> Result:
+        self._warnings = []
+        started, wall = time.monotonic(), time.time()
+        with self._lock(kind) as lock:
+            registry = self._unlock_state()
+            recovered = Recovery(self.state, registry, self._emit).run()
+            steps, error = body(registry)
+            all_steps = tuple(recovered) + tuple(steps)
+            summary = Summary.of(all_steps)
+            self.state.record(kind, lock.holder, wall, not error, summary.to_dict(), error)
+            outputs = {k: render(v) for k, v in self.state.stack_outputs().items()}
+        return Result(self.project_name, self.stack, kind, all_steps, summary,
+                      time.monotonic() - started, outputs, self.state.version,
+                      tuple(self._warnings), error)
+
+    def _up(self, registry: ProviderRegistry) -> tuple[list[Step], str]:
+        old = self.state.resources()
+        runner = StepRunner(self.state, registry, old, preview=False, emit=self._emit)
+        monitor, error = self._run(runner, preview=False)
+        steps = list(runner.steps)
+        if error is not None:
+            # Like Pulumi: after a failure nothing is deleted; the next run converges.
+            return steps, error.line() if isinstance(error, EngineError) else str(error)
+        targets = self._removed(runner.seen)
+        try:
+            refuse_protected(targets)
+        except EngineError as exc:
+            return steps, exc.line()
+        deletes, failure = Deleter(self.state, registry, parallel=self.parallel, preview=False,
+                                   emit=self._emit).run(targets)
+        steps.extend(deletes)
+        if failure is not None:
+            return steps, failure.line()
+        self.state.set_stack_outputs(monitor.stack_outputs)
+        return steps, ""
+
+    def _destroy(self, registry: ProviderRegistry) -> tuple[list[Step], str]:
+        targets = self._removed(set())
+        try:
+            refuse_protected(targets)
+        except EngineError as exc:
+            return [], exc.line()
+        steps, failure = Deleter(self.state, registry, parallel=self.parallel, preview=False,
+                                 emit=self._emit).run(targets)
+        if failure is not None:
+            return steps, failure.line()
+        self.state.set_stack_outputs({})
+        return steps, ""
+
+    def _removed(self, seen: set[str]) -> list[DeleteTarget]:
+        """Recorded resources the program did not register, plus condemned old halves."""
+        targets = [DeleteTarget(res) for urn, res in self.state.resources().items() if urn not in seen]
+        return targets + [DeleteTarget(c.resource, c.cid) for c in self.state.condemned()]

@@ -1,0 +1,73 @@
+"""Runs a Pulumi Python program in-process against our monitor (the language host's job)."""
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pulumi
+import pulumi.runtime
+from pulumi.runtime import config as runtime_config
+
+Program = Callable[[], Any]
+
+
+def run_program(
+    program: Program,
+    *,
+    project: str,
+    stack: str,
+    monitor: Any,
+    engine: Any,
+    preview: bool,
+    parallel: int,
+    config: Mapping[str, str] | None = None,
+    secret_keys: tuple[str, ...] = (),
+    root_directory: str | None = None,
+) -> None:
+    """Run `program` inside a fresh stack; raises what the program (or a step) raised.
+
+    The SDK keeps its settings in context variables, so the run happens in a copy of the
+    caller's context: nothing leaks into the caller or into the next run.
+    """
+
+    def body() -> None:
+        pulumi.runtime.reset_options(
+            project=project, stack=stack, root_directory=root_directory, parallel=parallel,
+            monitor_address=monitor, engine_address=engine, preview=preview,
+        )
+        runtime_config.set_all_config(dict(config or {}), list(secret_keys))
+        loop = asyncio.new_event_loop()
+        # The SDK sends every registration through the default executor: this is the parallelism.
+        executor = ThreadPoolExecutor(max(1, parallel), thread_name_prefix="govcloud-step")
+        loop.set_default_executor(executor)
+        asyncio.set_event_loop(loop)
+        # One failed resource otherwise floods "Future exception was never retrieved".
+        asyncio_logger = logging.getLogger("asyncio")
+        was_disabled = asyncio_logger.disabled
+        asyncio_logger.disabled = True
+        try:
+            loop.run_until_complete(pulumi.runtime.run_in_stack(program))
+        finally:
+            try:
+                _cancel_leftovers(loop)
+            finally:
+                # In-flight steps still persist their results: wait for them before returning.
+                executor.shutdown(wait=True)
+                loop.close()
+                asyncio.set_event_loop(None)
+                asyncio_logger.disabled = was_disabled
+
+    contextvars.copy_context().run(body)
+
+
+def _cancel_leftovers(loop: asyncio.AbstractEventLoop) -> None:
+    """After a failure the SDK may leave outputs waiting on failed resources."""
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))

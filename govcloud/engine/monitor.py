@@ -1,0 +1,144 @@
+"""The resource monitor the SDK talks to, in-process instead of over gRPC.
+
+`pulumi.runtime.reset_options(monitor_address=<object>)` accepts any object with the
+monitor's method names (the contract `set_mocks` relies on); tests/unit/
+test_pulumi_contract.py pins the names the SDK calls.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from google.protobuf import empty_pb2
+from pulumi.runtime.proto import engine_pb2, resource_pb2
+
+from govcloud.engine.errors import EngineError
+from govcloud.engine.properties import Props, from_struct, to_struct
+from govcloud.engine.results import EngineEvent
+from govcloud.engine.steps import Registration, StepRunner
+
+STACK_TYPE = "pulumi:pulumi:Stack"
+# Only secrets: transforms, hooks and packages need the SDK's callback gRPC server, and
+# without resource references the SDK sends a resource as its id, which providers want.
+SUPPORTED_FEATURES = (resource_pb2.RESOURCE_MONITOR_FEATURE_SECRETS,)
+_LEGACY_FEATURES = frozenset({"secrets"})
+
+
+def make_urn(stack: str, project: str, parent: str, type_: str, name: str) -> str:
+    """As Pulumi's engine does: children of a non-root parent qualify their type with its type."""
+    qualified = type_
+    if parent:
+        parent_type = parent.split("::")[2]
+        if parent_type != STACK_TYPE:
+            qualified = f"{parent_type}${type_}"
+    return f"urn:pulumi:{stack}::{project}::{qualified}::{name}"
+
+
+class _FeatureResponse:
+    def __init__(self, has_support: bool) -> None:
+        self.hasSupport = has_support
+
+
+class Monitor:
+    """Duck-types the SDK's ResourceMonitor stub; blocking calls on executor threads."""
+
+    def __init__(self, project: str, stack: str, runner: StepRunner) -> None:
+        self.project = project
+        self.stack = stack
+        self.runner = runner
+        self.stack_urn = make_urn(stack, project, "", STACK_TYPE, f"{project}-{stack}")
+        self.stack_outputs: Props = {}
+        self.component_outputs: dict[str, Props] = {}
+        self._lock = threading.Lock()
+
+    # -- features ---------------------------------------------------------------------
+    def SupportsFeature(self, request: Any) -> _FeatureResponse:
+        return _FeatureResponse(request.id in _LEGACY_FEATURES)
+
+    def GetDeploymentInfo(self, request: Any) -> resource_pb2.DeploymentInfo:
+        return resource_pb2.DeploymentInfo(supportedFeatures=list(SUPPORTED_FEATURES))
+
+    # -- resources --------------------------------------------------------------------
+    def RegisterResource(self, request: Any) -> resource_pb2.RegisterResourceResponse:
+        urn = make_urn(self.stack, self.project, request.parent, request.type, request.name)
+        if request.remote:
+            raise EngineError(f"{urn}: multi-language components need the Pulumi CLI")
+        if request.custom and request.provider:
+            raise EngineError(f"{urn}: only dynamic providers run in the embedded engine")
+        deps = set(request.dependencies)
+        for prop_deps in request.propertyDependencies.values():
+            deps.update(prop_deps.urns)
+        reg = Registration(
+            urn=urn,
+            type=request.type,
+            parent=request.parent,
+            custom=bool(request.custom),
+            inputs=from_struct(request.object),
+            dependencies=tuple(sorted(deps)),
+            protect=bool(request.protect),
+            retain_on_delete=bool(request.retainOnDelete),
+            delete_before_replace=bool(request.deleteBeforeReplace),
+            ignore_changes=tuple(request.ignoreChanges),
+            replace_on_changes=tuple(request.replaceOnChanges),
+            additional_secret_outputs=frozenset(request.additionalSecretOutputs),
+        )
+        id_, outputs = self.runner.register(reg)
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=to_struct(outputs))
+
+    def RegisterResourceOutputs(self, request: Any) -> empty_pb2.Empty:
+        outputs = from_struct(request.outputs)
+        with self._lock:
+            if request.urn == self.stack_urn:
+                self.stack_outputs = outputs
+            else:
+                self.component_outputs[request.urn] = outputs
+        return empty_pb2.Empty()
+
+    def ReadResource(self, request: Any) -> Any:
+        raise EngineError(f"reading existing resources ({request.type} {request.name}) needs the Pulumi CLI")
+
+    def Invoke(self, request: Any) -> Any:
+        raise EngineError(f"function {request.tok} is not available in the embedded engine")
+
+    def Call(self, request: Any) -> Any:
+        raise EngineError(f"method {request.tok} is not available in the embedded engine")
+
+    def RegisterStackTransform(self, request: Any) -> Any:
+        raise EngineError("stack transforms need the Pulumi CLI")
+
+    def RegisterStackInvokeTransform(self, request: Any) -> Any:
+        raise EngineError("invoke transforms need the Pulumi CLI")
+
+    def RegisterPackage(self, request: Any) -> Any:
+        raise EngineError(f"package {request.name} needs the Pulumi CLI")
+
+    def RegisterResourceHook(self, request: Any) -> Any:
+        raise EngineError("resource hooks need the Pulumi CLI")
+
+    def RegisterErrorHook(self, request: Any) -> Any:
+        raise EngineError("error hooks need the Pulumi CLI")
+
+    def SignalAndWaitForShutdown(self, request: Any) -> empty_pb2.Empty:
+        return empty_pb2.Empty()
+
+
+class EngineLog:
+    """Duck-types the SDK's Engine stub: program warnings and errors become events."""
+
+    def __init__(self, emit: Callable[[EngineEvent], None]) -> None:
+        self.emit = emit
+        self.messages: list[str] = []
+        self._lock = threading.Lock()
+
+    def Log(self, request: Any) -> empty_pb2.Empty:
+        if request.severity in (engine_pb2.WARNING, engine_pb2.ERROR):
+            label = "warning" if request.severity == engine_pb2.WARNING else "error"
+            message = f"{label}: {request.message}"
+            with self._lock:
+                self.messages.append(message)
+            self.emit(EngineEvent("warning", request.urn, message=message))
+        return empty_pb2.Empty()
+
+    def RequirePulumiVersion(self, request: Any) -> empty_pb2.Empty:
+        return empty_pb2.Empty()
