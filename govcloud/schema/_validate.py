@@ -49,6 +49,12 @@ def _type_name(value: Any) -> str:
     )
 
 
+_EXPECTED = {
+    "object": "a mapping", "array": "a list", "integer": "an integer", "number": "a number",
+    "string": "a string", "boolean": "true or false", "null": "empty",
+}
+
+
 def _short(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
@@ -93,7 +99,8 @@ def _findings(doc: Document, error: ValidationError) -> list[Finding]:
         missing = [k for k in expected if k not in value and not difflib.get_close_matches(k, extras, n=1, cutoff=0.6)]
         return [at(f"missing required key '{k}' in {where}") for k in missing]
     if v == "type":
-        return [at(f"{where} must be {'a' if expected != 'integer' else 'an'} {expected}, not {_type_name(value)} {_short(value)}")]
+        wanted = _EXPECTED.get(expected, expected)
+        return [at(f"{where} must be {wanted}, not {_type_name(value)} {_short(value)}")]
     if v == "enum":
         return [at(f"{where} must be one of {', '.join(map(str, expected))}, not {_short(value)}")]
     if v == "const":

@@ -38,9 +38,9 @@ CASES = [
     ("typo-key", ("      mlps: 2\n", "      mlsp: 2\n"), 22, 7, "unknown key 'mlsp'"),
     ("typo-key-top", ("spec:\n", "spce:\n"), 9, 1, "unknown key 'spce'"),
     ("wrong-type-int", ("      mlps: 2\n", "      mlps: two\n"), 22, 13, "must be an integer, not string"),
-    ("wrong-type-bool", ("      backup: {offsite: true,", "      backup: {offsite: 'yes',"), 27, 25, "must be a boolean"),
+    ("wrong-type-bool", ("      backup: {offsite: true,", "      backup: {offsite: 'yes',"), 27, 25, "must be true or false"),
     ("wrong-type-list", ("    columns: [information-release, interpretation, online-services, interaction]\n",
-                         "    columns: information-release\n"), 14, 14, "must be a array"),
+                         "    columns: information-release\n"), 14, 14, "must be a list"),
     ("out-of-range-mlps", ("      mlps: 2\n", "      mlps: 6\n"), 22, 13, "must be ≤ 5, not 6"),
     ("out-of-range-count", ("{role: app, count: 2,", "{role: app, count: 0,"), 24, 30, "must be ≥ 1, not 0"),
     ("negative-headcount", ("  headcount: 180\n", "  headcount: -3\n"), 8, 14, "must be ≥ 1"),
@@ -64,7 +64,7 @@ CASES = [
     ("float-for-int", ("      mlps: 2\n", "      mlps: 2.5\n"), 22, 13, "must be an integer, not number"),
     ("null-value", ("      mlps: 2\n", "      mlps:\n"), 22, 12, "must be an integer, not null"),
     ("string-for-mapping", ("  oa: {seats: 180, storageGiB: 200, documentExchange: true}\n", "  oa: yes\n"), 11, 7,
-     "must be a object, not boolean"),
+     "must be a mapping, not boolean"),
 ]
 
 
