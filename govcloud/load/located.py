@@ -23,18 +23,18 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+class _Loader(_BaseLoader):
     """Memoizes implicit tag resolution: blueprints repeat the same scalars endlessly."""
 
     _resolved: dict[tuple[Any, ...], str] = {}
 
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:
         if kind is not ScalarNode or len(value) > 64:
-            return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
+            return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call,no-any-return]
         key = (value, implicit)
         tag = self._resolved.get(key)
         if tag is None:
-            tag = super().resolve(kind, value, implicit)
+            tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
             if len(self._resolved) < 100_000:
                 self._resolved[key] = tag
         return tag
@@ -240,13 +240,13 @@ def load_file(path: str | os.PathLike[str], display: str | None = None) -> Loade
     shown = display if display is not None else os.fspath(path)
     try:
         with open(path, "rb") as fh:
-            raw = fh.read(MAX_FILE_BYTES + 1)
-            if len(raw) > MAX_FILE_BYTES:
-                raw += fh.read()  # the size is reported exactly
-        text = decode(raw)
-    except LoadError as err:
-        return LoadedFile(shown, (), (_finding(shown, err),))
+            size = os.fstat(fh.fileno()).st_size
+            if size > MAX_FILE_BYTES:  # never read a huge file into memory just to refuse it
+                raise LoadError(f"file is {size} bytes; the limit is {MAX_FILE_BYTES}", 1, 1,
+                                "split the blueprint or remove generated content")
+            text = decode(fh.read(MAX_FILE_BYTES + 1))
+    except LoadError as problem:
+        return LoadedFile(shown, (), (_finding(shown, problem),))
     except OSError as exc:
-        err = LoadError(f"cannot read file: {exc.strerror}", 1, 1)
-        return LoadedFile(shown, (), (_finding(shown, err),))
+        return LoadedFile(shown, (), (_finding(shown, LoadError(f"cannot read file: {exc.strerror}", 1, 1)),))
     return parse(text, shown)

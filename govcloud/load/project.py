@@ -62,7 +62,8 @@ def _check_city(city: City) -> list[Finding]:
 
 
 def _check_department(dept: Department) -> list[Finding]:
-    out, seen = [], {}
+    out: list[Finding] = []
+    seen: dict[str, int] = {}
     for system in dept.systems:
         if system.name in seen:
             out.append(_error(
