@@ -6,7 +6,11 @@ from typing import Annotated
 import typer
 
 import govcloud
+from govcloud.cli.check import check_command
 from govcloud.cli.init import init_command
+from govcloud.cli.policy import policy_app
+from govcloud.cli.report import report_command
+from govcloud.cli.sandbox import app as sandbox_app
 from govcloud.cli.schema import schema_command
 from govcloud.cli.validate import validate_command
 
@@ -54,4 +58,8 @@ def root(
 
 app.command("init")(init_command)
 app.command("validate")(validate_command)
+app.command("check")(check_command)
+app.add_typer(policy_app, name="policy")
 app.command("schema")(schema_command)
+app.command("report")(report_command)
+app.add_typer(sandbox_app, name="sandbox")

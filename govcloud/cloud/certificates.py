@@ -122,6 +122,24 @@ class CertificateProvider(CloudProvider):
             failures.append(("ca_private_key_pem", "must be a PEM private key"))
         return failures
 
+    def _key(self, props: dict[str, Any]) -> str:
+        return tagging.idempotency_key(self.rtype.token, {**props, "name": props["domain_name"]},
+                                       self.rtype.replace_props)
+
+    def find_existing(self, props: dict[str, Any]) -> str | None:
+        # An import is not idempotent: a crashed create is found again by its key tag.
+        acm = self.client("acm", props["region"])
+        key = self._key(props)
+        for page in acm.get_paginator("list_certificates").paginate():
+            for summary in page["CertificateSummaryList"]:
+                if summary.get("DomainName") != props["domain_name"]:
+                    continue
+                arn = str(summary["CertificateArn"])
+                tags = tagging.from_aws(acm.list_tags_for_certificate(CertificateArn=arn).get("Tags"))
+                if tags.get(tagging.KEY_TAG) == key:
+                    return arn
+        return None
+
     def _create(self, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         acm = self.client("acm", props["region"])
         cert, key_pem = make_leaf(props["ca_certificate_pem"], props["ca_private_key_pem"],
@@ -129,7 +147,8 @@ class CertificateProvider(CloudProvider):
                                   props["validity_days"])
         imported = acm.import_certificate(
             Certificate=_pem(cert).encode(), PrivateKey=key_pem.encode(),
-            CertificateChain=props["ca_certificate_pem"].encode(), Tags=tagging.to_aws(props["tags"]))
+            CertificateChain=props["ca_certificate_pem"].encode(),
+            Tags=tagging.to_aws({**props["tags"], tagging.KEY_TAG: self._key(props)}))
         certificate_arn = str(imported["CertificateArn"])
         return certificate_arn, {
             "arn": certificate_arn, "not_after": cert.not_valid_after_utc.isoformat(),
@@ -140,10 +159,13 @@ class CertificateProvider(CloudProvider):
         acm = self.client("acm", props["region"])
         described = acm.describe_certificate(CertificateArn=id_)["Certificate"]
         sans = [s for s in described.get("SubjectAlternativeNames", []) if s != described["DomainName"]]
-        tags = tagging.from_aws(acm.list_tags_for_certificate(CertificateArn=id_).get("Tags"))
+        tags = tagging.visible(tagging.from_aws(acm.list_tags_for_certificate(CertificateArn=id_).get("Tags")))
+        pem = str(acm.get_certificate(CertificateArn=id_)["Certificate"])
+        cert = x509.load_pem_x509_certificate(pem.encode())
         return {
             **props, "domain_name": described["DomainName"], "subject_alternative_names": sans,
-            "tags": tags, "arn": id_,
+            "tags": tags, "arn": id_, "certificate_pem": pem,
+            "not_after": cert.not_valid_after_utc.isoformat(), "serial": format(cert.serial_number, "x"),
         }
 
     def _update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:

@@ -37,7 +37,7 @@ def _kind_failure(prop: Prop, value: Any) -> str | None:
         return f"must be {prop.kind}, got {type(value).__name__} {value!r}"
     if prop.choices and value not in prop.choices:
         return f"must be one of {', '.join(prop.choices)}, got {value!r}"
-    if prop.kind == "tags":
+    if prop.kind == "tags" and isinstance(value, dict):
         bad = [k for k, v in value.items() if not isinstance(k, str) or not isinstance(v, str)]
         if bad:
             return f"tag keys and values must be strings: {', '.join(map(str, bad))}"

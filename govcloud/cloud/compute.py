@@ -27,7 +27,8 @@ def resolve_image(ec2: Any, product: str, region: str) -> dict[str, Any]:
             f"image '{product}' is not registered in {region}",
             rule="GC-CLOUD", exit_code=1,
             hint="register the approved images (the sandbox seeds them on `govcloud sandbox up`)")
-    return dict(max(images, key=lambda i: i.get("CreationDate", "")))
+    newest: dict[str, Any] = max(images, key=lambda i: str(i.get("CreationDate", "")))
+    return newest
 
 
 class InstanceProvider(CloudProvider):
@@ -170,7 +171,11 @@ class VolumeProvider(CloudProvider):
         ec2.get_waiter("volume_in_use").wait(VolumeIds=[volume_id], WaiterConfig=_WAIT)
 
     def _detach(self, ec2: Any, volume_id: str) -> None:
-        ec2.detach_volume(VolumeId=volume_id)
+        volume = self._describe(ec2, volume_id) or {}
+        for attachment in volume.get("Attachments", []):
+            # The API allows omitting the instance; some clouds (and the sandbox) need it.
+            ec2.detach_volume(VolumeId=volume_id, InstanceId=attachment["InstanceId"],
+                              Device=attachment["Device"])
         ec2.get_waiter("volume_available").wait(VolumeIds=[volume_id], WaiterConfig=_WAIT)
 
     def _describe(self, ec2: Any, id_: str) -> dict[str, Any] | None:
@@ -189,7 +194,8 @@ class VolumeProvider(CloudProvider):
             "name": name, "availability_zone": volume["AvailabilityZone"],
             "size_gib": volume["Size"], "volume_type": volume["VolumeType"],
             "encrypted": volume["Encrypted"],
-            "kms_key_id": volume.get("KmsKeyId") if props.get("kms_key_id") else props.get("kms_key_id"),
+            # Without a key of ours the cloud's default key is used: not drift.
+            "kms_key_id": volume.get("KmsKeyId") if props.get("kms_key_id") else None,
             "instance_id": attached[0]["InstanceId"] if attached else None,
             "device": attached[0]["Device"] if attached else props.get("device", "/dev/sdf"),
             "region": region, "tags": tags, "volume_id": id_,

@@ -73,6 +73,8 @@ def diff_properties(rtype: ResourceType, olds: Mapping[str, Any], news: Mapping[
         new = news.get(prop.name, prop.default)
         if prop.secret and isinstance(new, str) and old == secret_digest(new):
             continue
+        if new is None and prop.name in rtype.outputs:
+            continue  # left to the cloud (e.g. a subnet's zone): whatever it chose stands
         if not _same(old, new):
             changed.append(prop.name)
     replaces = tuple(n for n in changed if rtype.prop(n).replace)

@@ -29,8 +29,8 @@ class KeyProvider(CloudProvider):
     def _alias_target(self, kms: Any, alias: str) -> str | None:
         for page in kms.get_paginator("list_aliases").paginate():
             for entry in page["Aliases"]:
-                if entry["AliasName"] == alias:
-                    return entry.get("TargetKeyId")
+                if entry["AliasName"] == alias and entry.get("TargetKeyId"):
+                    return str(entry["TargetKeyId"])
         return None
 
     def _tags(self, kms: Any, key_id: str) -> dict[str, str]:

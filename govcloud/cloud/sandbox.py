@@ -224,11 +224,15 @@ def seed_images(endpoint: str, products: list[tuple[str, str]]) -> tuple[str, ..
 
 
 def up(state_dir: Path | None = None, products_file: Path | None = None, *,
-       timeout: float = 30.0, extra_env: dict[str, str] | None = None) -> SandboxInfo:
-    """Start the sandbox cloud, or reuse the one already running for `state_dir`."""
+       timeout: float = 30.0, extra_env: dict[str, str] | None = None, seed: bool = True) -> SandboxInfo:
+    """Start the sandbox cloud, or reuse the one already running for `state_dir`.
+
+    `extra_env` reaches the server process, e.g. INITIAL_NO_AUTH_ACTION_COUNT to switch on
+    moto's IAM enforcement; `seed=False` skips registering the approved images.
+    """
     state_dir = state_dir or default_state_dir()
     state_dir.mkdir(parents=True, exist_ok=True)
-    products, warnings = read_products(products_file)
+    products, warnings = read_products(products_file) if seed else ([], [])
     state = _read_state(state_dir)
     if state and _alive(int(state["pid"])) and _answers(state["endpoint"]):
         seeded = seed_images(state["endpoint"], products)
