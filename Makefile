@@ -26,6 +26,7 @@ test: setup
 
 bench: setup
 	$(BIN)/python bench/validate.py
+	$(BIN)/python bench/report.py
 
 clean:
 	rm -rf $(VENV) .govcloud .pytest_cache .hypothesis

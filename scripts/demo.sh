@@ -6,3 +6,18 @@ gc=.venv/bin/govcloud
 
 echo "== validate the example city's blueprints"
 $gc validate blueprints/
+
+echo "== policy gate: the approved departments pass every rule"
+$gc check blueprints/departments blueprints/city.yaml
+
+echo "== reviewer's view: the requests under review, with their planted violations"
+status=0
+$gc check blueprints/ || status=$?
+if [ "$status" -ne 1 ]; then  # 1 = policy errors (expected here); anything else is a real failure
+  echo "check blueprints/ exited $status, expected 1" >&2
+  exit 1
+fi
+
+echo "== the city at a glance: savings, capacity, chargeback, findings"
+$gc report --output .govcloud/report.html
+echo "report: $(pwd)/.govcloud/report.html"

@@ -83,6 +83,7 @@ class CapacityReport:
 
     def to_json(self) -> dict[str, object]:
         return {"gauges": [g.to_json() for g in self.gauges],
+                "overQuota": sum(1 for q in self.quotas if q.over),
                 "quotas": [q.to_json() for q in self.quotas],
                 "withoutQuota": list(self.without_quota)}
 

@@ -31,13 +31,18 @@ class BarChart:
         return self.width - self.label_width - 130
 
 
-def bar_chart(items: Sequence[tuple[str, float, str, str]], *, width: int = 760,
+def bar_chart(items: Sequence[tuple[str, float, str, str]], *, scale: float | None = None, width: int = 760,
               label_width: int = 220, row: int = 30) -> BarChart:
-    """Horizontal bars for (label, value, text, kind) items, scaled to the largest value."""
-    top = max((v for _, v, _, _ in items), default=0.0) or 1.0
+    """Horizontal bars for (label, value, text, kind) items.
+
+    Bars are scaled to `scale` (default: the largest value); a bar above it is cut at the
+    full width, so one huge "all the others" bar does not flatten the bars worth reading.
+    """
+    top = scale or max((v for _, v, _, _ in items), default=0.0) or 1.0
     plot = width - label_width - 130
     bars = tuple(
-        Bar(label, value, text, kind, y=i * row + 4, width=max(1.0, plot * value / top) if value > 0 else 0.0)
+        Bar(label, value, text, kind, y=i * row + 4,
+            width=min(plot, max(1.0, plot * value / top)) if value > 0 else 0.0)
         for i, (label, value, text, kind) in enumerate(items)
     )
     return BarChart(bars, width, max(row, len(bars) * row + 8), label_width, row, row - 10)
@@ -47,6 +52,7 @@ def bar_chart(items: Sequence[tuple[str, float, str, str]], *, width: int = 760,
 class GaugeArc:
     """A half-circle gauge: the background track and the arc filled up to `ratio`."""
 
+    resource: str
     title: str
     ratio: float | None
     text: str       # e.g. "24 / 8,000 vCPU"
@@ -64,7 +70,7 @@ def _point(fraction: float) -> tuple[float, float]:
     return CX + RADIUS * math.cos(angle), CY - RADIUS * math.sin(angle)
 
 
-def gauge_arc(title: str, requested: float, capacity: float, unit: str) -> GaugeArc:
+def gauge_arc(resource: str, title: str, requested: float, capacity: float, unit: str) -> GaugeArc:
     ratio = requested / capacity if capacity else None
     shown = 1.0 if ratio is None else min(ratio, 1.0)
     start = f"M {CX - RADIUS:.1f} {CY:.1f}"
@@ -79,7 +85,7 @@ def gauge_arc(title: str, requested: float, capacity: float, unit: str) -> Gauge
     else:
         level = "over" if ratio > 1 else "high" if ratio >= 0.8 else "ok"
         percent = f"{ratio * 100:.1f} %"
-    return GaugeArc(title, ratio, f"{number(requested)} / {number(capacity)} {unit}", percent, level, track, arc)
+    return GaugeArc(resource, title, ratio, f"{number(requested)} / {number(capacity)} {unit}", percent, level, track, arc)
 
 
 def number(value: float) -> str:

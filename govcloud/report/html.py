@@ -34,7 +34,10 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["yuan"] = lambda v: yuan(round(float(v), 2))
+    # Headline cards show whole yuan (the exact figure is in data-value and the tables).
+    env.filters["yuan0"] = lambda v: yuan(round(float(v)))
     env.filters["number"] = number
+    env.filters["plural"] = lambda n, word: f"{number(n)} {word}{'' if n == 1 else 's'}"
     env.filters["percent"] = lambda v: "–" if v is None else f"{float(v) * 100:.1f} %"
     return env
 
@@ -55,15 +58,16 @@ def cost_chart(result: ReportResult) -> BarChart:
     ranked = sorted(result.departments, key=lambda d: (-d.monthly_cost, d.code))
     items = [(f"{d.name} {d.code}", d.monthly_cost, yuan(round(d.monthly_cost, 2)) + "/mo", "cost")
              for d in ranked[:COST_CHART_TOP]]
+    named = max((value for _, value, _, _ in items), default=0.0)
     rest = ranked[COST_CHART_TOP:]
     if rest:
         total = sum(d.monthly_cost for d in rest)
         items.append((f"{len(rest):,} other departments", total, yuan(round(total, 2)) + "/mo", "rest"))
-    return bar_chart(items)
+    return bar_chart(items, scale=named or None)
 
 
 def gauges(result: ReportResult) -> list[GaugeArc]:
-    return [gauge_arc(g.title, g.requested, g.capacity, g.unit) for g in result.consolidation.capacity.gauges]
+    return [gauge_arc(g.resource, g.title, g.requested, g.capacity, g.unit) for g in result.consolidation.capacity.gauges]
 
 
 def render_report_html(result: ReportResult) -> str:
@@ -78,9 +82,14 @@ def render_report_html(result: ReportResult) -> str:
     )
 
 
-def render_findings_html(check_result: HasFindings, title: str = "Policy check") -> str:
+def render_findings_html(check_result: HasFindings, title: str | None = None) -> str:
     """`govcloud check --format html`: the report's findings section as a page of its own."""
+    if title is None:
+        project = getattr(check_result, "project", None)
+        title = f"{project.city.title}政务云 · Policy check" if project is not None else "Policy check"
     findings = sorted_findings(check_result.findings)
+    # A CheckResult also carries the rule catalogue: titles and the basis the findings link to.
+    catalogue = getattr(check_result, "rules", ())
     return environment().get_template("findings_page.html.j2").render(
-        title=title, findings=findings, rules=rules_of(findings), summary=FindingCounts.of(findings),
+        title=title, findings=findings, rules=rules_of(findings, catalogue), summary=FindingCounts.of(findings),
     )

@@ -4,11 +4,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from govcloud.consolidation import Consolidation, DuplicateGroup, consolidate
-from govcloud.model import Finding, Project, Severity
+from govcloud.consolidation.duplicates import duplicate_groups
+from govcloud.model import Finding, Project
 
-SEVERITIES = tuple(s.value for s in Severity)
+DUPLICATE_RULE = "GC-DUP-003"
 
 
 @dataclass(frozen=True)
@@ -63,13 +65,15 @@ class Rule:
     severity: str
     basis: str
     count: int
+    title: str = ""
 
     @property
     def anchor(self) -> str:
         return f"rule-{self.id}"
 
     def to_json(self) -> dict[str, object]:
-        return {"id": self.id, "severity": self.severity, "basis": self.basis, "findings": self.count}
+        return {"id": self.id, "title": self.title, "severity": self.severity, "basis": self.basis,
+                "findings": self.count}
 
 
 @dataclass(frozen=True)
@@ -106,13 +110,33 @@ class ReportResult:
         }
 
 
-def rules_of(findings: Sequence[Finding]) -> tuple[Rule, ...]:
-    seen: dict[str, Rule] = {}
+class CatalogueEntry(Protocol):
+    """What the report needs of a policy rule: its title and the basis findings link to."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def basis(self) -> str: ...
+
+
+def rules_of(findings: Sequence[Finding], catalogue: Iterable[CatalogueEntry] = ()) -> tuple[Rule, ...]:
+    """The rules behind `findings`; title and basis from the catalogue, else from the findings."""
+    known = {entry.id: entry for entry in catalogue}
+    counts: Counter[str] = Counter(f.rule for f in findings)
+    first: dict[str, Finding] = {}
     for f in findings:
-        known = seen.get(f.rule)
-        count = known.count + 1 if known else 1
-        seen[f.rule] = Rule(f.rule, f.severity.value, (known.basis if known and known.basis else f.basis), count)
-    return tuple(sorted(seen.values(), key=lambda r: r.id))
+        if f.rule not in first or (f.basis and not first[f.rule].basis):
+            first[f.rule] = f
+    rules = []
+    for rule_id, f in first.items():
+        entry = known.get(rule_id)
+        rules.append(Rule(rule_id, f.severity.value, (entry.basis if entry and entry.basis else f.basis),
+                          counts[rule_id], entry.title if entry else ""))
+    return tuple(sorted(rules, key=lambda r: r.id))
 
 
 def sorted_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
@@ -120,15 +144,34 @@ def sorted_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     return tuple(sorted(findings, key=lambda f: (f.waived, f.severity.rank, f.sort_key())))
 
 
+def duplicates_of(project: Project, findings: Iterable[Finding]) -> tuple[DuplicateGroup, ...]:
+    """The groups behind the check's GC-DUP-003 findings (waived or not), with their savings.
+
+    Taking the functions from the findings keeps the report in step with the policy's own
+    parameters (which functions are shared platforms, how many departments make a duplicate).
+    """
+    flagged = {(f.department, f.system) for f in findings if f.rule == DUPLICATE_RULE}
+    if not flagged:
+        return ()
+    functions = {s.function for d in project.departments for s in d.systems if (d.code, s.name) in flagged}
+    return tuple(g for g in duplicate_groups(project.city, project.departments) if g.function in functions)
+
+
 def build_report(
     project: Project,
     findings: Iterable[Finding] = (),
-    duplicates: Iterable[DuplicateGroup] = (),
+    duplicates: Iterable[DuplicateGroup] | None = None,
     generated: str = "",
+    catalogue: Iterable[CatalogueEntry] = (),
 ) -> ReportResult:
-    """Pure: the report of `project` given the check's findings and its duplicate groups."""
+    """Pure: the report of `project` given the check's findings.
+
+    `duplicates` default to the groups of the findings' GC-DUP-003 (see `duplicates_of`);
+    `catalogue` (the check's rules) gives each rule its title and basis.
+    """
     ordered = sorted_findings(findings)
-    overview = consolidate(project, duplicates)
+    groups = duplicates_of(project, ordered) if duplicates is None else duplicates
+    overview = consolidate(project, groups)
     by_department: dict[str | None, list[Finding]] = {}
     for f in ordered:
         by_department.setdefault(f.department, []).append(f)
@@ -141,4 +184,5 @@ def build_report(
         for d, cost in zip(project.departments, overview.chargeback.departments)
     )
     city = project.city
-    return ReportResult(city.name, city.title, city.domain, generated, overview, rows, ordered, rules_of(ordered))
+    return ReportResult(city.name, city.title, city.domain, generated, overview, rows, ordered,
+                        rules_of(ordered, catalogue))

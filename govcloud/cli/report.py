@@ -1,0 +1,89 @@
+"""`govcloud report`: the city at a glance — savings, duplicates, capacity, chargeback, findings."""
+from __future__ import annotations
+
+import io
+import json
+import os
+from datetime import date
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from govcloud.api import report
+from govcloud.cli.context import handles_errors, out, project_paths, write_output
+from govcloud.errors import GovcloudError
+from govcloud.report import render_report_html, render_text
+
+
+class Format(str, Enum):
+    html = "html"
+    text = "text"
+    json = "json"
+
+
+def _format_for(output: str | None) -> Format:
+    """Without --format: HTML or JSON when --output names such a file, else text for the terminal."""
+    suffix = os.path.splitext(output or "")[1].lower()
+    return {".html": Format.html, ".htm": Format.html, ".json": Format.json}.get(suffix, Format.text)
+
+
+def _today(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise GovcloudError(f"--today {value!r} is not a date", rule="GC-USAGE", hint="use YYYY-MM-DD") from None
+
+
+@handles_errors
+def report_command(
+    paths: Annotated[Optional[list[str]], typer.Argument(
+        help="Blueprint files or directories (default: the project's blueprints/).")] = None,
+    format: Annotated[Optional[Format], typer.Option(
+        "--format", "-f", help="html, text or json (default: from --output's extension, else text).")] = None,
+    output: Annotated[Optional[str], typer.Option(
+        "--output", "-o", help="Write to this file instead of standard output.")] = None,
+    policies: Annotated[Optional[str], typer.Option(
+        "--policies", help="Policy folder (default: the project's policies/).")] = None,
+    waivers: Annotated[Optional[str], typer.Option(
+        "--waivers", help="Waivers file (default: policies/waivers.yaml).")] = None,
+    today: Annotated[Optional[str], typer.Option(
+        "--today", help="Judge waiver expiry and date the report as of YYYY-MM-DD.")] = None,
+) -> None:
+    """The city at a glance: consolidation savings, duplicate functions, capacity and chargeback.
+
+    Savings are figured against every department building its own network lines, OA,
+    website and server room (seed 004's figures, scaled to this city; override them in the
+    City's price book). Findings are those of `govcloud check`. The HTML report is one
+    self-contained file that works offline. Exit code 0 (policy errors do not fail a report),
+    2 for invalid blueprints.
+
+    Examples:
+
+        govcloud report                                 # tables in the terminal
+
+        govcloud report --output .govcloud/report.html  # the HTML file
+
+        govcloud report --format json | jq .savings
+    """
+    fmt = format or _format_for(output)
+    result = report(project_paths(paths), policies=policies, waivers=waivers, today=_today(today))
+    if fmt is Format.text and output is None:
+        render_text(result, out)
+    else:
+        if fmt is Format.html:
+            text = render_report_html(result)
+        elif fmt is Format.json:
+            text = json.dumps(result.to_json(), ensure_ascii=False, indent=2)
+        else:
+            # A file gets plain text: no colour codes, and a width that fits the formulas.
+            console = Console(record=True, width=160, file=io.StringIO())
+            render_text(result, console)
+            text = console.export_text()
+        if output and os.path.dirname(output):
+            os.makedirs(os.path.dirname(output), exist_ok=True)
+        write_output(text, output)
+    raise typer.Exit(result.exit_code)

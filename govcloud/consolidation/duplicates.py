@@ -1,0 +1,66 @@
+"""Departments building the same function, and what building it once would save (GC-DUP-003).
+
+Prices come from the City's price book (monthly, yuan):
+
+    yearly cost of a system = (vCPU × vcpuMonth + memory GiB × memoryGiBMonth
+                               + storage GiB × storageGiBMonth) × 12
+    saving of a group       = Σ yearly cost of the group's systems − the largest of them
+
+i.e. keep the largest instance (sized for the heaviest user) and retire the others; when the
+instances are alike this is (n − 1) × the yearly cost of one instance. Sizing is DESIGN §3's
+(vCPU and memory over `compute`, storage = disks + database × replicas + object storage).
+Grouping is one pass over the systems (a dict by function), so it is linear in the city.
+"""
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+
+from govcloud.consolidation.overview import DuplicateGroup
+from govcloud.consolidation.savings import yuan
+from govcloud.model import City, Department, System
+
+__all__ = ["DuplicateGroup", "duplicate_groups", "system_yearly_cost"]
+
+
+def system_yearly_cost(city: City, system: System) -> float:
+    """What one system costs a year at the city's monthly prices."""
+    monthly = (system.vcpu * city.price("vcpuMonth")
+               + system.memory_gib * city.price("memoryGiBMonth")
+               + system.storage_gib * city.price("storageGiBMonth"))
+    return monthly * 12
+
+
+def duplicate_groups(
+    city: City,
+    departments: Iterable[Department],
+    exclude: Collection[str] = (),
+    min_departments: int = 2,
+) -> tuple[DuplicateGroup, ...]:
+    """Every function built by at least `min_departments` departments, by function name.
+
+    `exclude` names functions left out (e.g. the shared platforms, which GC-DUP-001 reports).
+    """
+    by_function: dict[str, list[tuple[Department, System]]] = {}
+    for dept in departments:
+        for system in dept.systems:
+            if system.function not in exclude:
+                by_function.setdefault(system.function, []).append((dept, system))
+    groups = []
+    for function in sorted(by_function):
+        members = by_function[function]
+        codes = tuple(sorted({d.code for d, _ in members}))
+        if len(codes) < min_departments:
+            continue
+        costs = [system_yearly_cost(city, s) for _, s in members]
+        total, largest = sum(costs), max(costs)
+        saving = round(total - largest, 2)
+        formula = (f"{len(members)} systems cost {yuan(round(total, 2))}/yr; keeping the largest "
+                   f"({yuan(round(largest, 2))}/yr) saves {yuan(saving)}/yr")
+        groups.append(DuplicateGroup(
+            function=function,
+            departments=codes,
+            systems=tuple(sorted((d.code, s.name) for d, s in members)),
+            yearly_saving=saving,
+            formula=formula,
+        ))
+    return tuple(groups)
