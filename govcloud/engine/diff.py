@@ -100,7 +100,7 @@ def apply_ignore_changes(olds: Props, news: Props, paths: Sequence[str]) -> Prop
     """Keep the recorded value at each ignored path (dotted paths reach into maps)."""
     if not paths:
         return news
-    result = _copy(news)
+    result: Props = _copy(news)
     for path in paths:
         parts = path.replace("[", ".").replace("]", "").split(".")
         found, value = _get(olds, parts)

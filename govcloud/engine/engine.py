@@ -6,7 +6,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from govcloud.engine.deletes import DeleteTarget, Deleter, refuse_protected
-from govcloud.engine.diff import Op
 from govcloud.engine.errors import EngineError
 from govcloud.engine.host import Program, run_program
 from govcloud.engine.journal import Recovery
@@ -17,7 +16,7 @@ from govcloud.engine.providers import ProviderRegistry
 from govcloud.engine.refresh import Refresher
 from govcloud.engine.results import Drift, EngineEvent, Plan, Result, Step, Summary
 from govcloud.engine.secrets import resolve_passphrase
-from govcloud.engine.state import StateStore
+from govcloud.engine.state import ResourceState, StateStore
 from govcloud.engine.steps import StepRunner
 
 DEFAULT_PARALLEL = 16
@@ -107,7 +106,7 @@ class Engine:
         _, error = self._run(runner, preview=True)
         if error is not None:
             raise error
-        targets = self._removed(runner.seen)
+        targets = self._removed(old, runner.seen)
         refuse_protected(targets)
         deletes, _ = Deleter(self.state, registry, parallel=self.parallel, preview=True,
                              emit=self._emit).run(targets)
@@ -159,7 +158,7 @@ class Engine:
         if error is not None:
             # Like Pulumi: after a failure nothing is deleted; the next run converges.
             return steps, error.line() if isinstance(error, EngineError) else str(error)
-        targets = self._removed(runner.seen)
+        targets = self._removed(old, runner.seen)
         try:
             refuse_protected(targets)
         except EngineError as exc:
@@ -173,7 +172,7 @@ class Engine:
         return steps, ""
 
     def _destroy(self, registry: ProviderRegistry) -> tuple[list[Step], str]:
-        targets = self._removed(set())
+        targets = self._removed(self.state.resources(), set())
         try:
             refuse_protected(targets)
         except EngineError as exc:
@@ -185,7 +184,11 @@ class Engine:
         self.state.set_stack_outputs({})
         return steps, ""
 
-    def _removed(self, seen: set[str]) -> list[DeleteTarget]:
-        """Recorded resources the program did not register, plus condemned old halves."""
-        targets = [DeleteTarget(res) for urn, res in self.state.resources().items() if urn not in seen]
+    def _removed(self, recorded: Mapping[str, ResourceState], seen: set[str]) -> list[DeleteTarget]:
+        """Recorded resources the program did not register, plus condemned old halves.
+
+        A run only touches resources it saw, so the snapshot taken before it is current
+        for the others; condemned rows are re-read because replacements add to them.
+        """
+        targets = [DeleteTarget(res) for urn, res in recorded.items() if urn not in seen]
         return targets + [DeleteTarget(c.resource, c.cid) for c in self.state.condemned()]

@@ -98,6 +98,10 @@ class Monitor:
     def ReadResource(self, request: Any) -> Any:
         raise EngineError(f"reading existing resources ({request.type} {request.name}) needs the Pulumi CLI")
 
+    def ExistsResource(self, request: Any) -> resource_pb2.ExistsResourceResponse:
+        exists = any(r.id == request.id and r.type == request.type for r in self.runner.old.values())
+        return resource_pb2.ExistsResourceResponse(exists=exists)
+
     def Invoke(self, request: Any) -> Any:
         raise EngineError(f"function {request.tok} is not available in the embedded engine")
 

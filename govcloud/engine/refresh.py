@@ -65,6 +65,8 @@ class Refresher:
         if not diffs and inputs == res.inputs and str(result.id) == res.id:
             return None
         self.store.put(replace(res, id=str(result.id), outputs=outputs, inputs=inputs))
+        if not diffs and str(result.id) == res.id:
+            return None  # the provider only restated its inputs: nothing drifted
         return DriftEntry(res.urn, res.type, str(result.id), diffs)
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from govcloud.engine.errors import EngineError
-from govcloud.engine.properties import PROVIDER_KEY, Props
+from govcloud.engine.properties import PROVIDER_KEY, SECRET_SIG, Props, is_secret
 from govcloud.engine.secrets import Crypter, new_salt
 
 SCHEMA_VERSION = 1
@@ -135,6 +135,7 @@ class StateStore:
     _conn: sqlite3.Connection | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _crypter: Crypter | None = field(default=None, init=False, repr=False)
+    _unlocked_with: str = field(default="", init=False, repr=False)
 
     @classmethod
     def for_stack(cls, project_dir: str | Path, stack: str) -> "StateStore":
@@ -197,6 +198,9 @@ class StateStore:
     # -- secrets ----------------------------------------------------------------------
     def unlock(self, passphrase: str) -> Crypter:
         """Derive the stack key (creating the per-stack salt on first use) and check it."""
+        if self._crypter is not None and self._unlocked_with == passphrase:
+            return self._crypter  # scrypt is deliberately slow: derive once per store
+        self._unlocked_with = passphrase
         salt_hex = self._meta("salt")
         if salt_hex is None:
             crypter = Crypter.derive(passphrase, salt := new_salt())
@@ -228,12 +232,16 @@ class StateStore:
 
     def _load(self, text: str, *, keep_provider_sealed: bool = False) -> Props:
         props: Props = json.loads(text)
+        secrets = text.count(SECRET_SIG)
         if keep_provider_sealed and PROVIDER_KEY in props:
+            # The provider is opened only when needed (deletes, refresh): most runs never do.
             sealed = props.pop(PROVIDER_KEY)
-            opened = self.crypter.open(props)
-            opened[PROVIDER_KEY] = sealed
-            return opened  # type: ignore[no-any-return]
-        return self.crypter.open(props)  # type: ignore[no-any-return]
+            if secrets > (1 if is_secret(sealed) else 0):
+                props = dict(self.crypter.open(props))
+            props[PROVIDER_KEY] = sealed
+            return props
+        opened: Props = self.crypter.open(props) if secrets else props
+        return opened
 
     def open_value(self, value: Any) -> Any:
         return self.crypter.open(value)

@@ -16,7 +16,7 @@ from pulumi.dynamic import (
 
 from tests.engine_support.cloud import Cloud
 
-_INTERNAL = ("__provider", "arn", "delay", "fail")
+_INTERNAL = ("__provider", "arn")
 
 
 def _props(props: dict[str, Any]) -> dict[str, Any]:
