@@ -25,7 +25,18 @@ _PYTHON_TYPES: dict[str, tuple[type, ...]] = {
 
 def user_inputs(props: Mapping[str, Any]) -> dict[str, Any]:
     """The properties without the provider machinery's reserved keys."""
-    return {k: v for k, v in props.items() if not k.startswith(RESERVED_PREFIX)}
+    return {k: _integral(v) for k, v in props.items() if not k.startswith(RESERVED_PREFIX)}
+
+
+def _integral(value: Any) -> Any:
+    """Whole floats back to ints: property values cross the engine as protobuf numbers (floats)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _integral(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_integral(v) for v in value]
+    return value
 
 
 def _kind_failure(prop: Prop, value: Any) -> str | None:

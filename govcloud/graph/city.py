@@ -1,0 +1,164 @@
+"""The city's shared platforms: networks, keys, OA, site platform, data exchange, DR copies."""
+from __future__ import annotations
+
+from typing import Any
+
+from govcloud.graph import addressing, tokens
+from govcloud.graph.context import Builder, Scope
+from govcloud.graph.desired import Component, Ref
+from govcloud.graph.names import CITY
+
+COMPONENT = CITY
+KEY = "city/key"
+DR_KEY = "city/dr-key"
+NETWORK_NODES = {"extranet": "city/extranet", "intranet": "city/intranet", "internetZone": "city/internet-zone"}
+FRONT_END_SUBNETS = ("city/internet-zone/a", "city/internet-zone/b")
+SITE_SECURITY_GROUP = "city/site/security-group"
+CA = "city/ca"
+SITE_CERTIFICATE = "city/site/certificate"
+LOAD_BALANCER = "city/site/load-balancer"
+TARGET_GROUP = "city/site/target-group"
+LISTENER = "city/site/https"
+ZONE = "city/site/zone"
+PORTAL_RECORD = "city/site/www"
+OA_DOCUMENTS = "city/oa/documents"
+DOCUMENT_EXCHANGE = "city/oa/document-exchange"
+DATA_EXCHANGE = "city/data-exchange"
+REPLICATION_ROLE = "city/replication-role"
+
+# S3 itself assumes the replication role when it copies objects off-site.
+S3_PRINCIPAL = "s3.amazonaws.com"
+HTTPS = 443
+
+
+def replica(name: str) -> str:
+    return f"{name}/dr"
+
+
+def assume_role(service: str) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
+    }
+
+
+def _replication_policy(b: Builder) -> dict[str, Any]:
+    buckets = f"arn:{b.target.partition}:s3:::{b.names.prefix}-*"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "ReadSource", "Effect": "Allow",
+             "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"], "Resource": [buckets]},
+            {"Sid": "ReadVersions", "Effect": "Allow",
+             "Action": ["s3:GetObjectVersionAcl", "s3:GetObjectVersionForReplication",
+                        "s3:GetObjectVersionTagging"],
+             "Resource": [f"{buckets}/*"]},
+            {"Sid": "WriteReplicas", "Effect": "Allow",
+             "Action": ["s3:ReplicateDelete", "s3:ReplicateObject", "s3:ReplicateTags"],
+             "Resource": [f"{buckets}/*"]},
+            {"Sid": "UseStackKeys", "Effect": "Allow",
+             "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], "Resource": "*",
+             "Condition": {"StringEquals": {"aws:ResourceTag/gov:stack": b.target.stack}}},
+        ],
+    }
+
+
+def replicated_bucket(
+    b: Builder, name: str, component: str, scope: Scope, parts: tuple[str, ...],
+    *, key: str | None, dr_key: str | None, tags: dict[str, str] | None = None,
+) -> str:
+    """A versioned bucket in the primary region, replicated to its copy in the DR region."""
+    extra = {"tags": tags} if tags else {}
+    dr_inputs: dict[str, Any] = {"name": b.names.replica_bucket(*parts), "versioning": True, **extra}
+    if dr_key:
+        dr_inputs["kms_key_arn"] = Ref(dr_key, "arn")
+    copy = b.add(replica(name), tokens.BUCKET, component, scope, dr_inputs, region=b.dr)
+    inputs: dict[str, Any] = {
+        "name": b.names.bucket(*parts), "versioning": True,
+        "replication": {"role_arn": Ref(REPLICATION_ROLE, "arn"),
+                        "destination_bucket_arn": Ref(copy, "arn")},
+        **extra,
+    }
+    if key:
+        inputs["kms_key_arn"] = Ref(key, "arn")
+    return b.add(name, tokens.BUCKET, component, scope, inputs)
+
+
+def build_city(b: Builder) -> None:
+    city = b.city
+    c = b.component(Component(COMPONENT, "City"))
+    keys = b.platform("keys")
+    b.add(KEY, tokens.KEY, c, keys, {"alias": b.names.alias(KEY),
+                                     "description": f"{city.title} platform data"})
+    b.add(DR_KEY, tokens.KEY, c, keys, {"alias": b.names.alias(DR_KEY),
+                                        "description": f"{city.title} off-site copies"}, region=b.dr)
+
+    # The extranet's and intranet's shared zones (公用网络区); departments get zones of their own.
+    for network, node in NETWORK_NODES.items():
+        scope = b.platform("network", classified=network == "intranet")
+        cidr = city.networks[network]
+        vpc = addressing.vpc_block(cidr) if network == "internetZone" else addressing.shared_zone(cidr)
+        b.add(node, tokens.VPC, c, scope, {"name": b.names.tagged(node), "cidr": vpc})
+    _site_platform(b, c)
+
+    b.add(REPLICATION_ROLE, tokens.ROLE, c, b.platform("dr"), {
+        "name": b.names.role(CITY, "replication"),
+        "assume_role_policy": assume_role(S3_PRINCIPAL),
+        "description": "copies buckets to the off-site disaster-recovery centre",
+        "inline_policies": {"replicate": _replication_policy(b)},
+    })
+    replicated_bucket(b, OA_DOCUMENTS, c, b.platform("oa"), (CITY, "oa-documents"),
+                      key=KEY, dr_key=DR_KEY)
+    b.add(DOCUMENT_EXCHANGE, tokens.QUEUE, c, b.platform("oa"), {
+        "name": b.names.queue(CITY, "document-exchange"), "kms_key_id": Ref(KEY, "arn"),
+    })
+    replicated_bucket(b, DATA_EXCHANGE, c, b.platform("data-exchange"), (CITY, "data-exchange"),
+                      key=KEY, dr_key=DR_KEY)
+
+
+def _site_platform(b: Builder, c: str) -> None:
+    city = b.city
+    network = b.platform("network")
+    site = b.platform("site")
+    zone_cidr = addressing.vpc_block(city.networks["internetZone"])
+    for node, cidr, az in zip(FRONT_END_SUBNETS, addressing.front_end_subnets(zone_cidr), "ab"):
+        b.add(node, tokens.SUBNET, c, network, {
+            "name": b.names.tagged(node), "vpc_id": Ref(NETWORK_NODES["internetZone"], "vpc_id"),
+            "cidr": cidr, "availability_zone": f"{b.primary}{az}",
+        })
+    # The internet zone is the only place the Internet reaches, and only on HTTPS.
+    b.add(SITE_SECURITY_GROUP, tokens.SECURITY_GROUP, c, site, {
+        "name": b.names.tagged(SITE_SECURITY_GROUP), "vpc_id": Ref(NETWORK_NODES["internetZone"], "vpc_id"),
+        "description": "site platform front end: HTTPS from the Internet",
+        "ingress": [{"protocol": "tcp", "from_port": HTTPS, "to_port": HTTPS, "cidr": "0.0.0.0/0"}],
+    })
+    b.add(CA, tokens.CITY_CA, c, b.platform("ca"), {
+        "common_name": f"{city.title}政务CA", "organization": city.title,
+    })
+    b.add(SITE_CERTIFICATE, tokens.CERTIFICATE, c, site, {
+        "domain_name": f"www.{city.domain}", "subject_alternative_names": [city.domain],
+        "ca_certificate_pem": Ref(CA, "certificate_pem"), "ca_private_key_pem": Ref(CA, "private_key_pem"),
+    })
+    b.add(LOAD_BALANCER, tokens.LOAD_BALANCER, c, site, {
+        "name": b.names.elb(CITY, "site"), "subnet_ids": [Ref(n, "subnet_id") for n in FRONT_END_SUBNETS],
+        "security_group_ids": [Ref(SITE_SECURITY_GROUP, "group_id")], "internal": False,
+    })
+    b.add(TARGET_GROUP, tokens.TARGET_GROUP, c, site, {
+        "name": b.names.elb(CITY, "sites"), "vpc_id": Ref(NETWORK_NODES["internetZone"], "vpc_id"),
+        "port": 80, "protocol": "HTTP", "health_check_path": "/",
+    })
+    b.add(LISTENER, tokens.LISTENER, c, site, {
+        "load_balancer_arn": Ref(LOAD_BALANCER, "arn"), "port": HTTPS, "protocol": "HTTPS",
+        "certificate_arn": Ref(SITE_CERTIFICATE, "arn"),
+    })
+    b.add(ZONE, tokens.ZONE, c, site, {"name": city.domain, "comment": f"{city.title} government sites"})
+    b.add(PORTAL_RECORD, tokens.RECORD, c, site, alias_record(f"www.{city.domain}"))
+
+
+def alias_record(host: str) -> dict[str, Any]:
+    """An A record for `host` in the city zone, aliased to the site platform's load balancer."""
+    return {
+        "zone_id": Ref(ZONE, "zone_id"), "name": host, "type": "A",
+        "alias": {"dns_name": Ref(LOAD_BALANCER, "dns_name"),
+                  "zone_id": Ref(LOAD_BALANCER, "canonical_hosted_zone_id")},
+    }

@@ -1,0 +1,147 @@
+"""A department: its IAM role scoped to its own resources, its key, and its OA and site tenants."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from govcloud.errors import GovcloudError
+from govcloud.graph import addressing, tokens
+from govcloud.graph import city as platform
+from govcloud.graph.context import Builder
+from govcloud.graph.desired import Component, Ref
+from govcloud.model import Department
+
+# The department's workloads run as its role, so EC2 assumes it.
+EC2_PRINCIPAL = "ec2.amazonaws.com"
+# Services whose resources carry our tags and honour aws:ResourceTag conditions.
+TAGGED_ACTIONS = (
+    "ec2:*", "elasticloadbalancing:*", "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt",
+    "kms:GenerateDataKey*", "logs:*", "sqs:*",
+)
+# Describe and List calls take no resource, so no tag condition can scope them.
+READ_ONLY_ACTIONS = ("ec2:Describe*", "elasticloadbalancing:Describe*", "logs:Describe*", "sqs:ListQueues")
+
+
+def role_node(code: str) -> str:
+    return f"{code}/role"
+
+
+def policy_node(code: str) -> str:
+    return f"{code}/policy"
+
+
+def key_node(code: str) -> str:
+    return f"{code}/key"
+
+
+def network_node(code: str, network: str) -> str:
+    """The department's VPC in `network` (extranet, intranet or its own dedicated line)."""
+    return f"{code}/{network}"
+
+
+def network_cidr(b: Builder, department: Department, network: str) -> str:
+    if network == "dedicated":
+        return addressing.vpc_block(b.target.dedicated_cidr)
+    return addressing.department_zone(b.city.networks[network], b.department_slots[department.code])
+
+
+def tenant_policy(b: Builder, code: str) -> dict[str, Any]:
+    """Tenant isolation: the department reaches only resources tagged with its own code."""
+    buckets = f"arn:{b.target.partition}:s3:::{b.names.bucket_scope(code)}*"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "OwnTaggedResources", "Effect": "Allow", "Action": list(TAGGED_ACTIONS),
+             "Resource": "*",
+             "Condition": {"StringEquals": {"aws:ResourceTag/gov:department": code,
+                                            "aws:ResourceTag/gov:stack": b.target.stack}}},
+            {"Sid": "OwnBuckets", "Effect": "Allow", "Action": ["s3:*"],
+             "Resource": [buckets, f"{buckets}/*"]},
+            {"Sid": "ReadOnlyListings", "Effect": "Allow", "Action": list(READ_ONLY_ACTIONS),
+             "Resource": "*"},
+        ],
+    }
+
+
+def build_department(b: Builder, department: Department) -> str:
+    code = department.code
+    c = b.component(Component(code, "Department", department=code))
+    identity = b.tenant(department, "identity", on_platform=False)
+    policy = b.add(policy_node(code), tokens.POLICY, c, identity, {
+        "name": b.names.policy(*b.names.own(code, "tenant")),
+        "document": tenant_policy(b, code),
+        "description": f"{department.name}: only resources tagged gov:department={code}",
+    })
+    b.add(role_node(code), tokens.ROLE, c, identity, {
+        "name": b.names.role(code),
+        "assume_role_policy": platform.assume_role(EC2_PRINCIPAL),
+        "description": f"{department.name} workloads",
+        "managed_policy_arns": [Ref(policy, "arn")],
+    })
+    if any(s.encryption for s in department.systems):
+        b.add(key_node(code), tokens.KEY, c, b.tenant(department, "keys", on_platform=False), {
+            "alias": b.names.alias(key_node(code)), "description": f"{department.name} data at rest",
+        })
+    for network in sorted({s.network for s in department.systems}):
+        # Tenants' networks are isolated from each other; a private line (专网) ends in its own.
+        on_it = [s for s in department.systems if s.network == network]
+        scope = dataclasses.replace(
+            b.tenant(department, f"{network}-network", on_platform=False),
+            mlps=max(s.mlps for s in on_it), classified=network == "intranet",
+        )
+        node = network_node(code, network)
+        b.add(node, tokens.VPC, c, scope, {
+            "name": b.names.tagged(node), "cidr": network_cidr(b, department, network),
+        })
+    if department.oa is not None:
+        _oa_tenant(b, department, c)
+    if department.site is not None:
+        _site_tenant(b, department, c)
+    return c
+
+
+def _oa_tenant(b: Builder, department: Department, parent: str) -> None:
+    assert department.oa is not None
+    code, oa = department.code, department.oa
+    c = b.component(Component(f"{code}/oa", "OATenant", parent=parent, department=code))
+    scope = b.tenant(department, "oa", on_platform=True)
+    # Official documents are kept off-site like the platform's own.
+    platform.replicated_bucket(
+        b, f"{c}/documents", c, scope, b.names.own(code, "oa"), key=platform.KEY, dr_key=platform.DR_KEY,
+        tags={"gov:oa-seats": str(oa.seats), "gov:quota-gib": str(oa.storage_gib)},
+    )
+    if oa.document_exchange:
+        b.add(f"{c}/mailbox", tokens.QUEUE, c, scope, {
+            "name": b.names.queue(*b.names.own(code, "mailbox")),
+            "kms_key_id": Ref(platform.KEY, "arn"),
+        })
+
+
+def _site_tenant(b: Builder, department: Department, parent: str) -> None:
+    assert department.site is not None
+    code, site, domain = department.code, department.site, b.city.domain
+    if not site.host.endswith(f".{domain}"):
+        raise GovcloudError(
+            f"site host '{site.host}' of department '{code}' is not under the city domain {domain}",
+            rule="GC-SITE-001", location=department.location_of(("spec", "site", "host")),
+            hint=f"use {code}.{domain}",
+        )
+    c = b.component(Component(f"{code}/site", "SiteTenant", parent=parent, department=code))
+    scope = b.tenant(department, "site", on_platform=True)
+    b.add(f"{c}/content", tokens.BUCKET, c, scope, {
+        "name": b.names.bucket(*b.names.own(code, "site")), "versioning": True,
+        "tags": {"gov:quota-gib": str(site.storage_gib), "gov:site-host": site.host},
+    })
+    b.add(f"{c}/certificate", tokens.CERTIFICATE, c, scope, {
+        "domain_name": site.host,
+        "ca_certificate_pem": Ref(platform.CA, "certificate_pem"),
+        "ca_private_key_pem": Ref(platform.CA, "private_key_pem"),
+    })
+    b.add(f"{c}/record", tokens.RECORD, c, scope, platform.alias_record(site.host))
+    b.add(f"{c}/rule", tokens.LISTENER_RULE, c, scope, {
+        "listener_arn": Ref(platform.LISTENER, "arn"),
+        # The department's zone slot is unique and stable, so it serves as the rule priority.
+        "priority": b.department_slots[code] + 1,
+        "hosts": [site.host],
+        "target_group_arn": Ref(platform.TARGET_GROUP, "arn"),
+    })

@@ -1,0 +1,120 @@
+"""Stack and component outputs: endpoints and a summary per department.
+
+Secrets stay out of the summaries: an Output that is secret makes its whole stack output
+secret, so the databases' admin passwords are exported on their own.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+
+from govcloud.graph import Component, Graph, Node
+from govcloud.graph import city as platform
+from govcloud.graph import tokens
+
+# What a node contributes to a summary: an output of the resource, or ("input", key).
+_SUMMARY: dict[str, str | tuple[str, str]] = {
+    tokens.VPC: "vpc_id",
+    tokens.SUBNET: "subnet_id",
+    tokens.SECURITY_GROUP: "group_id",
+    tokens.INSTANCE: "private_ip",
+    tokens.VOLUME: "volume_id",
+    tokens.BUCKET: ("input", "name"),
+    tokens.KEY: "arn",
+    tokens.ROLE: "arn",
+    tokens.POLICY: "arn",
+    tokens.QUEUE: "url",
+    tokens.ZONE: "zone_id",
+    tokens.RECORD: ("input", "name"),
+    tokens.CITY_CA: "not_after",
+    tokens.CERTIFICATE: "arn",
+    tokens.LOAD_BALANCER: "dns_name",
+    tokens.TARGET_GROUP: "arn",
+    tokens.LISTENER: "arn",
+    tokens.LISTENER_RULE: "arn",
+    tokens.LOG_GROUP: ("input", "name"),
+}
+PASSWORD = "admin_password"
+
+
+def _value(node: Node, resources: Mapping[str, pulumi.CustomResource]) -> Any:
+    how = _SUMMARY[node.type]
+    if isinstance(how, tuple):
+        return node.inputs[how[1]]
+    return getattr(resources[node.name], how)
+
+
+def component_outputs(
+    graph: Graph, component: Component, resources: Mapping[str, pulumi.CustomResource]
+) -> dict[str, Any]:
+    """`{node name relative to the component: its main output}` for the component's own nodes."""
+    prefix = f"{component.name}/"
+    return {
+        node.name.removeprefix(prefix): _value(node, resources)
+        for node in graph.in_component(component.name)
+    }
+
+
+def _system(graph: Graph, component: Component, resources: Mapping[str, pulumi.CustomResource]) -> dict[str, Any]:
+    subnet = graph.node(f"{component.name}/subnet")
+    return {
+        "cidr": subnet.inputs["cidr"],
+        "mlps": int(subnet.tags["gov:mlps"]),
+        "resources": component_outputs(graph, component, resources),
+    }
+
+
+def _departments(graph: Graph, resources: Mapping[str, pulumi.CustomResource]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for c in graph.components:
+        if c.kind == "Department":
+            found[c.name] = {"resources": component_outputs(graph, c, resources), "systems": {}}
+    for c in graph.components:
+        if c.department is None or c.kind == "Department":
+            continue
+        summary = found[c.department]
+        if c.kind == "System":
+            assert c.system is not None
+            summary["systems"][c.system] = _system(graph, c, resources)
+        else:
+            summary["oa" if c.kind == "OATenant" else "site"] = component_outputs(graph, c, resources)
+    return found
+
+
+def _passwords(graph: Graph, resources: Mapping[str, pulumi.CustomResource]) -> dict[str, Any]:
+    return {
+        node.name: getattr(resources[node.name], PASSWORD)
+        for node in graph.of_type(tokens.INSTANCE)
+        if node.inputs.get("generate_admin_password")
+    }
+
+
+def stack_outputs(graph: Graph, resources: Mapping[str, pulumi.CustomResource]) -> dict[str, Any]:
+    city_component = graph.component(platform.COMPONENT)
+    domain = graph.node(platform.ZONE).inputs["name"]
+    sites = {
+        c.department: f"https://{graph.node(f'{c.name}/record').inputs['name']}"
+        for c in graph.components if c.kind == "SiteTenant"
+    }
+    outputs: dict[str, Any] = {
+        "endpoints": {
+            "portal": f"https://www.{domain}",
+            "siteLoadBalancer": getattr(resources[platform.LOAD_BALANCER], "dns_name"),
+            "nameServers": getattr(resources[platform.ZONE], "name_servers"),
+            "documentExchange": getattr(resources[platform.DOCUMENT_EXCHANGE], "url"),
+            "sites": sites,
+        },
+        "networks": {
+            network: {"sharedZone": graph.node(node).inputs["cidr"],
+                      "vpcId": getattr(resources[node], "vpc_id")}
+            for network, node in platform.NETWORK_NODES.items()
+        },
+        "city": component_outputs(graph, city_component, resources),
+        "departments": _departments(graph, resources),
+    }
+    passwords = _passwords(graph, resources)
+    if passwords:
+        outputs["databaseAdminPasswords"] = pulumi.Output.secret(passwords)
+    return outputs

@@ -1,0 +1,96 @@
+"""The Pulumi program: the desired graph → components and cloud resources, then stack outputs.
+
+`make_program(project, target)` returns the zero-argument function that both engines run:
+the embedded engine (in-process) and the Pulumi CLI through the Automation API.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+from govcloud.cloud.types import CATALOGUE
+from govcloud.graph import Graph, Node, Ref, Target, build_graph
+from govcloud.model import Project
+from govcloud.program.components import GovComponent, create_components
+from govcloud.program.outputs import component_outputs, stack_outputs
+from govcloud.program.pickling import reset_pickler
+
+# Builds the resource of one node: `(token, name, inputs, endpoint_url, opts) -> Resource`.
+ResourceFactory = Callable[[str, str, Mapping[str, Any], "str | None", pulumi.ResourceOptions], pulumi.CustomResource]
+
+
+def catalogue_factory(
+    token: str, name: str, inputs: Mapping[str, Any], endpoint_url: str | None, opts: pulumi.ResourceOptions
+) -> pulumi.CustomResource:
+    """A resource of the cloud catalogue's Resource class for `token`."""
+    cls: Any = CATALOGUE[token].resource_class
+    reset_pickler()
+    resource: pulumi.CustomResource = cls(name, inputs, endpoint_url=endpoint_url, opts=opts)
+    return resource
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """What one run of the program registered: for tests and for the engine's summaries."""
+
+    graph: Graph
+    components: Mapping[str, GovComponent]
+    resources: Mapping[str, pulumi.CustomResource]
+
+
+def _resolve(value: Any, resources: Mapping[str, pulumi.CustomResource]) -> Any:
+    """Inputs with every Ref replaced by the Output it names (Outputs carry the dependency)."""
+    if isinstance(value, Ref):
+        output: pulumi.Output[Any] = getattr(resources[value.node], value.output)
+        return output
+    if isinstance(value, Mapping):
+        return {k: _resolve(v, resources) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve(v, resources) for v in value]
+    return value
+
+
+def _create(
+    node: Node,
+    components: Mapping[str, GovComponent],
+    resources: Mapping[str, pulumi.CustomResource],
+    endpoint_url: str | None,
+    factory: ResourceFactory,
+) -> pulumi.CustomResource:
+    # depends_on repeats what the Refs imply, so every edge of the graph is explicit in the state.
+    opts = pulumi.ResourceOptions(
+        parent=components[node.component], depends_on=[resources[d] for d in node.deps]
+    )
+    return factory(node.type, node.name, _resolve(node.inputs, resources), endpoint_url, opts)
+
+
+def deploy(graph: Graph, *, endpoint_url: str | None = None, factory: ResourceFactory = catalogue_factory) -> Deployment:
+    """Register every component and resource of `graph` in dependency order; export the outputs."""
+    components = create_components(graph.components)
+    resources: dict[str, pulumi.CustomResource] = {}
+    for node in graph.order():
+        resources[node.name] = _create(node, components, resources, endpoint_url, factory)
+    for name, component in components.items():
+        component.register_outputs(component_outputs(graph, graph.component(name), resources))
+    for key, value in stack_outputs(graph, resources).items():
+        pulumi.export(key, value)
+    return Deployment(graph, components, resources)
+
+
+def make_program(
+    project: Project,
+    target: Target,
+    *,
+    endpoint_url: str | None = None,
+    factory: ResourceFactory = catalogue_factory,
+) -> Callable[[], None]:
+    """The program for `project` on `target`; the graph is built now, so bad input fails early."""
+    graph = build_graph(project, target)
+
+    def program() -> None:
+        deploy(graph, endpoint_url=endpoint_url, factory=factory)
+
+    return program
