@@ -3,10 +3,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING
 
 from govcloud.errors import GovcloudError
 from govcloud.load import LoadResult, load
-from govcloud.model import Project
+from govcloud.model import Project, Severity
+from govcloud.policy import CheckResult
+
+if TYPE_CHECKING:  # the report layer is only imported when a report is asked for
+    from govcloud.report import ReportResult
 
 
 def validate(paths: Sequence[str]) -> LoadResult:
@@ -31,3 +37,46 @@ def load_project(path: str | os.PathLike[str] = "blueprints") -> Project:
     if not result.ok or result.project is None:
         raise InvalidBlueprints(result)
     return result.project
+
+
+def report(
+    paths: Sequence[str],
+    policies: str | None = None,
+    waivers: str | None = None,
+    today: date | None = None,
+) -> ReportResult:
+    """The city at a glance (DESIGN §6): consolidation figures plus the findings of `check`.
+
+    Raises GovcloudError (exit 2) when the blueprints, policies or waivers are invalid: a
+    report of a city that does not load would show wrong figures.
+    """
+    from govcloud.policy.result import INPUT_RULES
+    from govcloud.report import build_report
+
+    checked = check(paths, policies=policies, waivers=waivers, today=today)
+    bad = [f for f in checked.findings if f.rule in INPUT_RULES and f.blocking]
+    if bad:
+        more = f" (and {len(bad) - 1} more; run `govcloud check`)" if len(bad) > 1 else ""
+        raise GovcloudError(bad[0].message + more, rule=bad[0].rule, location=bad[0].location, hint=bad[0].hint)
+    if checked.project is None:
+        raise GovcloudError(f"no City document under {', '.join(map(str, paths))}", rule="GC-SCHEMA")
+    return build_report(checked.project, checked.findings, checked.duplicates,
+                        generated=(today or date.today()).isoformat(), catalogue=checked.rules)
+
+
+def check(
+    paths: Sequence[str | os.PathLike[str]],
+    policies: str | os.PathLike[str] | None = None,
+    waivers: str | os.PathLike[str] | None = None,
+    today: date | None = None,
+    fail_on: Severity | str = Severity.ERROR,
+) -> CheckResult:
+    """Validate the blueprints under `paths`, then evaluate every policy rule (DESIGN §4).
+
+    `policies` defaults to the project's policies/ and `waivers` to its waivers.yaml;
+    `today` (default: the real date) judges waiver expiry and product listings. Schema
+    errors are findings (GC-SCHEMA) and make `exit_code` 2, like a broken policy input.
+    """
+    from govcloud.policy import check as run_check
+
+    return run_check(paths, policies=policies, waivers=waivers, today=today, fail_on=fail_on)

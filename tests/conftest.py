@@ -24,3 +24,13 @@ def mini_city(tmp_path: Path) -> Path:
     target = tmp_path / "blueprints"
     shutil.copytree(MINI, target)
     return target
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="Rewrite golden files under tests/golden/ from the current output.")
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))

@@ -1,0 +1,75 @@
+"""`govcloud check`: the reviewer's view — every policy rule on the blueprints, waivers applied."""
+from __future__ import annotations
+
+from datetime import date
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+
+from govcloud.api import check
+from govcloud.cli.context import handles_errors, out, project_paths, write_output
+from govcloud.errors import GovcloudError
+from govcloud.policy.formats import render, render_text
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+    junit = "junit"
+
+
+class FailOn(str, Enum):
+    error = "error"
+    warning = "warning"
+
+
+def parse_today(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise GovcloudError(f"--today {value!r} is not a date", rule="GC-USAGE", hint="use YYYY-MM-DD") from None
+
+
+@handles_errors
+def check_command(
+    paths: Annotated[Optional[list[str]], typer.Argument(
+        help="Blueprint files or directories (default: the project's blueprints/).")] = None,
+    policies: Annotated[Optional[str], typer.Option(
+        "--policies", help="Policy folder (default: the project's policies/).")] = None,
+    waivers: Annotated[Optional[str], typer.Option(
+        "--waivers", help="Waivers file (default: policies/waivers.yaml).")] = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="text, json, sarif or junit.")] = Format.text,
+    output: Annotated[Optional[str], typer.Option(
+        "--output", "-o", help="Write the report to this file instead of standard output.")] = None,
+    fail_on: Annotated[FailOn, typer.Option(
+        "--fail-on", help="Lowest unwaived severity that fails the run (exit 1).")] = FailOn.error,
+    today: Annotated[Optional[str], typer.Option(
+        "--today", help="Judge waiver expiry and product listings as of YYYY-MM-DD.")] = None,
+) -> None:
+    """Check blueprints against the policy packs: schema first, then every rule.
+
+    Findings are grouped by department; waived ones stay in the output, marked. Exit code
+    0 when no unwaived error remains (see --fail-on), 1 when one does, 2 for bad input
+    (schema errors, a broken policy pack or waivers file, an unknown path).
+
+    Examples:
+
+        govcloud check                         # the project's blueprints/
+
+        govcloud check blueprints/requests/ybj.yaml blueprints/city.yaml
+
+        govcloud check -f sarif -o check.sarif  # for code scanning
+
+        govcloud check -f junit -o check.xml --fail-on warning
+    """
+    result = check(project_paths(paths), policies=policies, waivers=waivers,
+                   today=parse_today(today), fail_on=fail_on.value)
+    if format is Format.text and output is None:
+        render_text(result, out)
+    else:
+        write_output(render(result, format.value), output)
+    raise typer.Exit(result.exit_code)

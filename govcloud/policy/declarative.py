@@ -1,0 +1,140 @@
+"""Declarative rules: bind a rule to the city and data once, then test every object fast.
+
+A rule selects objects (`resource`, `select`, `exempt`) and requires a JSON Schema of each.
+The yes/no question runs through compiled predicates; only an object that fails is handed
+to jsonschema, whose errors give the exact path of the offending key, so the finding
+points at the line a reviewer has to change.
+"""
+from __future__ import annotations
+
+import json
+from collections import ChainMap
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from govcloud.model import Department, Document, Finding
+from govcloud.policy.predicate import Predicate, compile_predicate, validator_for
+from govcloud.policy.rule import Rule
+from govcloud.policy.template import STATIC, TemplateError, message, substitute
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class BoundRule:
+    """A declarative rule with the city's values filled in and its schemas compiled."""
+
+    rule: Rule
+    scope: Mapping[str, Any]                    # static names (+ `each` when iterated)
+    select: tuple[tuple[str, Predicate], ...]
+    exempt: tuple[tuple[str, Predicate], ...]
+    require: Predicate
+    require_schema: Any                          # bound; object references still open
+
+    def applies(self, objects: Mapping[str, Any]) -> bool:
+        for name, test in self.select:
+            if not test(objects.get(name), objects):
+                return False
+        if self.exempt and all(test(objects.get(name), objects) for name, test in self.exempt):
+            return False
+        return True
+
+
+_checked: set[str] = set()
+
+
+def check_schema(schema: Any) -> None:
+    """SchemaError unless `schema` is a valid JSON Schema; each schema is checked once per
+    process, because the meta-schema check costs more than evaluating a whole city."""
+    key = json.dumps(schema, sort_keys=True, default=str)
+    if key not in _checked:
+        Draft202012Validator.check_schema(schema)
+        _checked.add(key)
+
+
+def bind(rule: Rule, static: Mapping[str, Any]) -> list[BoundRule]:
+    """The rule bound to the run's static names.
+
+    TemplateError when a reference has no value; SchemaError when a bound schema is invalid.
+    """
+    scope = dict(static, params=rule.params)
+    items: list[Any] = [None]
+    if rule.each is not None:
+        each = substitute(rule.each, scope, STATIC)
+        if not isinstance(each, list):
+            raise TemplateError(f"'each' must give a list, not {type(each).__name__}")
+        items = each
+    bound = []
+    for item in items:
+        item_scope = dict(scope, each=item) if rule.each is not None else scope
+        select = {k: substitute(v, item_scope, STATIC) for k, v in rule.select.items()}
+        exempt = {k: substitute(v, item_scope, STATIC) for k, v in rule.exempt.items()}
+        require = substitute(rule.require, item_scope, STATIC)
+        for schema in (require, *select.values(), *exempt.values()):
+            check_schema(schema)
+        bound.append(BoundRule(
+            rule, item_scope,
+            tuple((k, compile_predicate(v)) for k, v in select.items()),
+            tuple((k, compile_predicate(v)) for k, v in exempt.items()),
+            compile_predicate(require), require,
+        ))
+    return bound
+
+
+def _parent(subject: Any, rel: Path) -> Any:
+    node = subject
+    for part in rel[:-1]:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
+def _dotted(path: Path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _errors(bound: BoundRule, subject: Any, objects: Mapping[str, Any]) -> list[ValidationError]:
+    out = []
+    for error in validator_for(bound.require_schema, objects).iter_errors(subject):
+        while error.context and error.validator in ("anyOf", "oneOf"):
+            error = best_match(error.context)  # the branch that nearly matched explains more
+        out.append(error)
+    return out
+
+
+def violations(
+    bound: BoundRule,
+    subject: Any,
+    objects: Mapping[str, Any],
+    doc: Document,
+    base: Path,
+    department: Department | str | None,
+    system: str | None,
+) -> Iterator[Finding]:
+    """The findings of a subject that failed `require`: one per jsonschema error."""
+    rule = bound.rule
+    errors = _errors(bound, subject, objects) or [None]
+    for error in errors:
+        rel: Path = tuple(error.absolute_path) if error is not None else ()
+        keyword = error.validator if error is not None else ""
+        path = base + rel
+        exact = path in doc.values and keyword != "required"
+        location = doc.location_of(path, key=not exact)
+        names = {
+            "value": error.instance if error is not None else subject,
+            "parent": _parent(subject, rel) if rel else subject,
+            "key": rel[-1] if rel else None,
+            "path": _dotted(path),
+        }
+        template = rule.messages.get(str(keyword), rule.message)
+        text = message(template, ChainMap(names, dict(objects), dict(bound.scope)))
+        yield rule.finding(text, location, department, system)

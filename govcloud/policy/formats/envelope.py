@@ -1,0 +1,10 @@
+"""`--format json`: exactly the DESIGN §4 envelope, pretty-printed, Chinese kept readable."""
+from __future__ import annotations
+
+import json
+
+from govcloud.policy.result import CheckResult
+
+
+def render_json(result: CheckResult) -> str:
+    return json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n"

@@ -1,0 +1,255 @@
+"""Rule schemas compiled once into plain Python predicates.
+
+A rule is evaluated against every system of the city, so it must cost microseconds:
+jsonschema builds error machinery even for a valid instance. The compiler covers the
+JSON Schema (2020-12) keywords rules use; a schema with any other keyword is evaluated by
+jsonschema itself, so the two never disagree. Keyword values may still hold references
+to the evaluated object (`${department.metadata.code}`), resolved at each call.
+"""
+from __future__ import annotations
+
+import json
+import operator
+import re
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from govcloud.policy.template import OBJECT, namespaces_in, substitute
+
+Scope = Mapping[str, Any]
+Predicate = Callable[[Any, Scope], bool]
+
+_ANNOTATIONS = {"$schema", "$id", "$comment", "title", "description", "default", "examples",
+                "deprecated", "readOnly", "writeOnly"}
+_SUPPORTED = _ANNOTATIONS | {
+    "type", "const", "enum", "pattern", "minLength", "maxLength", "minimum", "maximum",
+    "exclusiveMinimum", "exclusiveMaximum", "properties", "required", "additionalProperties",
+    "items", "contains", "minContains", "maxContains", "minItems", "maxItems", "uniqueItems",
+    "not", "allOf", "anyOf", "oneOf", "if", "then", "else", "minProperties", "maxProperties",
+}
+
+
+class Unsupported(Exception):
+    """The schema uses a keyword the compiler leaves to jsonschema."""
+
+
+def json_equal(a: Any, b: Any) -> bool:
+    """JSON Schema equality: 1 == 1.0, but true is not 1."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
+    return type(a) is type(b) and a == b
+
+
+_NUMBERS = (int, float)
+
+
+def _number(v: Any) -> bool:
+    return type(v) in _NUMBERS or (isinstance(v, _NUMBERS) and not isinstance(v, bool))
+
+
+_TYPES: dict[str, Callable[[Any], bool]] = {
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+    "number": _number,
+    "integer": lambda v: _number(v) and (isinstance(v, int) or float(v).is_integer()),
+}
+
+
+def _equals(const: Any) -> Predicate:
+    """Equality with a constant, specialised: most rule constants are a string or a boolean."""
+    if isinstance(const, bool):
+        return lambda v, s: v is const
+    if isinstance(const, str):
+        return lambda v, s: v == const
+    return lambda v, s: json_equal(v, const)
+
+
+Compare = Callable[[Any, Any], bool]
+_LENGTHS: dict[str, Compare] = {"minLength": operator.ge, "maxLength": operator.le}
+_BOUNDS: dict[str, Compare] = {"minimum": operator.ge, "maximum": operator.le,
+                               "exclusiveMinimum": operator.gt, "exclusiveMaximum": operator.lt}
+
+
+def _bounded(get: Callable[[Scope], Any], compare: Compare, applies: Callable[[Any], bool],
+             measure: Callable[[Any], Any]) -> Predicate:
+    """A bound keyword: only instances of its type are compared (JSON Schema ignores others)."""
+    return lambda v, s: not applies(v) or compare(measure(v), get(s))
+
+
+def _value(raw: Any) -> Callable[[Scope], Any]:
+    """A keyword's value: constant, or resolved against the evaluated object at each call."""
+    if namespaces_in(raw) & set(OBJECT):
+        return lambda scope: substitute(raw, scope, OBJECT)
+    return lambda scope: raw
+
+
+def _is_const(raw: Any) -> bool:
+    return not (namespaces_in(raw) & set(OBJECT))
+
+
+def _compile(schema: Any) -> Predicate:
+    if schema is True or schema == {}:
+        return lambda v, s: True
+    if schema is False:
+        return lambda v, s: False
+    if not isinstance(schema, dict):
+        raise Unsupported(f"a schema must be a mapping or a boolean, not {schema!r}")
+    unknown = set(schema) - _SUPPORTED
+    if unknown:
+        raise Unsupported(", ".join(sorted(unknown)))
+    checks: list[Predicate] = []
+    add = checks.append
+    if "type" in schema:
+        names = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        tests = [_TYPES[n] for n in names]
+        add(lambda v, s: any(t(v) for t in tests))
+    if "const" in schema:
+        if _is_const(schema["const"]):
+            add(_equals(schema["const"]))
+        else:
+            get = _value(schema["const"])
+            add(lambda v, s: json_equal(v, get(s)))
+    if "enum" in schema:
+        if _is_const(schema["enum"]):
+            allowed = list(schema["enum"])
+            hashable = {a for a in allowed if isinstance(a, str)}
+            if len(hashable) == len(allowed):  # the common case: a list of ids
+                add(lambda v, s: isinstance(v, str) and v in hashable)
+            else:
+                add(lambda v, s: any(json_equal(v, a) for a in allowed))
+        else:
+            get_enum = _value(schema["enum"])
+            add(lambda v, s: any(json_equal(v, a) for a in get_enum(s)))
+    if "pattern" in schema:
+        if _is_const(schema["pattern"]):
+            search = re.compile(schema["pattern"]).search
+            add(lambda v, s: not isinstance(v, str) or search(v) is not None)
+        else:
+            get_pattern = _value(schema["pattern"])
+            add(lambda v, s: not isinstance(v, str) or re.search(get_pattern(s), v) is not None)
+    for key, compare in _LENGTHS.items():
+        if key in schema:
+            add(_bounded(_value(schema[key]), compare, lambda v: isinstance(v, str), len))
+    for key, compare in _BOUNDS.items():
+        if key in schema:
+            add(_bounded(_value(schema[key]), compare, _number, lambda v: v))
+    if {"properties", "required", "additionalProperties", "minProperties", "maxProperties"} & set(schema):
+        add(_object(schema))
+    if {"items", "contains", "minItems", "maxItems", "uniqueItems"} & set(schema):
+        add(_array(schema))
+    if "not" in schema:
+        inner = _compile(schema["not"])
+        add(lambda v, s: not inner(v, s))
+    if "allOf" in schema:
+        parts = [_compile(x) for x in schema["allOf"]]
+        add(lambda v, s: all(p(v, s) for p in parts))
+    if "anyOf" in schema:
+        options = [_compile(x) for x in schema["anyOf"]]
+        add(lambda v, s: any(p(v, s) for p in options))
+    if "oneOf" in schema:
+        choices = [_compile(x) for x in schema["oneOf"]]
+        add(lambda v, s: sum(1 for p in choices if p(v, s)) == 1)
+    if "if" in schema:
+        cond = _compile(schema["if"])
+        then = _compile(schema.get("then", True))
+        other = _compile(schema.get("else", True))
+        add(lambda v, s: then(v, s) if cond(v, s) else other(v, s))
+    if not checks:
+        return lambda v, s: True
+    if len(checks) == 1:
+        return checks[0]
+    return lambda v, s: all(c(v, s) for c in checks)
+
+
+def _object(schema: dict[str, Any]) -> Predicate:
+    props = {k: _compile(x) for k, x in schema.get("properties", {}).items()}
+    required = tuple(schema.get("required", ()))
+    extra_schema = schema.get("additionalProperties", True)
+    extra = None if extra_schema is True else _compile(extra_schema)
+    low, high = schema.get("minProperties", 0), schema.get("maxProperties")
+
+    pairs = tuple(props.items())
+    sized = low > 0 or high is not None
+
+    def check(v: Any, s: Scope) -> bool:
+        if not isinstance(v, dict):
+            return True
+        for key in required:
+            if key not in v:
+                return False
+        if sized and (len(v) < low or (high is not None and len(v) > high)):
+            return False
+        if extra is None:
+            # rules name a key or two of a large mapping: look those up, don't scan the mapping
+            for key, sub in pairs:
+                if key in v and not sub(v[key], s):
+                    return False
+            return True
+        for key, value in v.items():
+            known = props.get(key)
+            if known is not None:
+                if not known(value, s):
+                    return False
+            elif extra is not None and not extra(value, s):
+                return False
+        return True
+
+    return check
+
+
+def _unique(items: list[Any]) -> bool:
+    return all(not json_equal(a, b) for i, a in enumerate(items) for b in items[i + 1:])
+
+
+def _array(schema: dict[str, Any]) -> Predicate:
+    item = _compile(schema["items"]) if "items" in schema else None
+    contains = _compile(schema["contains"]) if "contains" in schema else None
+    least, most = schema.get("minContains", 1), schema.get("maxContains")
+    low, high = schema.get("minItems", 0), schema.get("maxItems")
+    unique = bool(schema.get("uniqueItems"))
+
+    def check(v: Any, s: Scope) -> bool:
+        if not isinstance(v, list):
+            return True
+        if len(v) < low or (high is not None and len(v) > high):
+            return False
+        if item is not None and not all(item(x, s) for x in v):
+            return False
+        if contains is not None:
+            n = sum(1 for x in v if contains(x, s))
+            if n < least or (most is not None and n > most):
+                return False
+        return not unique or _unique(v)
+
+    return check
+
+
+@lru_cache(maxsize=256)
+def _validator(schema_json: str) -> Draft202012Validator:
+    return Draft202012Validator(json.loads(schema_json))
+
+
+def validator_for(schema: Any, scope: Scope) -> Draft202012Validator:
+    """A jsonschema validator of `schema` with the object's references resolved (cached)."""
+    resolved = substitute(schema, scope, OBJECT)
+    return _validator(json.dumps(resolved, sort_keys=True, ensure_ascii=False))
+
+
+def compile_predicate(schema: Any) -> Predicate:
+    """A predicate telling whether an instance satisfies `schema` for the given object scope."""
+    try:
+        return _compile(schema)
+    except Unsupported:
+        return lambda v, s: validator_for(schema, s).is_valid(v)

@@ -1,0 +1,67 @@
+"""A rule of a policy pack, as written by a reviewer (nothing bound or compiled yet)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from govcloud.model import Department, Finding, Location, Severity, System
+
+DECLARATIVE = "declarative"
+BUILTIN = "builtin"
+RESOURCES = ("system", "department", "city")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One catalogue entry: metadata every finding carries, and how it is evaluated.
+
+    A declarative rule selects objects (`resource` + `select`/`exempt` schemas) and
+    `require`s a JSON Schema of each; a built-in rule names a registered `check` and
+    passes it `params`.
+    """
+
+    id: str
+    severity: Severity
+    title: str
+    basis: str
+    hint: str = ""
+    rationale: str = ""
+    pack: str = ""
+    location: Location | None = None
+    kind: str = DECLARATIVE
+    resource: str = "system"
+    select: dict[str, Any] = field(default_factory=dict, compare=False)
+    exempt: dict[str, Any] = field(default_factory=dict, compare=False)
+    require: Any = field(default=True, compare=False)
+    each: Any = field(default=None, compare=False)
+    message: str = ""
+    messages: dict[str, str] = field(default_factory=dict, compare=False)
+    check: str | None = None
+    params: dict[str, Any] = field(default_factory=dict, compare=False)
+    examples: dict[str, str] = field(default_factory=dict, compare=False)
+    help_uri: str | None = None
+
+    def finding(
+        self,
+        message: str,
+        location: Location | None,
+        department: Department | str | None = None,
+        system: System | str | None = None,
+        hint: str | None = None,
+    ) -> Finding:
+        """A finding of this rule with its severity, basis and hint filled in."""
+        dept = department.code if isinstance(department, Department) else department
+        sys_name = system.name if isinstance(system, System) else system
+        return Finding(self.id, self.severity, message, location, dept, sys_name,
+                       basis=self.basis, hint=self.hint if hint is None else hint)
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "id": self.id, "severity": self.severity.value, "title": self.title, "basis": self.basis,
+            "hint": self.hint, "rationale": self.rationale, "pack": self.pack, "kind": self.kind,
+        }
+        if self.kind == BUILTIN:
+            out |= {"check": self.check, "params": self.params}
+        else:
+            out |= {"resource": self.resource}
+        return out

@@ -1,0 +1,224 @@
+"""`check`: load and validate the blueprints, evaluate every rule, apply the waivers.
+
+Evaluation is one pass over the departments for the declarative rules and one call per
+built-in check, each of which indexes the city once (by function, by dataset…), so the
+cost grows linearly with the number of departments.
+"""
+from __future__ import annotations
+
+import gc
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+from govcloud.consolidation.duplicates import DuplicateGroup, duplicate_groups
+from govcloud.errors import GovcloudError
+from govcloud.load import LoadResult, find_root, load
+from govcloud.model import Finding, Project, Severity
+from govcloud.policy.checks import CheckContext, checks
+from govcloud.policy.declarative import BoundRule, bind, violations
+from govcloud.policy.defaults import defaults_for
+from govcloud.policy.inputs import problem, shown
+from govcloud.policy.packs import WAIVERS_FILE, PolicySet, evaluated, load_policies
+from govcloud.policy.result import CheckResult, Summary, exit_code
+from govcloud.policy.rule import DECLARATIVE, Rule
+from govcloud.policy.scope import static_scope
+from govcloud.policy.template import STATIC, TemplateError, substitute
+from govcloud.policy.waivers import WaiverSet, apply_waivers, load_waivers
+
+
+def _roots(paths: Sequence[str]) -> list[Path]:
+    """Where to look for a project's policies/: beside the blueprints given, then the working
+    directory's project, then the repository that ships govcloud (its example city's policies)."""
+    roots = [find_root(p if os.path.isdir(p) else os.path.dirname(p) or ".") for p in paths[:1]]
+    return roots + [find_root("."), Path(__file__).resolve().parents[2]]
+
+
+def _has_packs(folder: Path) -> bool:
+    return folder.is_dir() and any(
+        f.suffix in (".yaml", ".yml") and f.name not in (WAIVERS_FILE, "waivers.yml") for f in folder.iterdir())
+
+
+def default_policy_dir(paths: Sequence[str]) -> Path:
+    """The first policies/ folder holding policy packs (see `_roots`)."""
+    for root in _roots(paths):
+        if _has_packs(root / "policies"):
+            return root / "policies"
+    raise GovcloudError("no policies/ folder found", rule="GC-USAGE", hint="give --policies DIR")
+
+
+def default_waivers(paths: Sequence[str], folder: Path) -> Path | None:
+    """The project's policies/waivers.yaml (even when its packs are the shipped ones), else the
+    policy folder's, else none."""
+    for candidate in (_roots(paths)[0] / "policies" / WAIVERS_FILE if paths else None, folder / WAIVERS_FILE):
+        if candidate is not None and candidate.is_file():
+            return candidate
+    return None
+
+
+@dataclass
+class _Bound:
+    """The declarative rules of a run by resource, and the built-ins with their bound params
+    (filled while binding, then only read)."""
+
+    system: list[BoundRule] = field(default_factory=list)
+    department: list[BoundRule] = field(default_factory=list)
+    city: list[BoundRule] = field(default_factory=list)
+    builtins: list[tuple[Rule, dict[str, Any]]] = field(default_factory=list)
+    problems: list[Finding] = field(default_factory=list)
+
+
+def _bind_all(policies: PolicySet, scope: dict[str, Any]) -> _Bound:
+    out = _Bound()
+    for rule in evaluated(policies):
+        try:
+            if rule.kind == DECLARATIVE:
+                for bound in bind(rule, scope):
+                    getattr(out, bound.rule.resource).append(bound)
+            else:
+                params = substitute(rule.params, scope, STATIC)
+                check = checks.get(rule.check or "")
+                assert check is not None  # packs.py rejects unknown checks
+                for error in Draft202012Validator(check.params).iter_errors(params):
+                    where = ".".join(map(str, error.absolute_path))
+                    out.problems.append(problem(f"{rule.id} params{'.' + where if where else ''}: {error.message}",
+                                                rule.location))
+                out.builtins.append((rule, params))
+        except TemplateError as exc:
+            out.problems.append(problem(f"{rule.id}: {exc}", rule.location))
+        except SchemaError as exc:
+            out.problems.append(problem(f"{rule.id}: not a valid JSON Schema: {exc.message}", rule.location))
+    return out
+
+
+def evaluate(policies: PolicySet, project: Project, today: date) -> tuple[list[Finding], list[Finding]]:
+    """(findings, problems with the policies) for every evaluated rule on the project."""
+    scope = static_scope(project.city, policies.data, today)
+    bound = _bind_all(policies, scope)
+    if bound.problems:
+        return [], bound.problems
+    findings: list[Finding] = []
+    city = scope["city"]
+    fill = defaults_for("Department")
+    for dept in project.departments:
+        data = fill(dept.doc.data)
+        objects = {"city": city, "department": data}
+        for rule in bound.department:
+            if rule.applies(objects) and not rule.require(data, objects):
+                findings.extend(violations(rule, data, objects, dept.doc, (), dept, None))
+        if not bound.system:
+            continue
+        raw_systems = (data.get("spec") or {}).get("systems") or []
+        for system, raw in zip(dept.systems, raw_systems):
+            objects = {"city": city, "department": data, "system": raw}
+            for rule in bound.system:
+                if rule.applies(objects) and not rule.require(raw, objects):
+                    findings.extend(violations(rule, raw, objects, dept.doc, system.path, dept, system.name))
+    objects = {"city": city}
+    for rule in bound.city:
+        if rule.applies(objects) and not rule.require(city, objects):
+            findings.extend(violations(rule, city, objects, project.city.doc, (), None, None))
+    ctx = CheckContext(project, scope, today)
+    for builtin, params in bound.builtins:
+        check = checks.get(builtin.check or "")
+        if check is not None and check.fn is not None:
+            findings.extend(check.fn(builtin, params, ctx))
+    return findings, []
+
+
+def _duplicates(policies: PolicySet, project: Project, today: date) -> tuple[DuplicateGroup, ...]:
+    rule = policies.by_check("duplicate-function")
+    if rule is None:
+        return ()
+    try:
+        params = substitute(rule.params, static_scope(project.city, policies.data, today), STATIC)
+    except TemplateError:
+        return ()
+    return duplicate_groups(project.city, project.departments, frozenset(params.get("exclude", ())),
+                            int(params.get("minDepartments", 2)))
+
+
+def _with_basis(findings: Sequence[Finding], rule: Rule | None) -> list[Finding]:
+    if rule is None:
+        return list(findings)
+    return [f if f.basis else replace(f, basis=rule.basis) for f in findings]
+
+
+def run(
+    loaded: LoadResult,
+    policies: PolicySet,
+    waivers: WaiverSet,
+    today: date,
+    fail_on: Severity = Severity.ERROR,
+) -> CheckResult:
+    """The check of already-read inputs (pure: no file is touched)."""
+    findings = _with_basis(loaded.findings, policies.by_check("blueprint-schema"))
+    problems = _with_basis([*policies.problems, *waivers.problems], policies.by_check("policy-schema"))
+    project = loaded.project
+    duplicates: tuple[DuplicateGroup, ...] = ()
+    if problems:
+        findings.extend(problems)  # rules cannot be trusted; bad input is reported alone
+    elif project is not None:
+        evaluated_findings, bind_problems = evaluate(policies, project, today)
+        if bind_problems:
+            findings.extend(_with_basis(bind_problems, policies.by_check("policy-schema")))
+        else:
+            marked, reports = apply_waivers(evaluated_findings, waivers, today, project, policies)
+            findings.extend(marked)
+            findings.extend(reports)
+            duplicates = _duplicates(policies, project, today)
+    findings.sort(key=Finding.sort_key)
+    codes = tuple(d.code for d in project.departments) if project else ()
+    return CheckResult(
+        findings=tuple(findings),
+        summary=Summary.of(findings, len(codes)),
+        exit_code=exit_code(findings, fail_on),
+        fail_on=fail_on,
+        rules=policies.rules,
+        departments=codes,
+        duplicates=duplicates,
+        project=project,
+    )
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Evaluation allocates millions of short-lived objects and no reference cycles; on a big
+    city the cyclic collector's full passes over every loaded document would cost more than
+    the evaluation itself and grow with the city (measured: 258 → 166 µs a department at
+    15,000 departments). Reference counting still frees everything."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def check(
+    paths: Sequence[str | os.PathLike[str]],
+    policies: str | os.PathLike[str] | None = None,
+    waivers: str | os.PathLike[str] | None = None,
+    today: date | None = None,
+    fail_on: Severity | str = Severity.ERROR,
+) -> CheckResult:
+    """Read the blueprints, the policy folder and the waivers, then `run` the check."""
+    names = [os.fspath(p) for p in paths]
+    folder = Path(policies) if policies is not None else default_policy_dir(names)
+    policy_set = load_policies(shown(folder))
+    if waivers is None:
+        waivers = folder / WAIVERS_FILE if policies is not None else default_waivers(names, folder)
+        if waivers is not None and not waivers.is_file():
+            waivers = None
+    waiver_set = load_waivers(shown(waivers) if waivers is not None else None, policy_set)
+    loaded = load(names)
+    with _collector_paused():
+        return run(loaded, policy_set, waiver_set, today or date.today(), Severity(fail_on))

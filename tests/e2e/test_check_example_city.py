@@ -1,0 +1,62 @@
+"""The example city: approved departments pass untouched; the requests give exactly README's table."""
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from govcloud.api import check
+from govcloud.cli import app
+
+ROOT = Path(__file__).resolve().parents[2]
+BLUEPRINTS = ROOT / "blueprints"
+TODAY = date(2026, 6, 1)
+
+
+def expected_findings() -> set[tuple[str, str, str, str | None, str]]:
+    """(rule, severity, department, system, file) rows of README's 'Expected findings' table."""
+    text = (BLUEPRINTS / "README.md").read_text("utf-8")
+    section = text.split("## Expected findings", 1)[1]
+    rows = set()
+    for line in section.splitlines():
+        cells = [c.strip().strip("`") for c in line.strip().strip("|").split("|")]
+        if re.fullmatch(r"GC-[A-Z]+(-\d{3})?", cells[0]):
+            system = None if cells[3] in ("—", "-", "") else cells[3]
+            rows.add((cells[0], cells[1], cells[2], system, cells[4]))
+    return rows
+
+
+def test_the_requests_give_exactly_the_findings_readme_lists(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    result = check(["blueprints"], today=TODAY)
+    found = {(f.rule, f.severity.value, f.department or "", f.system, f.location.file if f.location else "")
+             for f in result.findings}
+    expected = expected_findings()
+    assert len(expected) == 10
+    assert found == expected
+    assert len(result.findings) == len(expected)  # each once
+    assert all(f.location and f.location.file.startswith("blueprints/requests/") for f in result.findings)
+    assert result.exit_code == 1
+    summary = re.search(r"findings \((\d+) errors, (\d+) warnings\)", (BLUEPRINTS / "README.md").read_text("utf-8"))
+    assert summary and (result.summary.errors, result.summary.warnings) == (int(summary[1]), int(summary[2]))
+
+
+def test_the_approved_departments_alone_give_no_finding(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    result = check(["blueprints/departments", "blueprints/city.yaml"], today=TODAY)
+    assert result.findings == () and result.exit_code == 0 and result.summary.departments == 32
+
+
+def test_the_cli_gate_and_the_reviewers_view(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    runner = CliRunner()
+    gate = runner.invoke(app, ["check", "blueprints/departments", "blueprints/city.yaml"], catch_exceptions=False)
+    assert gate.exit_code == 0, gate.stdout
+    view = runner.invoke(app, ["check", "blueprints/"], catch_exceptions=False)
+    assert view.exit_code == 1
+    for code in ("ybj", "xfj", "rfb", "sws"):
+        assert code in view.stdout
+    assert "8 errors, 2 warnings" in view.stdout

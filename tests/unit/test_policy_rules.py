@@ -1,0 +1,225 @@
+"""Every rule of the catalogue has a case that makes it fire and one that keeps it quiet.
+
+CASES is keyed by rule id; the meta-test reads the policy packs and fails when a rule has
+no such pair. Each case is an edit of the small valid city in tests/data/mini (gaj: a
+classified level-3 population database on the intranet; slj: a level-2 extranet system).
+"""
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from govcloud.policy import check, load_policies
+
+ROOT = Path(__file__).resolve().parents[2]
+POLICIES = ROOT / "policies"
+MINI = ROOT / "tests" / "data" / "mini"
+TODAY = date(2026, 6, 1)
+
+SLJ, GAJ, CITY = "departments/slj.yaml", "departments/gaj.yaml", "city.yaml"
+WAIVER = """waivers:
+  - {{rule: {rule}, department: {dept}, {system}reason: test, approver: 市数据局,
+     reference: 佛数审〔2026〕1号, expires: {expires}}}
+"""
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    edits: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    waivers: str | None = None
+    today: date = TODAY
+
+
+def waiver(rule: str, dept: str, expires: str = "2026-12-31", system: str | None = None) -> str:
+    return WAIVER.format(rule=rule, dept=dept, expires=expires, system=f"system: {system}, " if system else "")
+
+
+UNCHANGED = Case("unchanged")
+DEDICATED_SLJ = {SLJ: [("network: extranet", "network: dedicated")]}
+
+# rule id → (cases that must fire it, cases that must keep it quiet)
+CASES: dict[str, tuple[list[Case], list[Case]]] = {
+    "GC-SCHEMA": (
+        [Case("typo", {SLJ: [("      mlps: 2", "      mlsp: 2")]})],
+        [UNCHANGED],
+    ),
+    "GC-POLICY": (
+        [Case("unknown rule in a waiver", waivers=waiver("GC-NET-01", "slj")),
+         Case("waiver without an approver", waivers="waivers:\n  - {rule: GC-NET-001, department: slj, "
+              "reason: x, reference: y, expires: 2026-12-31}\n")],
+        [Case("empty waivers", waivers="waivers: []\n")],
+    ),
+    "GC-NET-001": (
+        [Case("private line, general department", DEDICATED_SLJ)],
+        [UNCHANGED, Case("private line, politics-law", {GAJ: [("network: intranet", "network: dedicated"),
+                                                              ("classified: true", "classified: false")]})],
+    ),
+    "GC-NET-002": (
+        [Case("classified on the extranet", {GAJ: [("network: intranet", "network: extranet")]}),
+         Case("classified on a private line", {GAJ: [("network: intranet", "network: dedicated")]})],
+        [UNCHANGED, Case("classified on the intranet", {SLJ: [("network: extranet", "network: intranet\n"
+                                                                "      classified: true")]})],
+    ),
+    "GC-NET-003": (
+        [Case("classified and public", {GAJ: [("publicEndpoint: false", "publicEndpoint: true")]})],
+        [UNCHANGED, Case("public extranet system", {SLJ: [("      mlps: 2", "      mlps: 2\n"
+                                                           "      publicEndpoint: true")]})],
+    ),
+    "GC-DUP-001": (
+        [Case("own video conference", {SLJ: [("function: river-monitoring", "function: video-conference")]}),
+         Case("own OA", {SLJ: [("function: river-monitoring", "function: oa")]})],
+        [UNCHANGED, Case("similar name", {SLJ: [("function: river-monitoring", "function: video-analytics")]})],
+    ),
+    "GC-DUP-002": (
+        [Case("not the owner", {SLJ: [("      mlps: 2", "      mlps: 2\n      baseDatabase: population")]}),
+         Case("no such base database", {GAJ: [("baseDatabase: population", "baseDatabase: weather")]})],
+        [UNCHANGED],
+    ),
+    "GC-DUP-003": (
+        [Case("same function in two departments",
+              {SLJ: [("function: river-monitoring", "function: household-registry")]})],
+        [UNCHANGED, Case("same function twice in one department", {SLJ: [("      backup: {offsite: true, rpoMinutes: 60}",
+              "      backup: {offsite: true, rpoMinutes: 60}\n    - {name: river-gauges, function: river-monitoring,"
+              " network: extranet, mlps: 1}")]})],
+    ),
+    "GC-SEC-001": (
+        [Case("offsite false", {SLJ: [("offsite: true", "offsite: false")]}),
+         Case("no backup at all", {SLJ: [("      backup: {offsite: true, rpoMinutes: 60}\n", "")]})],
+        [UNCHANGED, Case("level 1 without backup", {SLJ: [("      backup: {offsite: true, rpoMinutes: 60}\n", ""),
+                                                          ("      mlps: 2", "      mlps: 1")]})],
+    ),
+    "GC-SEC-002": (
+        [Case("level 3 unencrypted", {GAJ: [("encryption: true", "encryption: false")]}),
+         Case("level 3, encryption left out", {GAJ: [("      encryption: true\n", "")]})],
+        [UNCHANGED],
+    ),
+    "GC-SEC-003": (
+        [Case("level 3, one instance", {GAJ: [("count: 2", "count: 1")]}),
+         Case("level 3, count left out", {GAJ: [("count: 2, ", "")]})],
+        [UNCHANGED, Case("level 2, one instance", {SLJ: [("count: 2", "count: 1")]})],
+    ),
+    "GC-SEC-004": (
+        [Case("data centre rated 2", {CITY: [("    mlps: 3", "    mlps: 2")]})],
+        [UNCHANGED],
+    ),
+    "GC-SEC-005": (
+        [Case("179 days", {GAJ: [("auditLogDays: 180", "auditLogDays: 179")]})],
+        [UNCHANGED, Case("left out (180 by default)", {GAJ: [("      auditLogDays: 180\n", "")]})],
+    ),
+    "GC-SITE-001": (
+        [Case("www prefix", {SLJ: [("host: slj.foshan.gov.cn", "host: www.slj.foshan.gov.cn")]}),
+         Case("another city's domain", {SLJ: [("host: slj.foshan.gov.cn", "host: slj.wuxi.gov.cn")]})],
+        [UNCHANGED],
+    ),
+    "GC-SITE-002": (
+        [Case("no interaction column", {SLJ: [(", interaction]", "]")]})],
+        [UNCHANGED, Case("columns reordered", {SLJ: [("[information-release, interpretation, online-services, interaction]",
+                                                       "[interaction, online-services, interpretation, information-release]")]})],
+    ),
+    "GC-SITE-003": (
+        [Case("ipv6 false", {SLJ: [("ipv6: true", "ipv6: false")]}),
+         Case("ipv6 left out", {SLJ: [("    ipv6: true\n", "")]})],
+        [UNCHANGED],
+    ),
+    "GC-STD-001": (
+        [Case("bad project number", {SLJ: [("project: FS-2026-IT-0101", "project: 2026-0101")]}),
+         Case("no project number", {SLJ: [("  project: FS-2026-IT-0101\n", "")]})],
+        [UNCHANGED, Case("no pattern in the city", {CITY: [("  projectPattern: '^FS-\\d{4}-IT-\\d{4}$'\n", "")],
+                                                     SLJ: [("project: FS-2026-IT-0101", "project: 2026-0101")]})],
+    ),
+    "GC-XC-001": (
+        [Case("unlisted image", {SLJ: [("image: kylin-v10-server", "image: centos-7-server")]}),
+         Case("unlisted engine", {SLJ: [("engine: dm8", "engine: mysql-8")]}),
+         Case("listing expired", today=date(2028, 1, 1))],
+        [UNCHANGED, Case("another listed image", {SLJ: [("image: kylin-v10-server", "image: uos-v20-server")]})],
+    ),
+    "GC-CAP-001": (
+        [Case("vCPU over quota", {SLJ: [("quota: {vcpu: 64,", "quota: {vcpu: 4,")]}),
+         Case("no quota", {SLJ: [("  quota: {vcpu: 64, memoryGiB: 256, storageTiB: 10}\n", "")]})],
+        [UNCHANGED, Case("exactly the quota", {SLJ: [("quota: {vcpu: 64,", "quota: {vcpu: 8,")]})],
+    ),
+    "GC-CAP-002": (
+        [Case("data centre too small", {CITY: [("capacity: {vcpu: 8000,", "capacity: {vcpu: 10,")]}),
+         Case("OA seats exhausted", {CITY: [("oa: {seats: 40000,", "oa: {seats: 100,")]}),
+         Case("site slots exhausted", {CITY: [("maxSites: 300", "maxSites: 1")]})],
+        [UNCHANGED],
+    ),
+    "GC-OA-001": (
+        [Case("no OA tenant", {SLJ: [("  oa: {seats: 180, storageGiB: 200, documentExchange: true}\n", "")]})],
+        [UNCHANGED],
+    ),
+    "GC-DATA-001": (
+        [Case("base database nobody hosts", {SLJ: [("      mlps: 2", "      mlps: 2\n      consumes: [legal-entity]")]}),
+         Case("dataset nobody shares", {SLJ: [("      mlps: 2", "      mlps: 2\n      consumes: [rainfall]")]}),
+         Case("dataset shared with someone else", {GAJ: [("to: [slj]", "to: [mzj]")],
+                                                   SLJ: [("      mlps: 2", "      mlps: 2\n      consumes: [resident-registry]")]})],
+        [UNCHANGED, Case("shared with it", {SLJ: [("      mlps: 2", "      mlps: 2\n      consumes: [resident-registry, population]")]})],
+    ),
+    "GC-WAIVER-001": (
+        [Case("expired", DEDICATED_SLJ, waivers=waiver("GC-NET-001", "slj", expires="2026-05-31"))],
+        [Case("last day", DEDICATED_SLJ, waivers=waiver("GC-NET-001", "slj", expires="2026-06-01"))],
+    ),
+    "GC-WAIVER-002": (
+        [Case("matches nothing", waivers=waiver("GC-NET-001", "slj")),
+         Case("system that does not exist", DEDICATED_SLJ,
+              waivers=waiver("GC-NET-001", "slj", system="river-gauges"))],
+        [Case("matches", DEDICATED_SLJ, waivers=waiver("GC-NET-001", "slj", system="river-monitoring")),
+         Case("department not checked", waivers=waiver("GC-NET-001", "mzj"))],
+    ),
+}
+
+
+def run_case(tmp_path: Path, case: Case) -> list[str]:
+    city = tmp_path / "blueprints"
+    shutil.copytree(MINI, city)
+    for name, edits in case.edits.items():
+        path = city / name
+        text = path.read_text("utf-8")
+        for old, new in edits:
+            assert old in text, f"{case.name}: {old!r} not in {name}"
+            text = text.replace(old, new, 1)
+        path.write_text(text, "utf-8")
+    waivers = None
+    if case.waivers is not None:
+        waivers = tmp_path / "waivers.yaml"
+        waivers.write_text(case.waivers, "utf-8")
+    result = check([str(city)], policies=POLICIES, waivers=waivers, today=case.today)
+    return [f.rule for f in result.findings if not f.waived]
+
+
+def _params(fire: bool) -> list[object]:
+    return [pytest.param(rule, case, id=f"{rule}-{case.name}")
+            for rule, pair in CASES.items() for case in pair[0 if fire else 1]]
+
+
+@pytest.mark.parametrize(("rule", "case"), _params(fire=True))
+def test_fires(tmp_path: Path, rule: str, case: Case) -> None:
+    assert rule in run_case(tmp_path, case)
+
+
+@pytest.mark.parametrize(("rule", "case"), _params(fire=False))
+def test_quiet(tmp_path: Path, rule: str, case: Case) -> None:
+    assert rule not in run_case(tmp_path, case)
+
+
+def test_every_rule_in_the_catalogue_has_a_firing_and_a_quiet_case() -> None:
+    catalogue = {r.id for r in load_policies(POLICIES).rules}
+    missing = sorted(i for i in catalogue if i not in CASES or not CASES[i][0] or not CASES[i][1])
+    assert not missing, f"rules without a fire/quiet pair of tests: {missing}"
+    assert not set(CASES) - catalogue, f"cases for rules not in the packs: {sorted(set(CASES) - catalogue)}"
+
+
+def test_the_design_catalogue_is_implemented() -> None:
+    design = {"GC-SCHEMA", "GC-NET-001", "GC-NET-002", "GC-NET-003", "GC-DUP-001", "GC-DUP-002", "GC-DUP-003",
+              "GC-SEC-001", "GC-SEC-002", "GC-SEC-003", "GC-SEC-004", "GC-SEC-005", "GC-SITE-001", "GC-SITE-002",
+              "GC-SITE-003", "GC-STD-001", "GC-XC-001", "GC-CAP-001", "GC-CAP-002", "GC-OA-001", "GC-DATA-001"}
+    rules = {r.id: r for r in load_policies(POLICIES).rules}
+    assert design <= set(rules)
+    for rule in rules.values():
+        assert rule.basis and rule.title and rule.hint, rule.id
+    assert rules["GC-DUP-003"].severity.value == rules["GC-XC-001"].severity.value == "warning"
