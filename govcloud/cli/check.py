@@ -18,6 +18,7 @@ class Format(str, Enum):
     json = "json"
     sarif = "sarif"
     junit = "junit"
+    html = "html"
 
 
 class FailOn(str, Enum):
@@ -42,7 +43,7 @@ def check_command(
         "--policies", help="Policy folder (default: the project's policies/).")] = None,
     waivers: Annotated[Optional[str], typer.Option(
         "--waivers", help="Waivers file (default: policies/waivers.yaml).")] = None,
-    format: Annotated[Format, typer.Option("--format", "-f", help="text, json, sarif or junit.")] = Format.text,
+    format: Annotated[Format, typer.Option("--format", "-f", help="text, json, sarif, junit or html.")] = Format.text,
     output: Annotated[Optional[str], typer.Option(
         "--output", "-o", help="Write the report to this file instead of standard output.")] = None,
     fail_on: Annotated[FailOn, typer.Option(
@@ -65,11 +66,17 @@ def check_command(
         govcloud check -f sarif -o check.sarif  # for code scanning
 
         govcloud check -f junit -o check.xml --fail-on warning
+
+        govcloud check -f html -o findings.html  # the report's findings page
     """
     result = check(project_paths(paths), policies=policies, waivers=waivers,
                    today=parse_today(today), fail_on=fail_on.value)
     if format is Format.text and output is None:
         render_text(result, out)
+    elif format is Format.html:
+        from govcloud.report import render_findings_html  # jinja2 templates load only when asked
+
+        write_output(render_findings_html(result), output)
     else:
         write_output(render(result, format.value), output)
     raise typer.Exit(result.exit_code)
