@@ -24,18 +24,26 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 
 class _Loader(_BaseLoader):
-    """Memoizes implicit tag resolution: blueprints repeat the same scalars endlessly."""
+    """The C composer calls back into Python for every node; keep those calls cheap.
+
+    Tag resolution is memoized (blueprints repeat the same scalars endlessly), and path
+    resolvers, which we never register, are skipped.
+    """
 
     _resolved: dict[tuple[Any, ...], str] = {}
 
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
+
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:
-        if kind is not ScalarNode or len(value) > 64:
-            return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call,no-any-return]
-        key = (value, implicit)
+        key = (kind, value, implicit)
         tag = self._resolved.get(key)
         if tag is None:
             tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
-            if len(self._resolved) < 100_000:
+            if len(self._resolved) < 100_000 and (value is None or len(value) <= 64):
                 self._resolved[key] = tag
         return tag
 
@@ -53,7 +61,8 @@ _SCALARS = {
     _TAG + "null": SafeConstructor.construct_yaml_null,
 }
 _constructor = SafeConstructor()
-_STR, _INT = _TAG + "str", _TAG + "int"
+_STR, _INT, _BOOL = _TAG + "str", _TAG + "int", _TAG + "bool"
+_BOOLS = SafeConstructor.bool_values
 
 
 class LoadError(Exception):
@@ -90,6 +99,13 @@ class _Builder:
 
     def build(self, node: Node, path: Path, depth: int = 0) -> Any:
         self.budget -= 1
+        mark = node.start_mark
+        if type(node) is ScalarNode and self.budget >= 0:  # the hot path: a plain scalar
+            self.values[path] = (mark.line + 1, mark.column + 1)
+            tag = node.tag
+            if tag == _STR:
+                return node.value
+            return self._scalar(node)
         if self.budget < 0:
             line, col = _mark(node)
             raise LoadError(
@@ -99,7 +115,7 @@ class _Builder:
         if depth > MAX_DEPTH:
             line, col = _mark(node)
             raise LoadError(f"nesting deeper than {MAX_DEPTH} levels", line, col)
-        self.values[path] = _mark(node)
+        self.values[path] = (mark.line + 1, mark.column + 1)
         if isinstance(node, ScalarNode):
             return self._scalar(node)
         if isinstance(node, SequenceNode):
@@ -120,6 +136,8 @@ class _Builder:
             return node.value
         if tag == _INT and node.value.isdigit() and (node.value[0] != "0" or node.value == "0"):
             return int(node.value)  # the common case; octal, hex and 1_000 take the slow path
+        if tag == _BOOL:
+            return _BOOLS[node.value.lower()]
         if tag == _TAG + "timestamp":
             return node.value  # dates stay strings; JSON Schema checks their format
         construct = _SCALARS.get(node.tag)
