@@ -1,15 +1,13 @@
 """`govcloud check`: the reviewer's view — every policy rule on the blueprints, waivers applied."""
 from __future__ import annotations
 
-from datetime import date
 from enum import Enum
 from typing import Annotated, Optional
 
 import typer
 
 from govcloud.api import check
-from govcloud.cli.context import handles_errors, out, project_paths, write_output
-from govcloud.errors import GovcloudError
+from govcloud.cli.context import handles_errors, out, parse_today, project_paths, write_output
 from govcloud.policy.formats import render, render_text
 
 
@@ -24,15 +22,6 @@ class Format(str, Enum):
 class FailOn(str, Enum):
     error = "error"
     warning = "warning"
-
-
-def parse_today(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise GovcloudError(f"--today {value!r} is not a date", rule="GC-USAGE", hint="use YYYY-MM-DD") from None
 
 
 @handles_errors

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+from datetime import date
 import os
 import sys
 from collections.abc import Callable
@@ -66,6 +67,16 @@ def project_paths(paths: list[str] | None, root: str | None = None) -> list[str]
             rule="GC-USAGE", hint="run inside a govcloud project, or `govcloud validate path/to/blueprints`",
         )
     return [os.path.relpath(blueprints)]
+
+
+def parse_today(value: str | None) -> date | None:
+    """The --today option: judge expiries as of that date (default: the real today)."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise GovcloudError(f"--today {value!r} is not a date", rule="GC-USAGE", hint="use YYYY-MM-DD") from None
 
 
 def write_output(text: str, output: str | None) -> None:

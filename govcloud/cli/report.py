@@ -4,7 +4,6 @@ from __future__ import annotations
 import io
 import json
 import os
-from datetime import date
 from enum import Enum
 from typing import Annotated, Optional
 
@@ -12,8 +11,7 @@ import typer
 from rich.console import Console
 
 from govcloud.api import report
-from govcloud.cli.context import handles_errors, out, project_paths, write_output
-from govcloud.errors import GovcloudError
+from govcloud.cli.context import handles_errors, out, parse_today, project_paths, write_output
 from govcloud.report import render_report_html, render_text
 
 
@@ -27,15 +25,6 @@ def _format_for(output: str | None) -> Format:
     """Without --format: HTML or JSON when --output names such a file, else text for the terminal."""
     suffix = os.path.splitext(output or "")[1].lower()
     return {".html": Format.html, ".htm": Format.html, ".json": Format.json}.get(suffix, Format.text)
-
-
-def _today(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise GovcloudError(f"--today {value!r} is not a date", rule="GC-USAGE", hint="use YYYY-MM-DD") from None
 
 
 @handles_errors
@@ -70,7 +59,7 @@ def report_command(
         govcloud report --format json | jq .savings
     """
     fmt = format or _format_for(output)
-    result = report(project_paths(paths), policies=policies, waivers=waivers, today=_today(today))
+    result = report(project_paths(paths), policies=policies, waivers=waivers, today=parse_today(today))
     if fmt is Format.text and output is None:
         render_text(result, out)
     else:
