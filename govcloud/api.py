@@ -12,7 +12,26 @@ from govcloud.model import Project, Severity
 from govcloud.policy import CheckResult
 
 if TYPE_CHECKING:  # the report layer is only imported when a report is asked for
+    from govcloud.operations import (
+        ApplyResult, PlanResult, RefreshResult, StateEntry, StateView, apply, destroy, plan, refresh,
+        state_export, state_list, state_show,
+    )
     from govcloud.report import ReportResult
+
+# Stack operations (DESIGN §5) import the engine and Pulumi: loaded on first use, so that
+# `validate` and `check` start fast. Signatures: see govcloud.operations.
+_OPERATIONS = frozenset({
+    "plan", "apply", "refresh", "destroy", "state_list", "state_show", "state_export",
+    "PlanResult", "ApplyResult", "RefreshResult", "StateView", "StateEntry",
+})
+
+
+def __getattr__(name: str) -> object:
+    if name in _OPERATIONS:
+        import govcloud.operations
+
+        return getattr(govcloud.operations, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def validate(paths: Sequence[str]) -> LoadResult:

@@ -6,12 +6,17 @@ from typing import Annotated
 import typer
 
 import govcloud
+from govcloud.cli.apply import apply_command
 from govcloud.cli.check import check_command
+from govcloud.cli.destroy import destroy_command
 from govcloud.cli.init import init_command
+from govcloud.cli.plan import plan_command
 from govcloud.cli.policy import policy_app
+from govcloud.cli.refresh import refresh_command
 from govcloud.cli.report import report_command
 from govcloud.cli.sandbox import app as sandbox_app
 from govcloud.cli.schema import schema_command
+from govcloud.cli.state import app as state_app
 from govcloud.cli.validate import validate_command
 
 HELP = """\
@@ -63,3 +68,8 @@ app.add_typer(policy_app, name="policy")
 app.command("schema")(schema_command)
 app.command("report")(report_command)
 app.add_typer(sandbox_app, name="sandbox")
+app.command("plan")(plan_command)
+app.command("apply")(apply_command)
+app.command("refresh")(refresh_command)
+app.command("destroy")(destroy_command)
+app.add_typer(state_app, name="state")

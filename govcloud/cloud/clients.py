@@ -7,12 +7,10 @@ Credentials come only from the standard AWS environment or profile.
 """
 from __future__ import annotations
 
-import functools
 import threading
 from typing import Any
 
 import boto3
-import botocore.session
 from botocore.config import Config
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 10}, max_pool_connections=64)
@@ -23,6 +21,7 @@ _lock = threading.Lock()
 _session: boto3.session.Session | None = None
 _clients: dict[tuple[str, str, str | None], Any] = {}
 _accounts: dict[tuple[str, str | None], str] = {}
+_partitions: dict[str, str] = {}
 
 
 def client(service: str, region: str, endpoint_url: str | None = None) -> Any:
@@ -31,18 +30,23 @@ def client(service: str, region: str, endpoint_url: str | None = None) -> Any:
     found = _clients.get(key)
     if found is not None:
         return found
-    global _session
     with _lock:
         found = _clients.get(key)
         if found is None:
-            if _session is None:
-                _session = boto3.session.Session()
             config = _PATH_STYLE if endpoint_url and service == "s3" else _CONFIG
-            found = _session.client(
+            found = _shared_session().client(
                 service, region_name=region, endpoint_url=endpoint_url, config=config
             )
             _clients[key] = found
     return found
+
+
+def _shared_session() -> boto3.session.Session:
+    """The one session clients are made from; call with _lock held."""
+    global _session
+    if _session is None:
+        _session = boto3.session.Session()
+    return _session
 
 
 def account_id(region: str, endpoint_url: str | None = None) -> str:
@@ -54,10 +58,19 @@ def account_id(region: str, endpoint_url: str | None = None) -> str:
     return _accounts[key]
 
 
-@functools.cache
 def partition(region: str) -> str:
     """`aws-cn` for cn-north-1, `aws` for us-east-1…; ARNs are built from this."""
-    return str(botocore.session.get_session().get_partition_for_region(region))
+    found = _partitions.get(region)
+    if found is None:
+        # The shared session parses its endpoint data (~1 MB of JSON) once, for the clients
+        # too; a fresh session per call, from a whole pool of provider threads, would each
+        # parse it again.
+        with _lock:
+            found = _partitions.get(region)
+            if found is None:
+                found = str(_shared_session()._session.get_partition_for_region(region))
+                _partitions[region] = found
+    return found
 
 
 def arn(service: str, region: str, account: str, resource: str) -> str:
@@ -70,4 +83,5 @@ def reset() -> None:
     with _lock:
         _clients.clear()
         _accounts.clear()
+        _partitions.clear()
         _session = None

@@ -42,7 +42,10 @@ class InstanceProvider(CloudProvider):
 
     def find_existing(self, props: dict[str, Any]) -> str | None:
         ec2 = self.client("ec2", props["region"])
-        filters = [*conventions.key_filter(self.rtype, props),
+        # The subnet first: the sandbox evaluates filters in order, and a tag filter costs
+        # a scan of every tag per instance (quadratic in a city-sized cloud).
+        filters = [{"Name": "subnet-id", "Values": [props["subnet_id"]]},
+                   *conventions.key_filter(self.rtype, props),
                    {"Name": "instance-state-name", "Values": _LIVE_STATES}]
         for reservation in ec2.describe_instances(Filters=filters)["Reservations"]:
             for instance in reservation["Instances"]:
@@ -142,7 +145,16 @@ class VolumeProvider(CloudProvider):
 
     def find_existing(self, props: dict[str, Any]) -> str | None:
         ec2 = self.client("ec2", props["region"])
-        filters = [*conventions.key_filter(self.rtype, props),
+        # Tags first, then the volumes they name: filtering volumes by tag costs the sandbox
+        # a scan of every tag per volume (quadratic in a city-sized cloud).
+        key = conventions.key_filter(self.rtype, props)[0]
+        tagged = ec2.describe_tags(Filters=[
+            {"Name": "resource-type", "Values": ["volume"]},
+            {"Name": "key", "Values": [key["Name"].removeprefix("tag:")]},
+            {"Name": "value", "Values": key["Values"]}])["Tags"]
+        if not tagged:
+            return None
+        filters = [{"Name": "volume-id", "Values": sorted({t["ResourceId"] for t in tagged})},
                    {"Name": "status", "Values": ["creating", "available", "in-use"]}]
         volumes = ec2.describe_volumes(Filters=filters)["Volumes"]
         return str(volumes[0]["VolumeId"]) if volumes else None

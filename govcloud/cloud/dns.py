@@ -33,20 +33,36 @@ class ZoneProvider(CloudProvider):
         return tagging.from_aws(found["ResourceTagSet"].get("Tags"))
 
     def find_existing(self, props: dict[str, Any]) -> str | None:
+        return self._lookup(props, untagged_is_ours=False)
+
+    def find_interrupted(self, props: dict[str, Any]) -> str | None:
+        # A create killed before change_tags_for_resource leaves the zone untagged; its
+        # caller reference, which starts with our idempotency key, still says it is ours.
+        return self._lookup(props, untagged_is_ours=True)
+
+    def _caller_prefix(self, props: dict[str, Any]) -> str:
+        return tagging.idempotency_key(self.rtype.token, props, self.rtype.replace_props) + ":"
+
+    def _lookup(self, props: dict[str, Any], *, untagged_is_ours: bool) -> str | None:
         # Route53 allows several zones of one name: adopt only the one carrying our tags.
         route53 = self.client("route53", props["region"])
         zones = route53.list_hosted_zones_by_name(DNSName=_fqdn(props["name"]))["HostedZones"]
         for zone in zones:
             if zone["Name"] == _fqdn(props["name"]):
                 zone_id = _zone_id(zone["Id"])
-                if tagging.is_ours(self._tags(route53, zone_id), props["tags"]):
+                tags = self._tags(route53, zone_id)
+                if tagging.is_ours(tags, props["tags"]):
+                    return zone_id
+                if (untagged_is_ours and not tags
+                        and str(zone.get("CallerReference", "")).startswith(self._caller_prefix(props))):
                     return zone_id
         return None
 
     def _create(self, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         route53 = self.client("route53", props["region"])
         args: dict[str, Any] = {
-            "Name": props["name"], "CallerReference": str(uuid.uuid4()),
+            # Unique per request (Route53 wants that), prefixed so a half-made zone can be found.
+            "Name": props["name"], "CallerReference": self._caller_prefix(props) + str(uuid.uuid4()),
             "HostedZoneConfig": {"Comment": props["comment"], "PrivateZone": bool(props.get("vpc_id"))},
         }
         if props.get("vpc_id"):

@@ -46,6 +46,27 @@ class KeyProvider(CloudProvider):
                                 rule="GC-CLOUD", exit_code=1)
         return key_id
 
+    def find_interrupted(self, props: dict[str, Any]) -> str | None:
+        # A create killed between create_key and create_alias leaves a key without its alias:
+        # find it by what create_key was given, among the enabled keys no alias names.
+        found = self.find_existing(props)
+        if found is not None:
+            return found
+        kms = self.client("kms", props["region"])
+        named = {str(a["TargetKeyId"]) for page in kms.get_paginator("list_aliases").paginate()
+                 for a in page["Aliases"] if a.get("TargetKeyId")}
+        for page in kms.get_paginator("list_keys").paginate():
+            for key in page["Keys"]:
+                key_id = str(key["KeyId"])
+                if key_id in named:
+                    continue
+                meta = kms.describe_key(KeyId=key_id)["KeyMetadata"]
+                if (meta["KeyState"] == "Enabled" and meta.get("KeyManager") != "AWS"
+                        and meta.get("Description", "") == props["description"]
+                        and self._tags(kms, key_id) == props["tags"]):
+                    return key_id
+        return None
+
     def _create(self, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         kms = self.client("kms", props["region"])
         meta = kms.create_key(Description=props["description"],

@@ -3,7 +3,9 @@
 A subclass declares its `rtype` (from `types.py`) and implements five hooks:
 `_create(props) -> (id, computed outputs)`, `_read(id, props) -> outputs | None`,
 `_update(id, olds, news) -> computed outputs`, `_delete(id, props)` and, where a crashed
-create could have left a resource behind, `find_existing(props) -> id | None`.
+create could have left a resource behind, `find_existing(props) -> id | None` (plus
+`find_interrupted` where a create takes several calls and a kill between them leaves a
+resource that find_existing rightly refuses to adopt).
 The base turns them into Pulumi's check/diff/create/read/update/delete with the shared
 rules: adopt on re-run, already-gone is success on delete, gone is `id=""` on read.
 """
@@ -80,6 +82,12 @@ class CloudProvider(ResourceProvider):
     def find_existing(self, props: dict[str, Any]) -> str | None:
         """The id of a resource a previous (crashed) create of these props left behind."""
         return None
+
+    def find_interrupted(self, props: dict[str, Any]) -> str | None:
+        """Like find_existing, for the engine's journal, which knows a create of exactly these
+        props was under way: also finds what it left half-made (e.g. not yet tagged or named).
+        The engine reads the resource back and updates it to the props."""
+        return self.find_existing(props)
 
     def _create(self, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         raise NotImplementedError

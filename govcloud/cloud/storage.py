@@ -61,6 +61,14 @@ class BucketProvider(CloudProvider):
         return failures
 
     def find_existing(self, props: dict[str, Any]) -> str | None:
+        return self._lookup(props, untagged_is_ours=False)
+
+    def find_interrupted(self, props: dict[str, Any]) -> str | None:
+        # CreateBucket takes no tags: a create killed before put_bucket_tagging leaves the
+        # bucket untagged. Only the journal, which knows that create was ours, adopts it.
+        return self._lookup(props, untagged_is_ours=True)
+
+    def _lookup(self, props: dict[str, Any], *, untagged_is_ours: bool) -> str | None:
         s3 = self.client("s3", props["region"])
         try:
             s3.head_bucket(Bucket=props["name"])
@@ -68,7 +76,8 @@ class BucketProvider(CloudProvider):
             if is_gone(e):
                 return None
             raise
-        if not tagging.is_ours(self._tags(s3, props["name"]), props["tags"]):
+        found = self._tags(s3, props["name"])
+        if not (untagged_is_ours and not found) and not tagging.is_ours(found, props["tags"]):
             raise GovcloudError(
                 f"bucket '{props['name']}' already exists and is not managed by this stack",
                 rule="GC-CLOUD", exit_code=1, hint="choose another name or import the bucket")

@@ -4,8 +4,12 @@ StateStore.begin journals every create, update and delete before the provider is
 the result replaces the journal row in one transaction. A row still present at the next
 mutating run means the process died in between. This module settles each one:
 
-- create: ask the provider whether the resource exists (`find_existing(props)`, which
-  looks it up by name or tag) and adopt it, or drop the row if it never got created;
+- create: ask the provider whether the resource exists (`find_interrupted(props)` where the
+  provider has it, which also finds a half-made one, else `find_existing(props)`; both look
+  it up by name or tag) and adopt it, or drop the row if it never got created. A provider
+  may answer with ReadResults or with a bare id: a bare id is read back, and the adopted
+  resource is marked dirty so the run applies the inputs again (the create may have
+  stopped half-way, e.g. before tagging);
 - update: the resource may be half-updated: mark it dirty so the run updates it again;
 - delete: read it; if it is gone, forget it, else delete it again.
 """
@@ -24,18 +28,30 @@ from govcloud.engine.properties import (
     mark_secret_outputs,
     without_provider,
 )
-from govcloud.engine.providers import FIND_EXISTING, ProviderRegistry, call, overrides
+from govcloud.engine.providers import (
+    FIND_EXISTING,
+    FIND_INTERRUPTED,
+    ProviderRegistry,
+    call,
+    overrides,
+)
 from govcloud.engine.results import EngineEvent, Step
 from govcloud.engine.state import PendingOp, ResourceState, StateStore
 from govcloud.engine.steps import provider_view
 
 
-def _candidates(found: Any) -> list[ReadResult]:
+def _candidates(provider: ResourceProvider, found: Any, view: dict[str, Any]) -> tuple[list[ReadResult], bool]:
+    """(what the lookup found, whether it came as bare ids that only say "it exists")."""
     if found is None:
-        return []
+        return [], False
     if isinstance(found, ReadResult):
-        return [found]
-    return [f for f in found if isinstance(f, ReadResult)]
+        return [found], False
+    if isinstance(found, str):
+        if not found:
+            return [], False
+        read = call(provider.read, found, view) if overrides(provider, "read") else ReadResult(found, {})
+        return ([ReadResult(found, read.outs or {})] if read is not None and read.id else []), True
+    return [f for f in found if isinstance(f, ReadResult)], False
 
 
 class Recovery:
@@ -87,9 +103,11 @@ class Recovery:
                 f"(no {FIND_EXISTING}); check the cloud for an orphan"
             )
             return None
-        found = call(getattr(provider, FIND_EXISTING), provider_view(op.inputs, provider_value))
+        hook = FIND_INTERRUPTED if callable(getattr(provider, FIND_INTERRUPTED, None)) else FIND_EXISTING
+        view = provider_view(op.inputs, provider_value)
+        found, bare = _candidates(provider, call(getattr(provider, hook), view), view)
         known = self._known_ids(op.type)
-        fresh = [c for c in _candidates(found) if c.id and str(c.id) not in known]
+        fresh = [c for c in found if c.id and str(c.id) not in known]
         if not fresh:
             self.store.drop_op(op.op_id)
             return None
@@ -106,7 +124,7 @@ class Recovery:
             dependencies=tuple(meta.get("dependencies", ())),
             protect=bool(meta.get("protect")), retain_on_delete=bool(meta.get("retain_on_delete")),
             delete_before_replace=bool(meta.get("delete_before_replace")),
-            seq=int(meta.get("seq", 0)),
+            seq=int(meta.get("seq", 0)), dirty=bare,
         )
         # A create at a URN that still has a resource was the first half of a replacement.
         self.store.finish_create(op.op_id, res, condemn_old=current is not None and current.custom)

@@ -24,6 +24,8 @@ from govcloud.engine.properties import PROVIDER_KEY, Props, is_secret, reveal
 _T = TypeVar("_T")
 # Optional provider hook used to adopt a resource whose create was interrupted.
 FIND_EXISTING = "find_existing"
+# Optional, preferred by recovery: also finds what an interrupted create left half-made.
+FIND_INTERRUPTED = "find_interrupted"
 
 
 def overrides(provider: ResourceProvider, method: str) -> bool:

@@ -1,0 +1,82 @@
+"""kill -9 `govcloud apply` at random moments, many times: the suite's crash test, longer.
+
+Each trial starts from an empty sandbox and state, kills the apply a random delay (seeded,
+between 0.2 s and the measured length of an apply) after it took the stack lock, applies
+again, applies a third time (which must change nothing), then compares the sandbox with
+the state: orphans (govcloud resources the state does not hold), duplicates (two cloud
+resources for one resource) and dangling state. The harness is the suite's
+(tests/integration/test_robust_apply.py); the sandbox is a moto server of this run's own.
+
+    python bench/crash.py [--trials 50] [--seed 1] [--departments gzw swj tjj]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from govcloud.cloud import sandbox
+from tests.integration.test_robust_apply import (
+    PRODUCTS,
+    CityProject,
+    crash_delays,
+    killed_trial,
+    measure_apply,
+)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--trials", type=int, default=50)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--departments", nargs="+", default=["gzw", "swj", "tjj"])
+    args = parser.parse_args()
+    os.environ.update(sandbox.CREDENTIALS)
+    os.environ.update({"AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull})
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
+        os.environ.pop(name, None)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        info = sandbox.up(Path(tmp) / "sandbox", PRODUCTS if PRODUCTS.exists() else None)
+        assert info.endpoint
+        try:
+            project = CityProject.create(Path(tmp) / "city", info.endpoint, args.departments)
+            duration = measure_apply(project)
+            print(f"city + {', '.join(args.departments)}: an apply takes {duration:.2f} s "
+                  f"after taking the lock; {args.trials} trials, seed {args.seed}", flush=True)
+            started = time.monotonic()
+            totals = {"killed": 0, "converged": 0, "rerun_same": 0, "orphans": 0, "duplicates": 0,
+                      "dangling": 0, "ok": 0}
+            for number, delay in enumerate(crash_delays(args.seed, args.trials, duration)):
+                trial = killed_trial(project, number, delay)
+                found = trial.audit
+                totals["killed"] += trial.killed
+                totals["converged"] += trial.converged
+                totals["rerun_same"] += trial.rerun_same
+                totals["ok"] += trial.ok
+                if found is not None:
+                    totals["orphans"] += len(found.orphans)
+                    totals["duplicates"] += sum(n - 1 for n in found.duplicates.values())
+                    totals["dangling"] += len(found.dangling)
+                recovered = ", ".join(f"{n} {op}" for op, n in trial.recovered.items() if n)
+                print(f"  trial {number:3d}: kill at {trial.kill_after:5.2f} s "
+                      f"{'killed' if trial.killed else 'missed'}; re-run: {recovered or '-'}; "
+                      f"{'ok' if trial.ok else 'FAILED ' + trial.error[-300:]}"
+                      + ("" if found is None or found.clean else f" {found.describe()}"), flush=True)
+        finally:
+            sandbox.down(Path(tmp) / "sandbox")
+    print(f"{args.trials} trials in {time.monotonic() - started:.0f} s: {totals['killed']} killed mid-apply, "
+          f"{totals['converged']} converged, {totals['rerun_same']} re-runs all same, "
+          f"{totals['orphans']} orphans, {totals['duplicates']} duplicates, {totals['dangling']} dangling; "
+          f"{totals['ok']}/{args.trials} clean")
+    return 0 if totals["ok"] == args.trials else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

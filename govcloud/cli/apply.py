@@ -1,0 +1,176 @@
+"""`govcloud apply --stack S`: policy gate, plan, confirmation, progress, summary."""
+from __future__ import annotations
+
+import sys
+import threading
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from govcloud.cli.context import err, handles_errors
+from govcloud.cli.plan import (
+    EngineOption, Format, FormatOption, Parallel, Stack, print_refusal, render_plan_text, step_lines,
+)
+from govcloud.cli.render import plural
+from govcloud.errors import GovcloudError
+
+if TYPE_CHECKING:  # the engine (and Pulumi) load only when a stack command runs
+    from govcloud.engine import EngineEvent, Plan
+    from govcloud.operations import ApplyResult
+
+# Past this many changes the summary names counts only: the plan already listed them.
+_LIST_LIMIT = 40
+
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+LockWait = Annotated[float, typer.Option(
+    "--lock-wait", min=0.0, help="Seconds to wait for another run's lock on the stack before giving up.")]
+
+
+def require_confirmation_possible(yes: bool, operation: str) -> None:
+    """No --yes and nobody to ask: a usage error before anything runs (exit 2)."""
+    if not yes and not sys.stdin.isatty():
+        raise GovcloudError(
+            f"{operation} needs a confirmation, but standard input is not a terminal",
+            rule="GC-USAGE", hint=f"pass --yes to {operation} without asking (e.g. in CI)")
+
+
+class ProgressFeed:
+    """Engine events → a progress bar on stderr. Events come from worker threads; rich's
+    Progress locks its own updates, and the counters here have their own lock."""
+
+    def __init__(self, verb: str, total: int | None = None) -> None:
+        self.verb = verb
+        self.enabled = err.is_terminal
+        self.progress = Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), console=err, transient=True, disable=not self.enabled)
+        self.task = self.progress.add_task(verb, total=total)
+        self.failed = 0
+        self._lock = threading.Lock()
+
+    def set_total(self, total: int) -> None:
+        self.progress.update(self.task, total=total)
+
+    def __call__(self, event: EngineEvent) -> None:
+        if event.kind == "step-started":
+            name = event.urn.rsplit("::", 1)[-1]
+            op = event.op.value if event.op else ""
+            self.progress.update(self.task, description=f"{self.verb}: {op} {name}")
+        elif event.kind in ("step-finished", "step-failed"):
+            if event.kind == "step-failed":
+                with self._lock:
+                    self.failed += 1
+            self.progress.advance(self.task)
+
+    def start(self) -> None:
+        self.progress.start()
+
+    def stop(self) -> None:
+        self.progress.stop()
+
+
+def _past(op: str) -> str:
+    return {"create": "created", "update": "updated", "replace": "replaced", "delete": "deleted",
+            "same": "unchanged"}[op]
+
+
+def render_outcome(result: ApplyResult, *, listed: bool) -> None:
+    """The end of an apply or destroy: how it went, what changed, where things are."""
+    for warning in result.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    what = f"{result.operation.capitalize()} of stack '{result.stack}'"
+    counts = ", ".join(f"{n} {_past(op)}" for op, n in result.summary.to_dict().items())
+    if result.status == "cancelled":
+        typer.echo(f"{what} cancelled: nothing was changed.")
+        return
+    if not result.ok:
+        failed = [s for s in result.steps if s.error]
+        for line in step_lines(failed, diffs=False):
+            typer.echo(line, err=True)
+        typer.echo(f"{what} FAILED after {result.duration:.1f} s ({counts}): {result.error}", err=True)
+        typer.echo("The state records every step that completed; run it again to converge.", err=True)
+    elif result.nothing_to_do:
+        typer.echo(f"Nothing to do: stack '{result.stack}' already matches the blueprints "
+                   f"({plural(result.summary.same, 'resource')} unchanged, {result.duration:.1f} s).")
+    else:
+        if not listed or len(result.steps) <= _LIST_LIMIT:
+            for line in step_lines(result.steps, diffs=False):
+                typer.echo(line)
+        typer.echo(f"{what} done in {result.duration:.1f} s: {counts}.")
+    if result.departments:
+        typer.echo("Resources per department (city = the shared platforms):")
+        cells = [f"{code:<8}{count:>5}" for code, count in result.departments.items()]
+        for row in range(0, len(cells), 6):
+            typer.echo("  " + "   ".join(cells[row:row + 6]))
+    _endpoints(result.outputs.get("endpoints"))
+    if result.audit:
+        typer.echo(f"Audit log: {result.audit}")
+
+
+def _endpoints(endpoints: Any) -> None:
+    if not isinstance(endpoints, dict) or not endpoints:
+        return
+    typer.echo("Endpoints:")
+    labels = {"portal": "portal", "siteLoadBalancer": "site load balancer",
+              "documentExchange": "document exchange", "nameServers": "name servers"}
+    for key, label in labels.items():
+        value = endpoints.get(key)
+        if value:
+            shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+            typer.echo(f"  {label:<20}{shown}")
+    sites = endpoints.get("sites")
+    if isinstance(sites, dict) and sites:
+        first = sorted(sites.items())[0]
+        typer.echo(f"  {'department sites':<20}{len(sites)} (e.g. {first[0]}: {first[1]})")
+
+
+@handles_errors
+def apply_command(
+    stack: Stack,
+    yes: Yes = False,
+    parallel: Parallel = 16,
+    lock_wait: LockWait = 0.0,
+    engine: EngineOption = None,
+    format: FormatOption = Format.text,
+) -> None:
+    """Provision the stack's approved blueprints: converge the cloud on them.
+
+    Runs the policy check first and refuses (exit 1) while unwaived errors remain, before
+    the state or the cloud is touched. Shows the plan and asks for confirmation unless
+    --yes (without a terminal, --yes is required: exit 2). Every run is appended to
+    .govcloud/audit/<stack>.jsonl. Exit code 0 when the stack converged, 1 when a step
+    failed (completed steps are kept; run it again), 2 for bad input.
+
+    Example:
+
+        govcloud apply --stack sandbox --yes --parallel 16
+    """
+    from govcloud.api import apply
+    from govcloud.operations.results import blocking_findings, changed_steps
+
+    require_confirmation_possible(yes, "apply")
+    feed = ProgressFeed("applying")
+
+    def confirm(plan: Plan) -> bool:
+        render_plan_text(stack, None, changed_steps(plan.steps), plan.summary)
+        answer = typer.confirm(f"Apply these changes to stack '{stack}'?", default=False, err=True)
+        if answer:  # the bar starts after the prompt, which it would otherwise overwrite
+            feed.set_total(plan.summary.changes)
+            feed.start()
+        return answer
+
+    try:
+        if yes:
+            feed.start()
+        result = apply(stack, yes=yes, engine=engine.value if engine else None, parallel=parallel,
+                       lock_wait=lock_wait, on_event=feed, confirm=None if yes else confirm)
+    finally:
+        feed.stop()
+    if format is Format.json:
+        typer.echo(result.to_json())
+    elif result.status == "refused":
+        print_refusal("apply", blocking_findings(result.check), result.error)
+    else:
+        render_outcome(result, listed=not yes)
+    raise typer.Exit(result.exit_code)

@@ -1,0 +1,61 @@
+"""`govcloud destroy --stack S`: delete every resource of the stack, after a confirmation."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import typer
+
+from govcloud.cli.apply import LockWait, ProgressFeed, Yes, render_outcome, require_confirmation_possible
+from govcloud.cli.context import handles_errors
+from govcloud.cli.plan import EngineOption, Format, FormatOption, Parallel, Stack
+from govcloud.cli.render import plural
+
+if TYPE_CHECKING:
+    from govcloud.operations import StateView
+
+
+@handles_errors
+def destroy_command(
+    stack: Stack,
+    yes: Yes = False,
+    parallel: Parallel = 16,
+    lock_wait: LockWait = 0.0,
+    engine: EngineOption = None,
+    format: FormatOption = Format.text,
+) -> None:
+    """Delete every resource of the stack from the cloud, in reverse dependency order.
+
+    Asks for confirmation unless --yes (without a terminal, --yes is required: exit 2).
+    Protected resources stop it (exit 1). Appended to .govcloud/audit/<stack>.jsonl.
+
+    Example:
+
+        govcloud destroy --stack sandbox --yes
+    """
+    from govcloud.api import destroy
+
+    require_confirmation_possible(yes, "destroy")
+    feed = ProgressFeed("destroying")
+
+    def confirm(held: StateView) -> bool:
+        count = sum(1 for r in held.resources if r.custom)
+        what = plural(count, "resource") if held.exists else "every resource"
+        answer = typer.confirm(f"Destroy {what} of stack '{stack}'? This cannot be undone.",
+                               default=False, err=True)
+        if answer:
+            feed.set_total(count)
+            feed.start()
+        return answer
+
+    try:
+        if yes:
+            feed.start()
+        result = destroy(stack, yes=yes, engine=engine.value if engine else None, parallel=parallel,
+                         lock_wait=lock_wait, on_event=feed, confirm=None if yes else confirm)
+    finally:
+        feed.stop()
+    if format is Format.json:
+        typer.echo(result.to_json())
+    else:
+        render_outcome(result, listed=False)
+    raise typer.Exit(result.exit_code)

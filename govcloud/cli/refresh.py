@@ -1,0 +1,64 @@
+"""`govcloud refresh --stack S`: what changed in the cloud behind the state's back."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import typer
+
+from govcloud.cli.apply import LockWait
+from govcloud.cli.context import handles_errors
+from govcloud.cli.plan import EngineOption, Format, FormatOption, Parallel, Stack, kind_of
+from govcloud.cli.render import plural
+
+if TYPE_CHECKING:
+    from govcloud.engine.diff import PropertyDiff
+
+
+def _diff_line(d: PropertyDiff) -> str:
+    import json
+
+    def shown(value: object) -> str:
+        return "(none)" if value is None else json.dumps(value, ensure_ascii=False)
+
+    return f"        {d.path}: recorded {shown(d.old)}, live {shown(d.new)}"
+
+
+@handles_errors
+def refresh_command(
+    stack: Stack,
+    parallel: Parallel = 16,
+    lock_wait: LockWait = 0.0,
+    engine: EngineOption = None,
+    format: FormatOption = Format.text,
+) -> None:
+    """Read every resource of the stack back from the cloud and report drift.
+
+    Drift is a property changed outside govcloud (e.g. a tag edited in a console) or a
+    resource that is gone. The state takes in what it found; the next `govcloud apply`
+    puts the cloud back as the blueprints say. Exit code 0, drift or not.
+
+    Example:
+
+        govcloud refresh --stack sandbox && govcloud apply --stack sandbox --yes
+    """
+    from govcloud.api import refresh
+
+    result = refresh(stack, engine=engine.value if engine else None, parallel=parallel,
+                     lock_wait=lock_wait)
+    if format is Format.json:
+        typer.echo(result.to_json())
+        raise typer.Exit(result.exit_code)
+    drift = result.drift
+    for warning in drift.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    for entry in drift.changed:
+        typer.echo(f"  ~ drifted  {kind_of(entry.type):<14} {entry.urn.rsplit('::', 1)[-1]}")
+        for d in entry.diffs:
+            typer.echo(_diff_line(d))
+    for urn in drift.gone:
+        typer.echo(f"  - gone     {kind_of(urn.rsplit('::', 1)[0]):<14} {urn.rsplit('::', 1)[-1]}")
+    typer.echo(f"Refresh of stack '{stack}': {plural(len(drift.changed), 'resource')} drifted, "
+               f"{len(drift.gone)} gone, {drift.unchanged} unchanged ({drift.duration:.1f} s).")
+    if drift.drifted:
+        typer.echo(f"Run `govcloud apply --stack {stack}` to put them back as the blueprints say.")
+    raise typer.Exit(result.exit_code)

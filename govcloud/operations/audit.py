@@ -1,0 +1,85 @@
+"""The audit trail: one JSON line per apply and destroy in `.govcloud/audit/<stack>.jsonl`.
+
+A line says who ran what on which blueprints, what the plan counted and how it ended. It
+never holds a property value, so no secret can reach it.
+"""
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import os
+import socket
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+AUDIT_DIR = Path(".govcloud") / "audit"
+_SUFFIXES = (".yaml", ".yml")
+
+
+def blueprint_files(paths: Iterable[Path]) -> list[Path]:
+    """Every blueprint file a stack deploys: the listed files, and *.yaml/*.yml under listed folders."""
+    found: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            found.update(p for p in path.rglob("*") if p.is_file() and p.suffix in _SUFFIXES)
+        elif path.is_file():
+            found.add(path)
+    return sorted(found)
+
+
+def blueprint_digest(paths: Iterable[Path]) -> str:
+    """sha256 over the bytes of the stack's blueprint files, taken in sorted path order."""
+    digest = hashlib.sha256()
+    for file in blueprint_files(paths):
+        digest.update(file.read_bytes())
+    return f"sha256:{digest.hexdigest()}"
+
+
+def who() -> str:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (some containers): the uid still says who
+        user = f"uid{os.getuid()}"
+    return f"{user}@{socket.gethostname()}"
+
+
+def now_utc() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    who: str
+    when: str
+    operation: str  # apply | destroy
+    stack: str
+    engine: str
+    blueprints: str  # the digest
+    plan: dict[str, int]
+    result: str  # ok | failed | refused | cancelled
+    error: str
+    duration: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "duration": round(self.duration, 3)}
+
+
+def audit_path(root: Path, stack: str) -> Path:
+    return root / AUDIT_DIR / f"{stack}.jsonl"
+
+
+def append(root: Path, entry: AuditEntry) -> Path:
+    """Append one line; O_APPEND keeps concurrent writers' lines whole."""
+    path = audit_path(root, entry.stack)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps(entry.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n"
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+    try:
+        os.write(fd, line.encode("utf-8"))
+    finally:
+        os.close(fd)
+    return path

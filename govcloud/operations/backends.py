@@ -1,0 +1,90 @@
+"""Which deployment backend runs a stack: the embedded engine or the Pulumi CLI.
+
+`auto` means the Pulumi CLI (through the Automation API) when a `pulumi` binary is on
+PATH, else the embedded engine; asking for `pulumi` where there is none is a usage error.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from govcloud.cloud.sandbox import CREDENTIALS
+from govcloud.engine import DEFAULT_PARALLEL, Backend, Engine, EngineEvent, StateStore
+from govcloud.errors import GovcloudError
+from govcloud.program import StackConfig, stack_program
+from govcloud.program.stackconfig import ENGINES
+
+DEFAULT_PROJECT = "govcloud"
+
+
+def project_name(root: Path) -> str:
+    """`name` of the project's Pulumi.yaml: URNs carry it, so it must match the CLI's."""
+    try:
+        data = yaml.safe_load((root / "Pulumi.yaml").read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return DEFAULT_PROJECT
+    name = data.get("name") if isinstance(data, dict) else None
+    return str(name) if name else DEFAULT_PROJECT
+
+
+def resolve_engine(config: StackConfig, requested: str | None) -> str:
+    """`embedded` or `pulumi`: the option, else the stack's govcloud:engine, `auto` resolved."""
+    choice = requested or config.engine
+    if choice not in ENGINES:
+        raise GovcloudError(f"unknown engine {choice!r}", rule="GC-USAGE",
+                            hint=f"use one of {', '.join(ENGINES)}")
+    has_cli = shutil.which("pulumi") is not None
+    if choice == "pulumi" and not has_cli:
+        raise GovcloudError(
+            "the pulumi engine was asked for, but no `pulumi` binary is on PATH", rule="GC-USAGE",
+            hint="install the Pulumi CLI, or use --engine embedded (the default without it)")
+    if choice == "auto":
+        return "pulumi" if has_cli else "embedded"
+    return choice
+
+
+def sandbox_credentials(config: StackConfig) -> None:
+    """The sandbox accepts any credentials; give boto3 some when the user has none set."""
+    if config.sandbox and not os.environ.get("AWS_ACCESS_KEY_ID") and not os.environ.get("AWS_PROFILE"):
+        for key, value in CREDENTIALS.items():
+            os.environ.setdefault(key, value)
+
+
+@dataclass(frozen=True)
+class BackendOptions:
+    engine: str | None = None
+    parallel: int = DEFAULT_PARALLEL
+    lock_wait: float = 0.0
+    passphrase: str | None = None
+    on_event: Callable[[EngineEvent], None] | None = None
+
+
+def open_backend(config: StackConfig, options: BackendOptions,
+                 program: Callable[[], None] | None = None) -> tuple[str, Backend]:
+    """(engine name, backend) for the stack.
+
+    Without `program`, the stack's own is built: the blueprints must load and the endpoint
+    resolve (a sandbox stack needs its sandbox running).
+    """
+    engine = resolve_engine(config, options.engine)
+    sandbox_credentials(config)
+    program = program or stack_program(config)
+    passphrase = options.passphrase or os.environ.get(config.passphrase_env) or None
+    name = project_name(config.root)
+    if engine == "pulumi":
+        from govcloud.engine.automation import PulumiBackend
+
+        return engine, PulumiBackend(
+            name, config.stack, program, project_dir=config.root, passphrase=passphrase,
+            parallel=options.parallel, on_event=options.on_event,
+            stack_default_passphrase=config.sandbox_passphrase)
+    return engine, Engine(
+        name, config.stack, program, StateStore.for_stack(config.root, config.stack),
+        passphrase=passphrase, parallel=options.parallel, lock_wait=options.lock_wait,
+        on_event=options.on_event, project_dir=config.root,
+        stack_default_passphrase=config.sandbox_passphrase)

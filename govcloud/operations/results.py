@@ -1,0 +1,161 @@
+"""What the stack operations return: frozen, printable as text (cli/) or JSON (`to_json`).
+
+Property values in here are rendered by the engine (secrets as `[secret]`), so any of
+these results may be printed or logged as they are.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from govcloud.engine import Drift, Plan, Result, Step, Summary
+from govcloud.engine.diff import Op
+from govcloud.model import Finding, Severity
+from govcloud.policy import CheckResult
+
+OK, FAILED, REFUSED, CANCELLED = "ok", "failed", "refused", "cancelled"
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def blocking_findings(check: CheckResult | None) -> tuple[Finding, ...]:
+    """The findings that stop a deployment: unwaived errors."""
+    if check is None:
+        return ()
+    return tuple(f for f in check.findings if f.severity is Severity.ERROR and not f.waived)
+
+
+def changed_steps(steps: tuple[Step, ...]) -> tuple[Step, ...]:
+    return tuple(s for s in steps if s.op is not Op.SAME)
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """`govcloud plan`: the policy gate, then the steps an apply would take."""
+
+    stack: str
+    engine: str
+    check: CheckResult | None
+    plan: Plan | None
+
+    @property
+    def refused(self) -> bool:
+        return self.plan is None
+
+    @property
+    def summary(self) -> Summary:
+        return self.plan.summary if self.plan is not None else Summary()
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        return changed_steps(self.plan.steps) if self.plan is not None else ()
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return self.plan.warnings if self.plan is not None else ()
+
+    @property
+    def exit_code(self) -> int:
+        if self.refused:
+            return self.check.exit_code if self.check is not None and self.check.exit_code else 1
+        return 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"stack": self.stack, "engine": self.engine, "refused": self.refused,
+                "summary": self.summary.to_dict(), "steps": [s.to_dict() for s in self.steps],
+                "warnings": list(self.warnings),
+                "findings": [f.to_json() for f in blocking_findings(self.check)]}
+
+    def to_json(self) -> str:
+        return _dumps(self.to_dict())
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    """`govcloud apply` or `destroy`: how it ended, the plan's and the run's counts, the audit line."""
+
+    stack: str
+    engine: str
+    operation: str  # apply | destroy
+    status: str  # ok | failed | refused | cancelled
+    check: CheckResult | None = None
+    plan: Plan | None = None
+    result: Result | None = None
+    duration: float = 0.0
+    error: str = ""
+    audit: Path | None = None
+    # Resources the stack holds per department after the run ("city" for the shared platforms).
+    departments: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == OK
+
+    @property
+    def summary(self) -> Summary:
+        if self.result is not None:
+            return self.result.summary
+        return self.plan.summary if self.plan is not None else Summary()
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return self.ok and self.summary.changes == 0
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        return changed_steps(self.result.steps) if self.result is not None else ()
+
+    @property
+    def outputs(self) -> dict[str, Any]:
+        return dict(self.result.outputs) if self.result is not None else {}
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        found = self.result.warnings if self.result is not None else ()
+        return found or (self.plan.warnings if self.plan is not None else ())
+
+    @property
+    def exit_code(self) -> int:
+        if self.status == OK:
+            return 0
+        if self.status == REFUSED and self.check is not None and self.check.exit_code:
+            return self.check.exit_code
+        return 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"stack": self.stack, "engine": self.engine, "operation": self.operation,
+                "status": self.status, "ok": self.ok, "error": self.error,
+                "summary": self.summary.to_dict(),
+                "plan": self.plan.summary.to_dict() if self.plan is not None else None,
+                "duration": round(self.duration, 3),
+                "steps": [s.to_dict() for s in self.steps],
+                "outputs": self.outputs, "departments": self.departments,
+                "warnings": list(self.warnings),
+                "findings": [f.to_json() for f in blocking_findings(self.check)],
+                "audit": str(self.audit) if self.audit else None}
+
+    def to_json(self) -> str:
+        return _dumps(self.to_dict())
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    """`govcloud refresh`: live properties that differ from the state, and resources gone."""
+
+    stack: str
+    engine: str
+    drift: Drift
+
+    @property
+    def exit_code(self) -> int:
+        return 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"engine": self.engine, **self.drift.to_dict()}
+
+    def to_json(self) -> str:
+        return _dumps(self.to_dict())

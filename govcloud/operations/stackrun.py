@@ -1,0 +1,206 @@
+"""plan, apply, refresh and destroy of one stack: the policy gate, the backend, the audit trail.
+
+Order matters for apply: usage errors first, then the policy check, and only when it
+passes is the state opened or the cloud called, so a refused apply changes nothing.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import replace
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from govcloud.engine import DEFAULT_PARALLEL, Backend, EngineEvent, Plan
+from govcloud.errors import GovcloudError
+from govcloud.operations import audit
+from govcloud.operations.backends import BackendOptions, open_backend, resolve_engine
+from govcloud.operations.results import (
+    CANCELLED, FAILED, OK, REFUSED, ApplyResult, PlanResult, RefreshResult, blocking_findings,
+)
+from govcloud.operations.statefile import StateView, read_state
+from govcloud.policy import CheckResult
+from govcloud.program import StackConfig, load_stack_config
+
+PathLike = str | os.PathLike[str]
+
+
+def _config(stack: str, root: PathLike | None) -> StackConfig:
+    return load_stack_config(stack, Path(root) if root is not None else None)
+
+
+def _gate(config: StackConfig, policies: PathLike | None, waivers: PathLike | None,
+          today: date | None) -> CheckResult:
+    """`govcloud check` on exactly the blueprints the stack deploys."""
+    from govcloud.policy import check
+
+    paths = [os.path.relpath(p) for p in config.blueprints]
+    return check(paths, policies=policies, waivers=waivers, today=today)
+
+
+def _refusal(checked: CheckResult) -> str:
+    if checked.exit_code == 2:
+        return "the blueprints or policies are invalid (run `govcloud check`)"
+    return f"{len(blocking_findings(checked))} unwaived policy error(s) (run `govcloud check`)"
+
+
+def _needs_confirmation(operation: str) -> GovcloudError:
+    return GovcloudError(
+        f"{operation} changes the cloud and needs a confirmation, but none can be asked for",
+        rule="GC-USAGE", hint=f"run it in a terminal to confirm, or pass --yes to {operation} without asking")
+
+
+def _no_program() -> None:
+    """refresh and destroy work from the recorded state; the blueprints need not load."""
+
+
+def plan(
+    stack: str,
+    *,
+    root: PathLike | None = None,
+    engine: str | None = None,
+    parallel: int = DEFAULT_PARALLEL,
+    passphrase: str | None = None,
+    policies: PathLike | None = None,
+    waivers: PathLike | None = None,
+    today: date | None = None,
+) -> PlanResult:
+    """validate → check → preview; a city with unwaived policy errors gets no preview."""
+    config = _config(stack, root)
+    name = resolve_engine(config, engine)
+    checked = _gate(config, policies, waivers, today)
+    if checked.exit_code:
+        return PlanResult(stack, name, checked, None)
+    _, backend = open_backend(config, BackendOptions(name, parallel, 0.0, passphrase))
+    return PlanResult(stack, name, checked, backend.preview())
+
+
+def apply(
+    stack: str,
+    *,
+    yes: bool,
+    root: PathLike | None = None,
+    engine: str | None = None,
+    parallel: int = DEFAULT_PARALLEL,
+    lock_wait: float = 0.0,
+    passphrase: str | None = None,
+    on_event: Callable[[EngineEvent], None] | None = None,
+    confirm: Callable[[Plan], bool] | None = None,
+    policies: PathLike | None = None,
+    waivers: PathLike | None = None,
+    today: date | None = None,
+) -> ApplyResult:
+    """Converge the cloud on the stack's blueprints, gated by the policy check.
+
+    Without `yes`, the plan is previewed and `confirm(plan)` must return True (it is not
+    asked when there is nothing to change); with `yes`, the run starts at once. Every run
+    past the usage checks appends a line to the stack's audit log, refused ones included.
+    """
+    started = time.monotonic()
+    config = _config(stack, root)
+    name = resolve_engine(config, engine)
+    if not yes and confirm is None:
+        raise _needs_confirmation("apply")
+    digest = audit.blueprint_digest(config.blueprints)
+    checked = _gate(config, policies, waivers, today)
+
+    def finish(status: str, *, error: str = "", plan_: Plan | None = None,
+               result: ApplyResult | None = None) -> ApplyResult:
+        outcome = result or ApplyResult(stack, name, "apply", status, checked, plan_,
+                                        duration=time.monotonic() - started, error=error)
+        counts = (plan_.summary if plan_ is not None else outcome.summary).to_dict()
+        path = audit.append(config.root, audit.AuditEntry(
+            audit.who(), audit.now_utc(), "apply", stack, name, digest, counts, outcome.status,
+            outcome.error, time.monotonic() - started))
+        return _with_audit(outcome, path)
+
+    if checked.exit_code:
+        return finish(REFUSED, error=_refusal(checked))
+    options = BackendOptions(name, parallel, lock_wait, passphrase, on_event)
+    previewed: Plan | None = None
+    try:
+        _, backend = open_backend(config, options)
+        if not yes:
+            previewed = backend.preview()
+            if previewed.summary.changes and confirm is not None and not confirm(previewed):
+                return finish(CANCELLED, error="not confirmed; nothing was changed", plan_=previewed)
+        run = backend.up()
+    except GovcloudError as exc:
+        finish(FAILED, error=exc.line(), plan_=previewed)
+        raise
+    outcome = ApplyResult(stack, name, "apply", OK if run.ok else FAILED, checked, previewed, run,
+                          time.monotonic() - started, run.error, None, _departments(config, name))
+    return finish(outcome.status, plan_=previewed, result=outcome)
+
+
+def destroy(
+    stack: str,
+    *,
+    yes: bool,
+    root: PathLike | None = None,
+    engine: str | None = None,
+    parallel: int = DEFAULT_PARALLEL,
+    lock_wait: float = 0.0,
+    passphrase: str | None = None,
+    on_event: Callable[[EngineEvent], None] | None = None,
+    confirm: Callable[[StateView], bool] | None = None,
+) -> ApplyResult:
+    """Delete every resource of the stack (reverse dependency order); no policy gate."""
+    started = time.monotonic()
+    config = _config(stack, root)
+    name = resolve_engine(config, engine)
+    if not yes and confirm is None:
+        raise _needs_confirmation("destroy")
+    digest = audit.blueprint_digest(config.blueprints)
+
+    def finish(outcome: ApplyResult) -> ApplyResult:
+        path = audit.append(config.root, audit.AuditEntry(
+            audit.who(), audit.now_utc(), "destroy", stack, name, digest, outcome.summary.to_dict(),
+            outcome.status, outcome.error, time.monotonic() - started))
+        return _with_audit(outcome, path)
+
+    held = read_state(config) if name == "embedded" else None
+    if not yes and confirm is not None and (held is None or held.resources) and not confirm(
+            held or StateView(stack, Path(), False, 0, (), {}, 0)):
+        return finish(ApplyResult(stack, name, "destroy", CANCELLED,
+                                  duration=time.monotonic() - started,
+                                  error="not confirmed; nothing was changed"))
+    try:
+        _, backend = open_backend(config, BackendOptions(name, parallel, lock_wait, passphrase, on_event),
+                                  program=_no_program)
+        run = backend.destroy()
+    except GovcloudError as exc:
+        finish(ApplyResult(stack, name, "destroy", FAILED, duration=time.monotonic() - started,
+                           error=exc.line()))
+        raise
+    return finish(ApplyResult(stack, name, "destroy", OK if run.ok else FAILED, None, None, run,
+                              time.monotonic() - started, run.error, None,
+                              _departments(config, name)))
+
+
+def refresh(
+    stack: str,
+    *,
+    root: PathLike | None = None,
+    engine: str | None = None,
+    parallel: int = DEFAULT_PARALLEL,
+    lock_wait: float = 0.0,
+    passphrase: str | None = None,
+    on_event: Callable[[EngineEvent], None] | None = None,
+) -> RefreshResult:
+    """Read every recorded resource back from the cloud: what drifted, what is gone."""
+    config = _config(stack, root)
+    name = resolve_engine(config, engine)
+    backend: Backend
+    _, backend = open_backend(config, BackendOptions(name, parallel, lock_wait, passphrase, on_event),
+                              program=_no_program)
+    return RefreshResult(stack, name, backend.refresh())
+
+
+def _departments(config: StackConfig, engine: str) -> dict[str, int]:
+    return read_state(config).by_department() if engine == "embedded" else {}
+
+
+def _with_audit(result: ApplyResult, path: Path) -> ApplyResult:
+    return replace(result, audit=path)

@@ -1,0 +1,160 @@
+"""The data-centre team's day on the whole example city, against a real sandbox process.
+
+The city is applied once for the module; the tests after it reuse that stack, and the
+last one destroys it. They run in file order.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from govcloud.cloud.compute import PASSWORD_LINE
+from govcloud.engine.properties import SECRET_SIG, SIG_KEY
+from tests.integration.test_apply_support import (
+    REGIONS, Project, attach_sandbox, aws, kind, make_project, managed_resources, own_sandbox, pages,
+)
+from tests.support.faultproxy import FaultProxy
+
+pytestmark = pytest.mark.integration
+__all__ = ["own_sandbox"]  # the module's sandbox fixture
+
+READS = ("GET", "HEAD")
+
+
+@dataclass(frozen=True)
+class Applied:
+    project: Project
+    endpoint: str
+    result: dict[str, Any]
+    seconds: float
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory: pytest.TempPathFactory, own_sandbox: Path) -> Applied:
+    project = make_project(tmp_path_factory.mktemp("apply-city"))
+    endpoint = attach_sandbox(project, own_sandbox)
+    started = time.monotonic()
+    result = project.cli_json("apply", "--stack", project.stack, "--yes")
+    return Applied(project, endpoint, result, time.monotonic() - started)
+
+
+@pytest.fixture
+def proxy(city: Applied) -> Iterator[FaultProxy]:
+    """A counting proxy (no faults) in front of the sandbox, as the stack's endpoint."""
+    with FaultProxy(city.endpoint, error_rate=0.0, seed=1) as counting:
+        city.project.write_stack(endpoint=counting.endpoint)
+        try:
+            yield counting
+        finally:
+            city.project.write_stack()
+
+
+def _audit(project: Project) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in project.audit_file.read_text(encoding="utf-8").splitlines()]
+
+
+def test_the_approved_departments_are_applied(city: Applied) -> None:
+    result, project = city.result, city.project
+    print(f"\napply of the example city: {result['summary']['create']} resources in {city.seconds:.1f} s")
+    assert result["status"] == "ok" and result["error"] == ""
+    assert result["summary"]["create"] > 1000
+    assert {k: v for k, v in result["summary"].items() if k != "create"} == \
+        {"update": 0, "replace": 0, "delete": 0, "same": 0}
+    approved = {p.stem for p in project.departments.glob("*.yaml")}
+    assert set(result["departments"]) == approved | {"city"}
+    # What the state records is what the cloud holds.
+    listed = project.cli_json("state", "list", "--stack", project.stack)
+    instances = {r["id"] for r in listed if kind(r) == "Instance"}
+    ours = [{"Name": "tag:gov:stack", "Values": [project.stack]}]
+    live = {i["InstanceId"] for region in REGIONS
+            for r in pages(aws(city.endpoint, "ec2", region), "describe_instances", "Reservations", Filters=ours)
+            for i in r["Instances"] if i["State"]["Name"] == "running"}
+    assert instances and instances == live
+    assert len(listed) == result["summary"]["create"]  # cloud resources and their components
+    assert result["outputs"]["endpoints"]["portal"].startswith("https://www.")
+    assert result["outputs"]["databaseAdminPasswords"] == "[secret]"
+    entry = _audit(project)[-1]
+    assert entry["operation"] == "apply" and entry["result"] == "ok" and entry["stack"] == project.stack
+    assert entry["plan"]["create"] == result["summary"]["create"]
+    assert entry["blueprints"].startswith("sha256:") and "@" in entry["who"] and entry["when"].endswith("Z")
+
+
+def test_reapply_is_all_same_with_zero_cloud_writes(city: Applied, proxy: FaultProxy) -> None:
+    project = city.project
+    planned = project.cli_json("plan", "--stack", project.stack)
+    assert planned["steps"] == []
+    started = time.monotonic()
+    again = project.cli_json("apply", "--stack", project.stack, "--yes")
+    print(f"\nre-apply of the example city: {time.monotonic() - started:.1f} s")
+    total = city.result["summary"]["create"]
+    assert again["status"] == "ok" and again["steps"] == []
+    assert again["summary"] == {"create": 0, "update": 0, "replace": 0, "delete": 0, "same": total}
+    writes = [c for c in proxy.calls if c.method not in READS]
+    assert writes == [], writes[:10]
+    text = project.cli("apply", "--stack", project.stack, "--yes").stdout
+    assert "Nothing to do" in text
+
+
+def test_apply_with_policy_errors_changes_nothing(city: Applied, proxy: FaultProxy) -> None:
+    project = city.project
+    # The requests under review carry planted violations (blueprints/README.md).
+    project.write_stack(endpoint=proxy.endpoint, extra=["blueprints/requests"])
+    before, lines = project.state_digest(), len(_audit(project))
+    refused = project.cli("apply", "--stack", project.stack, "--yes", expect=1)
+    assert "apply refused" in refused.stderr and "GC-" in refused.stderr
+    assert project.state_digest() == before
+    assert proxy.calls == []
+    planned = project.cli("plan", "--stack", project.stack, expect=1)
+    assert "plan refused" in planned.stderr
+    assert project.state_digest() == before and proxy.calls == []
+    audit = _audit(project)
+    assert len(audit) == lines + 1 and audit[-1]["result"] == "refused"
+
+
+def _real_password(city: Applied, exported: dict[str, Any]) -> tuple[str, str]:
+    """(instance name, its generated admin password), read back from the cloud's user data."""
+    primary = next(r for r in exported["resources"]
+                   if r["type"].endswith(":Instance") and r["inputs"].get("generate_admin_password"))
+    data = aws(city.endpoint, "ec2").describe_instance_attribute(InstanceId=primary["id"], Attribute="userData")
+    user_data = base64.b64decode(data["UserData"]["Value"]).decode()
+    password = next(line.split("=", 1)[1] for line in user_data.splitlines() if line.startswith(PASSWORD_LINE))
+    assert len(password) >= 16
+    # The state keeps the password as a ciphertext object, not as a value.
+    sealed = primary["outputs"]["admin_password"]
+    assert sealed[SIG_KEY] == SECRET_SIG and "ciphertext" in sealed and "value" not in sealed
+    return primary["urn"].rsplit("::", 1)[-1], password
+
+
+def test_secrets_never_appear_in_plain_text(city: Applied) -> None:
+    project = city.project
+    exported_text = project.cli("state", "export", "--stack", project.stack).stdout
+    exported = json.loads(exported_text)
+    name, password = _real_password(city, exported)
+    shown = project.cli("state", "show", name, "--stack", project.stack).stdout
+    assert '"admin_password": "[secret]"' in shown
+    assert json.loads(exported_text)["outputs"]["databaseAdminPasswords"][SIG_KEY] == SECRET_SIG
+    needle = password.encode()
+    for file in (project.root / ".govcloud").rglob("*"):
+        if file.is_file() and file.name != "sandbox.json":
+            assert needle not in file.read_bytes(), file
+    assert password not in exported_text
+    for output in project.outputs:
+        assert password not in output
+
+
+def test_destroy_leaves_nothing_managed_in_the_sandbox(city: Applied) -> None:
+    project = city.project
+    destroyed = project.cli_json("destroy", "--stack", project.stack, "--yes")
+    assert destroyed["status"] == "ok"
+    assert destroyed["summary"]["delete"] >= city.result["summary"]["create"]
+    assert managed_resources(city.endpoint) == {}
+    assert project.cli_json("state", "list", "--stack", project.stack) == []
+    entry = _audit(project)[-1]
+    assert entry["operation"] == "destroy" and entry["result"] == "ok"
