@@ -12,10 +12,19 @@ from govcloud.model import Project, Severity
 from govcloud.policy import CheckResult
 
 if TYPE_CHECKING:  # the report layer is only imported when a report is asked for
-    from govcloud.operations import (
-        ApplyResult, PlanResult, RefreshResult, StateEntry, StateView, apply, destroy, plan, refresh,
-        state_export, state_list, state_show,
-    )
+    # `X as X`: re-exported, for type checkers (at run time __getattr__ below provides them).
+    from govcloud.operations import ApplyResult as ApplyResult
+    from govcloud.operations import PlanResult as PlanResult
+    from govcloud.operations import RefreshResult as RefreshResult
+    from govcloud.operations import StateEntry as StateEntry
+    from govcloud.operations import StateView as StateView
+    from govcloud.operations import apply as apply
+    from govcloud.operations import destroy as destroy
+    from govcloud.operations import plan as plan
+    from govcloud.operations import refresh as refresh
+    from govcloud.operations import state_export as state_export
+    from govcloud.operations import state_list as state_list
+    from govcloud.operations import state_show as state_show
     from govcloud.report import ReportResult
 
 # Stack operations (DESIGN §5) import the engine and Pulumi: loaded on first use, so that

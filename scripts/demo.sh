@@ -18,6 +18,13 @@ if [ "$status" -ne 1 ]; then  # 1 = policy errors (expected here); anything else
   exit 1
 fi
 
+echo "== the sandbox cloud: a local stand-in for the private cloud (reused when it already runs)"
+$gc sandbox up
+
+echo "== provision the approved departments on the sandbox stack (policy-gated; a re-run changes nothing)"
+# apply prints the summary: what changed, resources per department, the stack's endpoints.
+$gc apply --stack sandbox --yes
+
 echo "== the city at a glance: savings, capacity, chargeback, findings"
 $gc report --output .govcloud/report.html
 echo "report: $(pwd)/.govcloud/report.html"

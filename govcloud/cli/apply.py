@@ -10,7 +10,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 
 from govcloud.cli.context import err, handles_errors
 from govcloud.cli.plan import (
-    EngineOption, Format, FormatOption, Parallel, Stack, print_refusal, render_plan_text, step_lines,
+    EngineOption,
+    Format,
+    FormatOption,
+    Parallel,
+    Stack,
+    print_refusal,
+    render_plan_text,
+    step_lines,
 )
 from govcloud.cli.render import plural
 from govcloud.errors import GovcloudError
@@ -19,7 +26,7 @@ if TYPE_CHECKING:  # the engine (and Pulumi) load only when a stack command runs
     from govcloud.engine import EngineEvent, Plan
     from govcloud.operations import ApplyResult
 
-# Past this many changes the summary names counts only: the plan already listed them.
+# Past this many changes (without a plan shown first) the summary gives counts only.
 _LIST_LIMIT = 40
 
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
@@ -47,6 +54,7 @@ class ProgressFeed:
             TimeElapsedColumn(), console=err, transient=True, disable=not self.enabled)
         self.task = self.progress.add_task(verb, total=total)
         self.failed = 0
+        self._done: set[str] = set()
         self._lock = threading.Lock()
 
     def set_total(self, total: int) -> None:
@@ -58,10 +66,12 @@ class ProgressFeed:
             op = event.op.value if event.op else ""
             self.progress.update(self.task, description=f"{self.verb}: {op} {name}")
         elif event.kind in ("step-finished", "step-failed"):
-            if event.kind == "step-failed":
-                with self._lock:
-                    self.failed += 1
-            self.progress.advance(self.task)
+            # Unchanged resources report too, and a replacement reports twice: count resources.
+            with self._lock:
+                self.failed += event.kind == "step-failed"
+                self._done.add(event.urn)
+                done = len(self._done)
+            self.progress.update(self.task, completed=done)
 
     def start(self) -> None:
         self.progress.start()
@@ -94,9 +104,12 @@ def render_outcome(result: ApplyResult, *, listed: bool) -> None:
         typer.echo(f"Nothing to do: stack '{result.stack}' already matches the blueprints "
                    f"({plural(result.summary.same, 'resource')} unchanged, {result.duration:.1f} s).")
     else:
-        if not listed or len(result.steps) <= _LIST_LIMIT:
+        if not listed and len(result.steps) <= _LIST_LIMIT:
             for line in step_lines(result.steps, diffs=False):
                 typer.echo(line)
+        elif not listed:
+            typer.echo(f"{plural(len(result.steps), 'resource')} changed "
+                       f"(`govcloud state list --stack {result.stack}` lists what the stack holds).")
         typer.echo(f"{what} done in {result.duration:.1f} s: {counts}.")
     if result.departments:
         typer.echo("Resources per department (city = the shared platforms):")
@@ -121,7 +134,7 @@ def _endpoints(endpoints: Any) -> None:
             typer.echo(f"  {label:<20}{shown}")
     sites = endpoints.get("sites")
     if isinstance(sites, dict) and sites:
-        first = sorted(sites.items())[0]
+        first = min(sites.items())
         typer.echo(f"  {'department sites':<20}{len(sites)} (e.g. {first[0]}: {first[1]})")
 
 
@@ -156,7 +169,7 @@ def apply_command(
         render_plan_text(stack, None, changed_steps(plan.steps), plan.summary)
         answer = typer.confirm(f"Apply these changes to stack '{stack}'?", default=False, err=True)
         if answer:  # the bar starts after the prompt, which it would otherwise overwrite
-            feed.set_total(plan.summary.changes)
+            feed.set_total(len(plan.steps))  # every resource reports, changed or not
             feed.start()
         return answer
 

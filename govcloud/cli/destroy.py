@@ -43,7 +43,7 @@ def destroy_command(
         answer = typer.confirm(f"Destroy {what} of stack '{stack}'? This cannot be undone.",
                                default=False, err=True)
         if answer:
-            feed.set_total(count)
+            feed.set_total(len(held.resources))
             feed.start()
         return answer
 
@@ -57,5 +57,5 @@ def destroy_command(
     if format is Format.json:
         typer.echo(result.to_json())
     else:
-        render_outcome(result, listed=False)
+        render_outcome(result, listed=True)  # a destroy lists no steps: everything goes
     raise typer.Exit(result.exit_code)

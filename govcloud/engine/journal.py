@@ -10,11 +10,15 @@ mutating run means the process died in between. This module settles each one:
   may answer with ReadResults or with a bare id: a bare id is read back, and the adopted
   resource is marked dirty so the run applies the inputs again (the create may have
   stopped half-way, e.g. before tagging);
+  A request the dead run had in flight may still land after it died: a create found
+  nothing is looked up again once IN_FLIGHT_GRACE seconds passed since it was journaled;
 - update: the resource may be half-updated: mark it dirty so the run updates it again;
 - delete: read it; if it is gone, forget it, else delete it again.
 """
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -38,6 +42,11 @@ from govcloud.engine.providers import (
 from govcloud.engine.results import EngineEvent, Step
 from govcloud.engine.state import PendingOp, ResourceState, StateStore
 from govcloud.engine.steps import provider_view
+
+# How long a create request of a killed run may take to land at the cloud. Without the
+# wait, a resource whose request was still being served when the run died is missed by
+# the lookup and created a second time (seen with KMS keys, which have no natural key).
+IN_FLIGHT_GRACE = 2.0
 
 
 def _candidates(provider: ResourceProvider, found: Any, view: dict[str, Any]) -> tuple[list[ReadResult], bool]:
@@ -105,9 +114,17 @@ class Recovery:
             return None
         hook = FIND_INTERRUPTED if callable(getattr(provider, FIND_INTERRUPTED, None)) else FIND_EXISTING
         view = provider_view(op.inputs, provider_value)
-        found, bare = _candidates(provider, call(getattr(provider, hook), view), view)
-        known = self._known_ids(op.type)
-        fresh = [c for c in found if c.id and str(c.id) not in known]
+
+        def lookup() -> tuple[list[ReadResult], bool]:
+            found, bare = _candidates(provider, call(getattr(provider, hook), view), view)
+            known = self._known_ids(op.type)
+            return [c for c in found if c.id and str(c.id) not in known], bare
+
+        fresh, bare = lookup()
+        landing = op.started_at + IN_FLIGHT_GRACE - time.time()
+        if not fresh and landing > 0 and op.pid != os.getpid():
+            time.sleep(landing)  # the dead run's request may still be in flight
+            fresh, bare = lookup()
         if not fresh:
             self.store.drop_op(op.op_id)
             return None

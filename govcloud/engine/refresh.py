@@ -56,11 +56,11 @@ class Refresher:
             self.store.finish_delete(None, res.urn, None, res.id)
             self.emit(EngineEvent("warning", res.urn, message=f"{res.urn}: gone from the cloud"))
             return res.urn
-        outputs = _keep_secrecy(without_provider(jsonable(result.outs or {})), res.outputs)
+        outputs = _keep_secrecy(_present(jsonable(result.outs or {})), res.outputs)
         diffs = property_diffs(res.outputs, outputs)
         inputs = res.inputs
         if result.inputs is not None:
-            inputs = {**_keep_secrecy(without_provider(jsonable(result.inputs)), res.inputs),
+            inputs = {**_keep_secrecy(_present(jsonable(result.inputs)), res.inputs),
                       PROVIDER_KEY: res.inputs[PROVIDER_KEY]}
         if not diffs and inputs == res.inputs and str(result.id) == res.id:
             return None
@@ -68,6 +68,12 @@ class Refresher:
         if not diffs and str(result.id) == res.id:
             return None  # the provider only restated its inputs: nothing drifted
         return DriftEntry(res.urn, res.type, str(result.id), diffs)
+
+
+def _present(props: Props) -> Props:
+    """Without `__provider` and without nulls: Pulumi's marshalling drops null properties, so a
+    provider reading back `None` for a property it never set is not drift."""
+    return {k: v for k, v in without_provider(props).items() if v is not None}
 
 
 def _keep_secrecy(fresh: Props, recorded: Props) -> Props:

@@ -175,8 +175,10 @@ class StepRunner:
         dbr = reg.delete_before_replace
         if old.dirty and not diffs:
             return reg, Decision(Op.UPDATE)
-        if not overrides(provider, "diff") or contains_unknown(news):
+        if not overrides(provider, "diff"):
             return reg, decide(diffs, delete_before_replace=dbr)
+        # With unknowns too: the provider sees the sentinel and knows which of its
+        # properties force a replacement (a plan must not say update where apply replaces).
         result = call(provider.diff, old.id, provider_view(old.outputs, news[PROVIDER_KEY]),
                       provider_view(news, news[PROVIDER_KEY]))
         if result.changes is None and not result.replaces:

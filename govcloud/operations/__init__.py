@@ -8,7 +8,12 @@ from govcloud.operations.backends import resolve_engine
 from govcloud.operations.results import ApplyResult, PlanResult, RefreshResult
 from govcloud.operations.stackrun import apply, destroy, plan, refresh
 from govcloud.operations.statefile import (
-    StateEntry, StateView, read_state, state_export, state_list, state_show,
+    StateEntry,
+    StateView,
+    read_state,
+    state_export,
+    state_list,
+    state_show,
 )
 
 __all__ = [

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -17,7 +17,14 @@ from govcloud.errors import GovcloudError
 from govcloud.operations import audit
 from govcloud.operations.backends import BackendOptions, open_backend, resolve_engine
 from govcloud.operations.results import (
-    CANCELLED, FAILED, OK, REFUSED, ApplyResult, PlanResult, RefreshResult, blocking_findings,
+    CANCELLED,
+    FAILED,
+    OK,
+    REFUSED,
+    ApplyResult,
+    PlanResult,
+    RefreshResult,
+    blocking_findings,
 )
 from govcloud.operations.statefile import StateView, read_state
 from govcloud.policy import CheckResult

@@ -18,7 +18,15 @@ import pytest
 from govcloud.cloud.compute import PASSWORD_LINE
 from govcloud.engine.properties import SECRET_SIG, SIG_KEY
 from tests.integration.test_apply_support import (
-    REGIONS, Project, attach_sandbox, aws, kind, make_project, managed_resources, own_sandbox, pages,
+    REGIONS,
+    Project,
+    attach_sandbox,
+    aws,
+    kind,
+    make_project,
+    managed_resources,
+    own_sandbox,
+    pages,
 )
 from tests.support.faultproxy import FaultProxy
 
@@ -88,8 +96,6 @@ def test_the_approved_departments_are_applied(city: Applied) -> None:
 
 def test_reapply_is_all_same_with_zero_cloud_writes(city: Applied, proxy: FaultProxy) -> None:
     project = city.project
-    planned = project.cli_json("plan", "--stack", project.stack)
-    assert planned["steps"] == []
     started = time.monotonic()
     again = project.cli_json("apply", "--stack", project.stack, "--yes")
     print(f"\nre-apply of the example city: {time.monotonic() - started:.1f} s")
@@ -98,8 +104,6 @@ def test_reapply_is_all_same_with_zero_cloud_writes(city: Applied, proxy: FaultP
     assert again["summary"] == {"create": 0, "update": 0, "replace": 0, "delete": 0, "same": total}
     writes = [c for c in proxy.calls if c.method not in READS]
     assert writes == [], writes[:10]
-    text = project.cli("apply", "--stack", project.stack, "--yes").stdout
-    assert "Nothing to do" in text
 
 
 def test_apply_with_policy_errors_changes_nothing(city: Applied, proxy: FaultProxy) -> None:

@@ -177,13 +177,13 @@ def test_preview_diffs_without_writing(rig: Rig) -> None:
     version = rig.state().version
     program.zone = "b"
     plan = rig.engine(program).preview()
-    # t0's provider diff says replace; its dependents see an unknown `peer`, so the
-    # provider diff is skipped and a change (update) is assumed.
-    assert (plan.summary.replace, plan.summary.update) == (1, 2)
+    # Every thing's zone changes: the provider's diff says replace for all three, the
+    # dependents' unknown `peer` notwithstanding (the plan says what apply will do).
+    assert (plan.summary.replace, plan.summary.update) == (3, 0)
     t0 = next(s for s in plan.steps if s.name == "t0")
     assert [(d.path, d.old, d.new, d.replaces) for d in t0.diffs] == [("zone", "a", "b", True)]
     assert rig.state().version == version and len(rig.cloud.writes()) == 3
-    assert '"replace": 1' in plan.to_json()
+    assert '"replace": 3' in plan.to_json()
 
 
 def test_failed_create_reports_and_skips_deletes(rig: Rig) -> None:
