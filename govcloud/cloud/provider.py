@@ -29,6 +29,7 @@ from pulumi.dynamic import (
 from govcloud.cloud import clients
 from govcloud.cloud.check import normalise, user_inputs
 from govcloud.cloud.diff import diff_properties, secret_digest
+from govcloud.cloud.pickling import reset_pickler
 from govcloud.cloud.types import ResourceType
 from govcloud.errors import GovcloudError
 
@@ -192,4 +193,5 @@ class CloudResource(pulumi.dynamic.Resource):
         if self.rtype.secret_outputs:
             secret = pulumi.ResourceOptions(additional_secret_outputs=list(self.rtype.secret_outputs))
             opts = pulumi.ResourceOptions.merge(opts, secret)
+        reset_pickler()  # the SDK's serializer nests one more pickler wrapper per resource
         super().__init__(self.provider_class(endpoint_url), resource_name, args, opts)

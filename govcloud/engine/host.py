@@ -12,6 +12,8 @@ import pulumi
 import pulumi.runtime
 from pulumi.runtime import config as runtime_config
 
+from govcloud.cloud.pickling import reset_pickler
+
 Program = Callable[[], Any]
 
 
@@ -35,6 +37,7 @@ def run_program(
     """
 
     def body() -> None:
+        reset_pickler()  # wrappers left by earlier runs in this process would pile up
         pulumi.runtime.reset_options(
             project=project, stack=stack, root_directory=root_directory, parallel=parallel,
             monitor_address=monitor, engine_address=engine, preview=preview,

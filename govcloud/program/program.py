@@ -16,7 +16,6 @@ from govcloud.graph import Graph, Node, Ref, Target, build_graph
 from govcloud.model import Project
 from govcloud.program.components import GovComponent, create_components
 from govcloud.program.outputs import component_outputs, stack_outputs
-from govcloud.program.pickling import reset_pickler
 
 # Builds the resource of one node: `(token, name, inputs, endpoint_url, opts) -> Resource`.
 ResourceFactory = Callable[[str, str, Mapping[str, Any], "str | None", pulumi.ResourceOptions], pulumi.CustomResource]
@@ -27,7 +26,6 @@ def catalogue_factory(
 ) -> pulumi.CustomResource:
     """A resource of the cloud catalogue's Resource class for `token`."""
     cls: Any = CATALOGUE[token].resource_class
-    reset_pickler()
     resource: pulumi.CustomResource = cls(name, inputs, endpoint_url=endpoint_url, opts=opts)
     return resource
 
