@@ -26,6 +26,7 @@ test: setup
 
 bench: setup
 	$(BIN)/python bench/validate.py
+	$(BIN)/python bench/check.py
 	$(BIN)/python bench/report.py
 
 clean:
