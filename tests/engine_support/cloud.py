@@ -20,13 +20,16 @@ CREATE TABLE IF NOT EXISTS writes (seq INTEGER PRIMARY KEY AUTOINCREMENT, op TEX
 class Cloud:
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
+        # Once, before any worker thread connects: switching a new file to WAL does not wait
+        # on the busy handler, so concurrent first connections failed with "database is locked".
+        with self._conn() as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(_SCHEMA)
 
     @contextmanager
     def _conn(self) -> Iterator[sqlite3.Connection]:
         conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
         try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(_SCHEMA)
             yield conn
         finally:
             conn.close()
