@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -18,16 +19,29 @@ CREATE TABLE IF NOT EXISTS writes (seq INTEGER PRIMARY KEY AUTOINCREMENT, op TEX
 
 
 class Cloud:
+    _ready: set[str] = set()
+    _ready_lock = threading.Lock()
+
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
-        # Once, before any worker thread connects: switching a new file to WAL does not wait
+
+    def _prepare(self) -> None:
+        # Once per file and process, under a lock: switching a new file to WAL does not wait
         # on the busy handler, so concurrent first connections failed with "database is locked".
-        with self._conn() as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(_SCHEMA)
+        with Cloud._ready_lock:
+            if self.path in Cloud._ready:
+                return
+            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.executescript(_SCHEMA)
+            finally:
+                conn.close()
+            Cloud._ready.add(self.path)
 
     @contextmanager
     def _conn(self) -> Iterator[sqlite3.Connection]:
+        self._prepare()
         conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
         try:
             yield conn
