@@ -11,6 +11,7 @@ rules: adopt on re-run, already-gone is success on delete, gone is `id=""` on re
 """
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -60,7 +61,7 @@ class CloudError(GovcloudError):
                          rule="GC-CLOUD", exit_code=1)
 
 
-class CloudProvider(ResourceProvider):
+class CloudProvider(ResourceProvider, metaclass=ABCMeta):
     rtype: ClassVar[ResourceType]
     # The instance holds only an endpoint string: no need to encrypt it in state.
     serialize_as_secret_always = False
@@ -90,17 +91,21 @@ class CloudProvider(ResourceProvider):
         The engine reads the resource back and updates it to the props."""
         return self.find_existing(props)
 
+    @abstractmethod
     def _create(self, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        raise NotImplementedError
+        """Create the resource in the cloud; its id and outputs."""
 
+    @abstractmethod
     def _read(self, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
-        raise NotImplementedError
+        """The resource's current outputs, or None when it is gone."""
 
+    @abstractmethod
     def _update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
-        raise NotImplementedError
+        """Change the resource in place; its new outputs."""
 
+    @abstractmethod
     def _delete(self, id_: str, props: dict[str, Any]) -> None:
-        raise NotImplementedError
+        """Delete the resource; one that is already gone is success."""
 
     # -- Pulumi's interface ----------------------------------------------------------------
     def _label(self, props: Mapping[str, Any]) -> str:
