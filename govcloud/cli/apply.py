@@ -3,10 +3,19 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from govcloud.cli.context import err, handles_errors
 from govcloud.cli.plan import (
@@ -73,11 +82,20 @@ class ProgressFeed:
                 done = len(self._done)
             self.progress.update(self.task, completed=done)
 
-    def start(self) -> None:
+    def begin(self, total: int) -> None:
+        """Start the bar once a confirmation was given (a bar would overwrite the prompt)."""
+        self.set_total(total)
         self.progress.start()
 
-    def stop(self) -> None:
-        self.progress.stop()
+    @contextmanager
+    def shown(self, *, now: bool) -> Iterator[ProgressFeed]:
+        """The bar for one run: from the start when `now`, else from `begin`; always cleared."""
+        try:
+            if now:
+                self.progress.start()
+            yield self
+        finally:
+            self.progress.stop()
 
 
 def _past(op: str) -> str:
@@ -168,18 +186,13 @@ def apply_command(
     def confirm(plan: Plan) -> bool:
         render_plan_text(stack, None, changed_steps(plan.steps), plan.summary)
         answer = typer.confirm(f"Apply these changes to stack '{stack}'?", default=False, err=True)
-        if answer:  # the bar starts after the prompt, which it would otherwise overwrite
-            feed.set_total(len(plan.steps))  # every resource reports, changed or not
-            feed.start()
+        if answer:
+            feed.begin(len(plan.steps))  # every resource reports, changed or not
         return answer
 
-    try:
-        if yes:
-            feed.start()
+    with feed.shown(now=yes):
         result = apply(stack, yes=yes, engine=engine.value if engine else None, parallel=parallel,
                        lock_wait=lock_wait, on_event=feed, confirm=None if yes else confirm)
-    finally:
-        feed.stop()
     if format is Format.json:
         typer.echo(result.to_json())
     elif result.status == "refused":

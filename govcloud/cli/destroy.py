@@ -5,7 +5,13 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from govcloud.cli.apply import LockWait, ProgressFeed, Yes, render_outcome, require_confirmation_possible
+from govcloud.cli.apply import (
+    LockWait,
+    ProgressFeed,
+    Yes,
+    render_outcome,
+    require_confirmation_possible,
+)
 from govcloud.cli.context import handles_errors
 from govcloud.cli.plan import EngineOption, Format, FormatOption, Parallel, Stack
 from govcloud.cli.render import plural
@@ -43,17 +49,12 @@ def destroy_command(
         answer = typer.confirm(f"Destroy {what} of stack '{stack}'? This cannot be undone.",
                                default=False, err=True)
         if answer:
-            feed.set_total(len(held.resources))
-            feed.start()
+            feed.begin(len(held.resources))
         return answer
 
-    try:
-        if yes:
-            feed.start()
+    with feed.shown(now=yes):
         result = destroy(stack, yes=yes, engine=engine.value if engine else None, parallel=parallel,
                          lock_wait=lock_wait, on_event=feed, confirm=None if yes else confirm)
-    finally:
-        feed.stop()
     if format is Format.json:
         typer.echo(result.to_json())
     else:

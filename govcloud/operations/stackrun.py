@@ -117,10 +117,7 @@ def apply(
         outcome = result or ApplyResult(stack, name, "apply", status, checked, plan_,
                                         duration=time.monotonic() - started, error=error)
         counts = (plan_.summary if plan_ is not None else outcome.summary).to_dict()
-        path = audit.append(config.root, audit.AuditEntry(
-            audit.who(), audit.now_utc(), "apply", stack, name, digest, counts, outcome.status,
-            outcome.error, time.monotonic() - started))
-        return _with_audit(outcome, path)
+        return _audited(config, digest, started, outcome, counts)
 
     if checked.exit_code:
         return finish(REFUSED, error=_refusal(checked))
@@ -162,10 +159,7 @@ def destroy(
     digest = audit.blueprint_digest(config.blueprints)
 
     def finish(outcome: ApplyResult) -> ApplyResult:
-        path = audit.append(config.root, audit.AuditEntry(
-            audit.who(), audit.now_utc(), "destroy", stack, name, digest, outcome.summary.to_dict(),
-            outcome.status, outcome.error, time.monotonic() - started))
-        return _with_audit(outcome, path)
+        return _audited(config, digest, started, outcome, outcome.summary.to_dict())
 
     held = read_state(config) if name == "embedded" else None
     if not yes and confirm is not None and (held is None or held.resources) and not confirm(
@@ -209,5 +203,10 @@ def _departments(config: StackConfig, engine: str) -> dict[str, int]:
     return read_state(config).by_department() if engine == "embedded" else {}
 
 
-def _with_audit(result: ApplyResult, path: Path) -> ApplyResult:
-    return replace(result, audit=path)
+def _audited(config: StackConfig, digest: str, started: float, outcome: ApplyResult,
+             counts: dict[str, int]) -> ApplyResult:
+    """Append the run to the stack's audit log; the result, pointing at that log."""
+    path = audit.append(config.root, audit.AuditEntry(
+        audit.who(), audit.now_utc(), outcome.operation, outcome.stack, outcome.engine, digest,
+        counts, outcome.status, outcome.error, time.monotonic() - started))
+    return replace(outcome, audit=path)

@@ -10,7 +10,6 @@ import json
 import os
 from collections.abc import Callable
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -18,16 +17,14 @@ from jsonschema.exceptions import ValidationError, best_match
 
 from govcloud.load import load_file
 from govcloud.model import Document, Finding, Location, Severity
+from govcloud.schema import packaged_schema
 
 RULE = "GC-POLICY"
 
 
-@cache
 def package_schema(name: str) -> dict[str, Any]:
     """A JSON Schema shipped with govcloud.policy, e.g. 'pack' → pack.schema.json."""
-    text = resources.files("govcloud.policy").joinpath(f"{name}.schema.json").read_text("utf-8")
-    schema: dict[str, Any] = json.loads(text)
-    return schema
+    return packaged_schema("govcloud.policy", name)
 
 
 @cache
@@ -49,7 +46,9 @@ def _inline(node: Any, defs: dict[str, Any]) -> Any:
 
 @cache
 def _fast_check(schema_json: str) -> Callable[[Any], bool]:
-    from govcloud.policy.predicate import compile_predicate  # a sibling module; no cycle at import
+    from govcloud.policy.predicate import (
+        compile_predicate,  # a sibling module; no cycle at import
+    )
 
     schema = json.loads(schema_json)
     predicate = compile_predicate(_inline(schema, schema.get("$defs", {})))

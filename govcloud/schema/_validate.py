@@ -7,8 +7,8 @@ offending key or value, with the most specific branch chosen for oneOf/anyOf.
 from __future__ import annotations
 
 import difflib
-from dataclasses import replace
 import json
+from dataclasses import replace
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -25,10 +25,16 @@ RULE = "GC-SCHEMA"
 
 
 @cache
-def load_schema(kind: str) -> dict[str, Any]:
-    text = resources.files("govcloud.schema").joinpath(f"{kind.lower()}.schema.json").read_text("utf-8")
+def packaged_schema(package: str, name: str) -> dict[str, Any]:
+    """A JSON Schema shipped as package data: `<package>/<name>.schema.json`."""
+    text = resources.files(package).joinpath(f"{name}.schema.json").read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
+
+
+def load_schema(kind: str) -> dict[str, Any]:
+    """The blueprint schema of `kind` (City or Department)."""
+    return packaged_schema("govcloud.schema", kind.lower())
 
 
 @cache
