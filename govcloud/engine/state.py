@@ -386,6 +386,10 @@ class StateStore:
         """Record a resource that needed no provider call (components, metadata changes)."""
         self._write(self._put(res))
 
+    def rekey(self, old_urn: str, res: ResourceState) -> None:
+        """Move a resource from `old_urn` to `res.urn` (an alias) in one write."""
+        self._write(("DELETE FROM resources WHERE urn = ?", (old_urn,)), self._put(res))
+
     def begin(
         self, urn: str, type_: str, op: str, *, resource_id: str = "", cid: int | None = None,
         inputs: Props | None = None, outputs: Props | None = None,
