@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 from govcloud.model import (
-    Backup, Capacity, City, Compute, Database, Datacentre, Department, Document, OATenant,
-    Platforms, Quota, Share, SiteTenant, System,
+    Backup, Capacity, City, Compute, Database, Datacentre, Delegation, Department, District, Document,
+    ExemptNetwork, OATenant, Part, Platforms, Quota, Share, SiteTenant, System,
 )
 
 
@@ -33,6 +33,11 @@ def build_system(raw: dict[str, Any], path: tuple[str | int, ...]) -> System:
         consumes=tuple(raw.get("consumes", [])),
         shares=tuple(Share(s["dataset"], tuple(s["to"])) for s in raw.get("shares", [])),
         path=path,
+        dedicated_network=raw.get("dedicatedNetwork"),
+        encryption_in_transit=raw.get("encryptionInTransit", False),
+        cryptography=raw.get("cryptography"),
+        parts=tuple(Part(p["name"], p["network"], p.get("stage"), p.get("exchange", "data-sharing"))
+                    for p in raw.get("parts", [])),
     )
 
 
@@ -51,6 +56,11 @@ def build_department(doc: Document) -> Department:
                         site.get("storageGiB", 0)) if site else None,
         systems=tuple(build_system(s, ("spec", "systems", i)) for i, s in enumerate(spec.get("systems", []))),
         doc=doc,
+        body=meta.get("body"),
+        level=meta.get("level", "city"),
+        district=meta.get("district"),
+        delegated_hosting=tuple(Delegation(x["baseDatabase"], x["host"]) for x in spec.get("delegatedHosting", [])),
+        exchange_mailboxes=(spec["documentExchange"] or {}).get("mailboxes", 1) if "documentExchange" in spec else 0,
     )
 
 
@@ -69,6 +79,11 @@ def build_city(doc: Document) -> City:
         datacentre=Datacentre(dc["region"], dc["drRegion"], dc["mlps"],
                               Capacity(cap["vcpu"], cap["memoryGiB"], cap["storageTiB"])),
         platforms=Platforms(oa.get("seats", 0), oa.get("storageTiB", 0), site.get("maxSites", 0)),
-        prices=dict(spec.get("prices") or {}),
+        prices={k: v for k, v in (spec.get("prices") or {}).items() if k != "funding"},
         doc=doc,
+        exempt_networks=tuple(
+            ExemptNetwork(n["id"], n["name"], n["basis"], n.get("sunset"), tuple(n.get("departments", [])))
+            for n in spec.get("exemptNetworks", [])),
+        districts=tuple(District(x["code"], x["name"]) for x in spec.get("districts", [])),
+        funding_of=dict((spec.get("prices") or {}).get("funding") or {}),
     )

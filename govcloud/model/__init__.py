@@ -1,7 +1,10 @@
 """Frozen dataclasses passed between govcloud's stages."""
 from govcloud.model.blueprint import (
+    BODIES,
     CATEGORIES,
+    DEFAULT_FUNDING,
     DEFAULT_PRICES,
+    LEVELS,
     NETWORKS,
     Backup,
     Capacity,
@@ -9,8 +12,12 @@ from govcloud.model.blueprint import (
     Compute,
     Database,
     Datacentre,
+    Delegation,
     Department,
+    District,
+    ExemptNetwork,
     OATenant,
+    Part,
     Platforms,
     Project,
     Quota,
@@ -23,6 +30,7 @@ from govcloud.model.finding import Finding, Severity
 from govcloud.model.location import Location
 
 __all__ = [
+    "BODIES", "DEFAULT_FUNDING", "Delegation", "District", "ExemptNetwork", "LEVELS", "Part",
     "CATEGORIES", "DEFAULT_PRICES", "NETWORKS", "Backup", "Capacity", "City", "Compute",
     "Database", "Datacentre", "Department", "Document", "Finding", "Location", "OATenant",
     "Path", "Platforms", "Project", "Quota", "Share", "SiteTenant", "System", "Severity",

@@ -9,6 +9,8 @@ from govcloud.model.location import Location
 
 NETWORKS = ("extranet", "intranet", "dedicated")
 CATEGORIES = ("general", "politics-law", "social-security", "vertical")
+BODIES = ("government", "vertical", "court", "procuratorate", "party")
+LEVELS = ("city", "district", "town")
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,16 @@ class Share:
 
 
 @dataclass(frozen=True)
+class Part:
+    """A part of a system on one network (外网受理、内网办理、外网公布)."""
+
+    name: str
+    network: str
+    stage: str | None = None
+    exchange: str = "data-sharing"
+
+
+@dataclass(frozen=True)
 class System:
     name: str
     title: str
@@ -59,6 +71,10 @@ class System:
     consumes: tuple[str, ...] = ()
     shares: tuple[Share, ...] = ()
     path: Path = field(default=(), compare=False)  # where it sits in its department's document
+    dedicated_network: str | None = None   # the exempt network a `dedicated` system uses
+    encryption_in_transit: bool = False
+    cryptography: str | None = None        # gm (国密 SM2/SM3/SM4) | international
+    parts: tuple[Part, ...] = ()
 
     @property
     def vcpu(self) -> int:
@@ -97,6 +113,14 @@ class SiteTenant:
 
 
 @dataclass(frozen=True)
+class Delegation:
+    """A base database its owner has another department host (委托代建代管)."""
+
+    base_database: str
+    host: str
+
+
+@dataclass(frozen=True)
 class Department:
     code: str
     name: str
@@ -108,6 +132,22 @@ class Department:
     site: SiteTenant | None
     systems: tuple[System, ...]
     doc: Document = field(compare=False, repr=False)
+    body: str | None = None                 # as written; see `kind_of_body`
+    level: str = "city"                     # city | district | town
+    district: str | None = None
+    delegated_hosting: tuple[Delegation, ...] = ()
+    exchange_mailboxes: int = 0             # on the document exchange, with or without OA
+
+    @property
+    def kind_of_body(self) -> str:
+        """government, vertical, court, procuratorate or party; a vertical category implies vertical."""
+        if self.body is not None:
+            return self.body
+        return "vertical" if self.category == "vertical" else "government"
+
+    @property
+    def on_document_exchange(self) -> bool:
+        return self.exchange_mailboxes > 0 or bool(self.oa and self.oa.document_exchange)
 
     @property
     def file(self) -> str:
@@ -172,6 +212,29 @@ DEFAULT_PRICES: dict[str, float] = {
 
 
 @dataclass(frozen=True)
+class ExemptNetwork:
+    """A private network the city lets departments keep for now, with its basis."""
+
+    id: str
+    name: str
+    basis: str
+    sunset: str | None = None               # last day it applies (ISO date)
+    departments: tuple[str, ...] = ()       # who may use it; empty: any department
+
+
+@dataclass(frozen=True)
+class District:
+    code: str
+    name: str
+
+
+# Who pays each chargeback item (锡政发[2004]99号 四(五)): shared platforms "由市统一支付".
+DEFAULT_FUNDING: dict[str, str] = {
+    "compute": "department", "memory": "department", "storage": "department", "oa": "city", "site": "city",
+}
+
+
+@dataclass(frozen=True)
 class City:
     name: str
     title: str
@@ -183,12 +246,19 @@ class City:
     platforms: Platforms
     prices: dict[str, float]
     doc: Document = field(compare=False, repr=False)
+    exempt_networks: tuple[ExemptNetwork, ...] = ()
+    districts: tuple[District, ...] = ()
+    funding_of: dict[str, str] = field(default_factory=dict)
 
     def location_of(self, path: Path = (), *, key: bool = False) -> Location:
         return self.doc.location_of(path, key=key)
 
     def price(self, name: str) -> float:
         return float(self.prices.get(name, DEFAULT_PRICES.get(name, 0.0)))
+
+    def funding(self, item: str) -> str:
+        """'city' (allocated, not billed) or 'department' (billed) for a chargeback item."""
+        return self.funding_of.get(item, DEFAULT_FUNDING.get(item, "department"))
 
 
 @dataclass(frozen=True)

@@ -164,11 +164,13 @@ def test_the_schema_documents_every_price_book_default() -> None:
     import json
     from importlib.resources import files
 
-    from govcloud.model import DEFAULT_PRICES
+    from govcloud.model import DEFAULT_FUNDING, DEFAULT_PRICES
 
     schema = json.loads(files("govcloud").joinpath("schema/city.schema.json").read_text(encoding="utf-8"))
     prices = schema["properties"]["spec"]["properties"]["prices"]["properties"]
-    assert {name: p["default"] for name, p in prices.items()} == DEFAULT_PRICES
+    assert {name: p["default"] for name, p in prices.items() if name != "funding"} == DEFAULT_PRICES
+    funding = prices["funding"]["properties"]
+    assert {item: p["default"] for item, p in funding.items()} == DEFAULT_FUNDING
     # the seed 004 figures, verbatim
     assert (DEFAULT_PRICES["networkLinesYear"], DEFAULT_PRICES["oaPlatformYear"],
             DEFAULT_PRICES["sitePlatformYear"], DEFAULT_PRICES["datacentreOneOff"]) == (
