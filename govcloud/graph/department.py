@@ -70,12 +70,13 @@ def build_department(b: Builder, department: Department) -> str:
     policy = b.add(policy_node(code), tokens.POLICY, c, identity, {
         "name": b.names.policy(*b.names.own(code, "tenant")),
         "document": tenant_policy(b, code),
-        "description": f"{department.name}: only resources tagged gov:department={code}",
+        # IAM descriptions are Latin-1 only: the department's Chinese name stays in KMS and tags.
+        "description": f"department {code}: only resources tagged gov:department={code}",
     })
     b.add(role_node(code), tokens.ROLE, c, identity, {
         "name": b.names.role(code),
         "assume_role_policy": platform.assume_role(EC2_PRINCIPAL),
-        "description": f"{department.name} workloads",
+        "description": f"workloads of department {code}",
         "managed_policy_arns": [Ref(policy, "arn")],
     })
     if any(s.encryption for s in department.systems):

@@ -22,14 +22,17 @@ from __future__ import annotations
 import hashlib
 import re
 
+from govcloud.errors import GovcloudError
+from govcloud.schema import cloudnames
+
 CITY = "city"
 PREFIX_MAX = 30  # leaves room for "-<16-char code>-" inside the 54 characters a bucket name keeps
-BUCKET_MAX = 63
-IAM_ROLE_MAX = 64
-IAM_POLICY_MAX = 128
-QUEUE_MAX = 80
-ELB_MAX = 32  # load balancers and target groups
-SECURITY_GROUP_MAX = 255
+BUCKET_MAX = cloudnames.BUCKET_MAX
+IAM_ROLE_MAX = cloudnames.IAM_ROLE_NAME_MAX
+IAM_POLICY_MAX = cloudnames.IAM_POLICY_NAME_MAX
+QUEUE_MAX = cloudnames.QUEUE_NAME_MAX
+ELB_MAX = cloudnames.ELB_NAME_MAX  # load balancers and target groups
+SECURITY_GROUP_MAX = cloudnames.SECURITY_GROUP_NAME_MAX
 _HASH = 8
 
 
@@ -38,8 +41,18 @@ def digest(text: str) -> str:
 
 
 def slug(text: str) -> str:
-    """Lowercase letters, digits and single hyphens: `Prod_East` → `prod-east`."""
-    return re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9-]", "-", text.lower())).strip("-") or "x"
+    """Lowercase ASCII letters, digits and single hyphens: `Prod_East` → `prod-east`."""
+    return re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9-]", "-", text.lower(), flags=re.ASCII)).strip("-") or "x"
+
+
+def checked(kind: str, name: str) -> str:
+    """`name`, or GovcloudError if the cloud would refuse it as a `kind` (validation should
+    have stopped the blueprint field that made it; this is the last line of defence)."""
+    reason = cloudnames.problem(kind, name)
+    if reason is not None:
+        raise GovcloudError(f"the {kind} {name!r} {reason}", rule="GC-NAME",
+                            hint="rename the city, stack, department or system it is made from")
+    return name
 
 
 def fit(name: str, limit: int) -> str:
@@ -71,33 +84,33 @@ class Names:
         return (code, f"-{what}")
 
     def bucket(self, *parts: str) -> str:
-        return fit(self.base(*parts), BUCKET_MAX)
+        return checked("bucket", fit(self.base(*parts), BUCKET_MAX))
 
     def replica_bucket(self, *parts: str) -> str:
-        return fit(self.base(CITY, "dr", *parts), BUCKET_MAX)
+        return checked("bucket", fit(self.base(CITY, "dr", *parts), BUCKET_MAX))
 
     def bucket_scope(self, code: str) -> str:
         """The name prefix every bucket of department `code` starts with."""
         return self.base(code, "")
 
     def role(self, *parts: str) -> str:
-        return fit(self.base(*parts), IAM_ROLE_MAX)
+        return checked("iam-role-name", fit(self.base(*parts), IAM_ROLE_MAX))
 
     def policy(self, *parts: str) -> str:
-        return fit(self.base(*parts), IAM_POLICY_MAX)
+        return checked("iam-policy-name", fit(self.base(*parts), IAM_POLICY_MAX))
 
     def queue(self, *parts: str) -> str:
-        return fit(self.base(*parts), QUEUE_MAX)
+        return checked("queue-name", fit(self.base(*parts), QUEUE_MAX))
 
     def elb(self, *parts: str) -> str:
-        return fit(self.base(*parts), ELB_MAX)
+        return checked("elb-name", fit(self.base(*parts), ELB_MAX))
 
     def tagged(self, node: str) -> str:
         """EC2 Name tags and security group names: the node's logical name under the prefix."""
-        return fit(f"{self.prefix}/{node}", SECURITY_GROUP_MAX)
+        return checked("security-group-name", fit(f"{self.prefix}/{node}", SECURITY_GROUP_MAX))
 
     def alias(self, node: str) -> str:
-        return f"alias/govcloud/{self.prefix}/{node}"
+        return checked("kms-alias", f"alias/govcloud/{self.prefix}/{node}")
 
     def log_group(self, node: str) -> str:
-        return f"/govcloud/{self.prefix}/{node}"
+        return checked("log-group", f"/govcloud/{self.prefix}/{node}")

@@ -11,6 +11,7 @@ from govcloud.graph import department as tenancy
 from govcloud.graph.context import Builder, Scope
 from govcloud.graph.desired import Component, Ref
 from govcloud.model import Department, System
+from govcloud.schema import cloudnames
 
 HTTPS = 443
 # Listening ports of the approved database engines; others are PostgreSQL-compatible.
@@ -91,8 +92,10 @@ def build_system(b: Builder, department: Department, system: System, system_slot
     })
     group = b.add(f"{c}/security-group", tokens.SECURITY_GROUP, c, scope, {
         "name": b.names.tagged(f"{c}/security-group"), "vpc_id": Ref(network, "vpc_id"),
-        "description": f"{system.title} ({department.name})",
+        # EC2 descriptions are ASCII only: the Chinese title goes in a tag instead.
+        "description": f"system {system.name} of department {code}",
         "ingress": _ingress(b, system, zone, cidr),
+        "tags": {"gov:title": cloudnames.as_tag_value(system.title)},
     })
     placement = {"subnet_id": Ref(subnet, "subnet_id"), "security_group_ids": [Ref(group, "group_id")]}
     for compute in system.compute:

@@ -6,7 +6,9 @@ Python tags, and (c) bound alias expansion, which PyYAML would happily let explo
 """
 from __future__ import annotations
 
+import math
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -50,6 +52,7 @@ class _Loader(_BaseLoader):
 MAX_FILE_BYTES = 1024 * 1024
 MAX_NODES = 100_000  # per document, counting every alias expansion
 MAX_DEPTH = 64
+MAX_NUMBER = 2**53 - 1  # the largest integer JSON readers keep exactly; no blueprint needs more
 RULE = "GC-SCHEMA"
 
 _TAG = "tag:yaml.org,2002:"
@@ -82,6 +85,14 @@ class LoadedFile:
 
 def _finding(path: str, err: LoadError) -> Finding:
     return Finding(RULE, Severity.ERROR, err.message, Location(path, err.line, err.column), hint=err.hint)
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+def _too_big(node: ScalarNode) -> LoadError:
+    return LoadError(f"number {_shown(node.value)} is too large (the limit is {MAX_NUMBER})", *_mark(node))
 
 
 def _mark(node: Node) -> tuple[int, int]:
@@ -134,8 +145,9 @@ class _Builder:
         tag = node.tag
         if tag == _STR:
             return node.value
-        if tag == _INT and node.value.isdigit() and (node.value[0] != "0" or node.value == "0"):
-            return int(node.value)  # the common case; octal, hex and 1_000 take the slow path
+        if tag == _INT and node.value.isdigit() and (node.value[0] != "0" or node.value == "0") \
+                and len(node.value) < 16:
+            return int(node.value)  # the common case; octal, hex, 1_000 and huge take the slow path
         if tag == _BOOL:
             return _BOOLS[node.value.lower()]
         if tag == _TAG + "timestamp":
@@ -143,10 +155,18 @@ class _Builder:
         construct = _SCALARS.get(node.tag)
         if construct is None:
             raise LoadError(f"unsupported tag {node.tag!r}", *_mark(node), "only plain YAML is allowed")
+        if tag == _INT and len(node.value) > 64:  # int() of thousands of digits is slow, then refused
+            raise _too_big(node)
         try:
-            return construct(_constructor, node)
+            value = construct(_constructor, node)
         except (ConstructorError, ValueError) as exc:
-            raise LoadError(f"invalid scalar {node.value!r}: {exc}", *_mark(node)) from None
+            raise LoadError(f"invalid scalar {_shown(node.value)}: {exc}", *_mark(node)) from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise LoadError(f"{_shown(node.value)} is not a finite number", *_mark(node),
+                            "write a number; .nan and .inf are not allowed")
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) > MAX_NUMBER:
+            raise _too_big(node)
+        return value
 
     def _pairs(self, node: MappingNode, depth: int) -> Iterator[tuple[ScalarNode, Node, bool]]:
         """Key/value node pairs with merge keys (`<<`) expanded; the bool says 'merged'."""
@@ -253,18 +273,32 @@ def parse(text: str, path: str) -> LoadedFile:
     return LoadedFile(path, tuple(documents), tuple(findings))
 
 
+def read_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of a regular file of at most MAX_FILE_BYTES, or LoadError (OSError if unreadable).
+
+    Opened without blocking, so a FIFO named `x.yaml` is refused instead of waiting forever
+    for a writer; a device or socket is refused the same way.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise LoadError("not a regular file (a FIFO, socket or device)", 1, 1,
+                            "blueprints are plain files")
+        if info.st_size > MAX_FILE_BYTES:  # never read a huge file into memory just to refuse it
+            raise LoadError(f"file is {info.st_size} bytes; the limit is {MAX_FILE_BYTES}", 1, 1,
+                            "split the blueprint or remove generated content")
+        return fh.read(MAX_FILE_BYTES + 1)
+
+
 def load_file(path: str | os.PathLike[str], display: str | None = None) -> LoadedFile:
     """Read, decode and parse one YAML file."""
     shown = display if display is not None else os.fspath(path)
     try:
-        with open(path, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            if size > MAX_FILE_BYTES:  # never read a huge file into memory just to refuse it
-                raise LoadError(f"file is {size} bytes; the limit is {MAX_FILE_BYTES}", 1, 1,
-                                "split the blueprint or remove generated content")
-            text = decode(fh.read(MAX_FILE_BYTES + 1))
+        text = decode(read_bytes(path))
     except LoadError as problem:
         return LoadedFile(shown, (), (_finding(shown, problem),))
     except OSError as exc:
-        return LoadedFile(shown, (), (_finding(shown, LoadError(f"cannot read file: {exc.strerror}", 1, 1)),))
+        reason = exc.strerror or type(exc).__name__
+        return LoadedFile(shown, (), (_finding(shown, LoadError(f"cannot read file: {reason}", 1, 1)),))
     return parse(text, shown)

@@ -7,16 +7,17 @@ does not implement, so the two can never silently disagree about a schema.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
+
+from govcloud.schema.patterns import compile_pattern
 
 Check = Callable[[Any], bool]
 _ANNOTATIONS = {"$schema", "$id", "title", "description", "default", "examples", "$comment"}
 
 
 def _is_integer(v: Any) -> bool:
-    return (type(v) is int) or (type(v) is float and v.is_integer())
+    return type(v) is int  # 2.0 is no count: range(2.0) fails; bool is not an int either
 
 
 _TYPES: dict[str, Check] = {
@@ -43,7 +44,7 @@ def compile_schema(schema: dict[str, Any]) -> Check:
     """A function telling whether an instance is valid under `schema`."""
     unknown = set(schema) - _ANNOTATIONS - {
         "type", "properties", "additionalProperties", "required", "const", "enum", "pattern",
-        "minimum", "maximum", "items", "uniqueItems", "minItems", "minLength",
+        "minimum", "maximum", "items", "uniqueItems", "minItems", "minLength", "maxLength",
     }
     if unknown:
         raise ValueError(f"the fast validator does not implement {sorted(unknown)}")
@@ -57,11 +58,14 @@ def compile_schema(schema: dict[str, Any]) -> Check:
         allowed = schema["enum"]
         checks.append(lambda v: any(v == a and type(v) is type(a) for a in allowed))
     if "pattern" in schema:
-        search = re.compile(schema["pattern"]).search
+        search = compile_pattern(schema["pattern"]).search
         checks.append(lambda v: type(v) is not str or search(v) is not None)
     if "minLength" in schema:
         n = schema["minLength"]
         checks.append(lambda v: type(v) is not str or len(v) >= n)
+    if "maxLength" in schema:
+        most = schema["maxLength"]
+        checks.append(lambda v: type(v) is not str or len(v) <= most)
     numeric = (int, float)
     if "minimum" in schema:
         lo = schema["minimum"]

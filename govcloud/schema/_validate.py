@@ -13,11 +13,14 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from collections.abc import Iterator
+
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError, best_match
 
 from govcloud.model import Document, Finding, Severity
 from govcloud.schema._fast import Check, compile_schema
+from govcloud.schema.patterns import compile_pattern
 
 KINDS = ("City", "Department")
 API_VERSION = "govcloud/v1"
@@ -37,9 +40,22 @@ def load_schema(kind: str) -> dict[str, Any]:
     return packaged_schema("govcloud.schema", kind.lower())
 
 
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and compile_pattern(pattern).search(instance) is None:
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+# jsonschema with the fast validator's meanings: ECMA-262 patterns, and 2.0 is not an integer.
+SchemaValidator = validators.extend(
+    Draft202012Validator,
+    validators={"pattern": _pattern},
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", lambda _, v: type(v) is int),
+)
+
+
 @cache
-def _validator(kind: str) -> Draft202012Validator:
-    return Draft202012Validator(load_schema(kind))
+def _validator(kind: str) -> Any:
+    return SchemaValidator(load_schema(kind))
 
 
 @cache
@@ -118,8 +134,12 @@ def _findings(doc: Document, error: ValidationError) -> list[Finding]:
         return [at(f"{where} must be {op} {expected}, not {_short(value)}")]
     if v == "uniqueItems":
         return [at(f"{where} has duplicate items")]
-    if v in ("minItems", "minLength"):
+    if v in ("minItems", "minLength") and expected == 1:
         return [at(f"{where} must not be empty")]
+    if v == "minLength":
+        return [at(f"{where} must be at least {expected} characters, not {len(value)}")]
+    if v == "maxLength":
+        return [at(f"{where} must be at most {expected} characters, not {len(value)}")]
     return [at(f"{where}: {error.message}")]
 
 
