@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import re
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from govcloud.load.build import build_city, build_department
-from govcloud.load.discover import blueprint_files
+from govcloud.load.consistency import check_city, check_department
+from govcloud.load.discover import discover
 from govcloud.load.located import LoadedFile, load_file
 from govcloud.model import City, Department, Document, Finding, Location, Project, Severity
 from govcloud.schema import validate_document
@@ -50,30 +50,16 @@ def _error(message: str, location: Location, hint: str = "") -> Finding:
     return Finding(RULE, Severity.ERROR, message, location, hint=hint)
 
 
-def _check_city(city: City) -> list[Finding]:
-    out = []
-    if city.project_pattern is not None:
-        try:
-            re.compile(city.project_pattern)
-        except re.error as exc:
-            out.append(_error(f"spec.projectPattern is not a valid regular expression: {exc}",
-                              city.location_of(("spec", "projectPattern"))))
-    return out
+MAX_FINDINGS_PER_FILE = 25  # one mistake (a list pasted at the wrong level) must not flood the terminal
 
 
-def _check_department(dept: Department) -> list[Finding]:
-    out: list[Finding] = []
-    seen: dict[str, int] = {}
-    for system in dept.systems:
-        if system.name in seen:
-            out.append(_error(
-                f"duplicate system name '{system.name}' in department '{dept.code}' "
-                f"(first at line {seen[system.name]})",
-                dept.location_of(system.path + ("name",)), "system names are unique within a department",
-            ))
-        else:
-            seen[system.name] = dept.location_of(system.path + ("name",)).line
-    return out
+def _capped(findings: list[Finding]) -> list[Finding]:
+    if len(findings) <= MAX_FINDINGS_PER_FILE:
+        return findings
+    shown = sorted(findings, key=Finding.sort_key)[:MAX_FINDINGS_PER_FILE]
+    last = shown[-1].location or Location(".", 1, 1)
+    more = len(findings) - len(shown)
+    return shown + [_error(f"... and {more} more problems in this file", last, "fix these first")]
 
 
 PARALLEL_THRESHOLD = 400  # below this, starting workers costs more than it saves
@@ -105,18 +91,19 @@ def _parsed(files: list[str], jobs: int | None) -> Iterator[tuple[LoadedFile, li
 
 def load(paths: Sequence[str], jobs: int | None = None) -> LoadResult:
     """Load and validate every blueprint under `paths` (files or directories)."""
-    files = blueprint_files(paths)
-    findings: list[Finding] = []
+    found = discover(paths)
+    files = list(found.files)
+    findings: list[Finding] = list(found.problems)
     cities: list[Document] = []
     departments: list[Department] = []
     by_code: dict[str, Department] = {}
     documents = city_seen = 0
     for loaded, verdicts in _parsed(files, jobs):
-        findings.extend(loaded.findings)
+        in_file: list[Finding] = list(loaded.findings)
         for doc, (kind, errors) in zip(loaded.documents, verdicts):
             documents += 1
             city_seen += kind == "City"
-            findings.extend(errors)
+            in_file.extend(errors)
             if errors:
                 continue
             if kind == "City":
@@ -125,16 +112,20 @@ def load(paths: Sequence[str], jobs: int | None = None) -> LoadResult:
             dept = build_department(doc)
             first = by_code.get(dept.code)
             if first is not None:
-                findings.append(_error(
+                in_file.append(_error(
                     f"department code '{dept.code}' is already used by {first.location_of(('metadata', 'code'))}",
                     doc.location_of(("metadata", "code")), "department codes are unique in the city",
                 ))
                 continue
+            problems = check_department(dept, len(loaded.documents))
+            in_file.extend(problems)
+            if problems:
+                continue
             by_code[dept.code] = dept
-            findings.extend(_check_department(dept))
             departments.append(dept)
+        findings.extend(_capped(in_file))
     project = None
-    if not cities and not city_seen:
+    if not cities and not city_seen and not found.problems:
         findings.append(_error(
             "no City blueprint found" + (f" in {', '.join(paths)}" if paths else ""),
             Location(paths[0] if paths else ".", 1, 1),
@@ -147,11 +138,13 @@ def load(paths: Sequence[str], jobs: int | None = None) -> LoadResult:
                 extra.location_of(("kind",)), "a project has exactly one City",
             ))
         city = build_city(cities[0])
-        findings.extend(_check_city(city))
-        project = Project(
-            root=str(paths[0]) if paths else ".",
-            city=city,
-            departments=tuple(sorted(departments, key=lambda d: d.code)),
-        )
+        problems = check_city(city)
+        findings.extend(problems)
+        if not problems:  # a city that breaks the rules is never evaluated (its pattern could hang)
+            project = Project(
+                root=str(paths[0]) if paths else ".",
+                city=city,
+                departments=tuple(sorted(departments, key=lambda d: d.code)),
+            )
     findings.sort(key=Finding.sort_key)
     return LoadResult(tuple(paths), len(files), documents, len(departments), tuple(findings), project)
