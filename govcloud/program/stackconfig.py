@@ -19,16 +19,15 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from govcloud.errors import GovcloudError
 from govcloud.graph import Target
-from govcloud.model import Location
+from govcloud.load import load_file
+from govcloud.model import Document, Location
 
 NAMESPACE = "govcloud"
 DEFAULT_STACKS_DIR = "stacks"
@@ -37,7 +36,8 @@ DEFAULT_PASSPHRASE_ENV = "GOVCLOUD_PASSPHRASE"
 SANDBOX_FILE = Path(".govcloud") / "sandbox.json"
 _KEYS = ("blueprints", "regions", "partition", "endpoint", "sandbox", "engine", "passphraseEnv",
          "sandboxPassphrase")
-_STACK_FILE = re.compile(r"^Pulumi\.(?P<stack>[^.]+)\.ya?ml$")
+_STACK_FILE = re.compile(r"\APulumi\.(?P<stack>[A-Za-z0-9_-]{1,64})\.ya?ml\Z", re.ASCII)
+_STACK_NAME = re.compile(r"\A[A-Za-z0-9_-]{1,64}\Z", re.ASCII)  # it becomes part of cloud names and tags
 
 
 @dataclass(frozen=True)
@@ -104,12 +104,28 @@ def find_root(start: Path | None = None) -> Path:
     return here
 
 
+def _read_yaml(file: Path) -> Document | None:
+    """The one document of a YAML file, read with the blueprints' limits (size, aliases,
+    depth, UTF-8, duplicate keys); GovcloudError at the first problem, None when empty."""
+    loaded = load_file(file, str(file))
+    if loaded.findings:
+        first = loaded.findings[0]
+        if not loaded.documents and first.message.startswith(("file is empty", "document 1 is empty")):
+            return None
+        raise GovcloudError(first.message, rule="GC-STACK", location=first.location, hint=first.hint)
+    if len(loaded.documents) > 1:
+        raise GovcloudError("a stack file holds one YAML document", rule="GC-STACK",
+                            location=Location(str(file), 1, 1))
+    return loaded.documents[0] if loaded.documents else None
+
+
 def stacks_dir(root: Path) -> Path:
     """`stackConfigDir` of the project's Pulumi.yaml, default `stacks/`."""
     try:
-        project = yaml.safe_load((root / "Pulumi.yaml").read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
-        project = {}
+        doc = _read_yaml(root / "Pulumi.yaml")
+    except GovcloudError:
+        doc = None  # a broken Pulumi.yaml has no say; the stack file is still found where expected
+    project = doc.data if doc is not None else {}
     configured = project.get("stackConfigDir") if isinstance(project, dict) else None
     return root / str(configured or DEFAULT_STACKS_DIR)
 
@@ -121,36 +137,43 @@ def available_stacks(root: Path) -> tuple[str, ...]:
     return tuple(sorted(m["stack"] for p in directory.iterdir() if (m := _STACK_FILE.match(p.name))))
 
 
-def _error(file: Path, message: str, line: int = 1, hint: str = "") -> GovcloudError:
-    return GovcloudError(message, rule="GC-STACK", location=Location(str(file), line, 1), hint=hint)
+def _error(where: Location | Path, message: str, hint: str = "") -> GovcloudError:
+    location = where if isinstance(where, Location) else Location(str(where), 1, 1)
+    return GovcloudError(message, rule="GC-STACK", location=location, hint=hint)
 
 
-def _line_of(text: str, key: str) -> int:
-    for number, line in enumerate(text.splitlines(), 1):
-        if line.strip().startswith(f"{NAMESPACE}:{key}:"):
-            return number
-    return 1
-
-
-def _read(file: Path) -> tuple[dict[str, Any], str]:
-    text = file.read_text(encoding="utf-8")
-    try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise _error(file, f"invalid YAML: {getattr(e, 'problem', e)}", (mark.line + 1) if mark else 1) from e
+def _read(file: Path) -> tuple[dict[str, Any], Callable[[str], Location]]:
+    """Our keys of the stack file, and where each key is written."""
+    doc = _read_yaml(file)
+    data = doc.data if doc is not None else {}
     config = data.get("config", {}) if isinstance(data, dict) else None
     if not isinstance(config, dict):
-        raise _error(file, "the stack file needs a `config:` mapping")
+        raise _error(doc.location_of(("config",)) if doc else file, "the stack file needs a `config:` mapping")
+
+    def at(name: str) -> Location:
+        if doc is None:
+            return Location(str(file), 1, 1)
+        return doc.location_of(("config", f"{NAMESPACE}:{name}"), key=True)
+
     ours = {}
     for key, value in config.items():
         namespace, _, name = str(key).partition(":")
         if namespace != NAMESPACE:
             continue
         if name not in _KEYS:
-            raise _error(file, f"unknown key {key}", _line_of(text, name), hint=f"known: {', '.join(_KEYS)}")
+            raise _error(at(name), f"unknown key {key}", hint=f"known: {', '.join(_KEYS)}")
         ours[name] = value
-    return ours, text
+    return ours, at
+
+
+def _known_regions(partition: str) -> tuple[str, ...]:
+    """The region ids the cloud's SDK knows in `partition` (offline data shipped with botocore)."""
+    import botocore.session
+
+    session = botocore.session.get_session()
+    if partition not in session.get_available_partitions():
+        return ()
+    return tuple(sorted(session.get_available_regions("ec2", partition_name=partition)))
 
 
 def _partition(region: str) -> str:
@@ -164,6 +187,9 @@ def _partition(region: str) -> str:
 def load_stack_config(stack: str, root: Path | None = None) -> StackConfig:
     """Read `<stackConfigDir>/Pulumi.<stack>.yaml` of the project at `root` (default: found from cwd)."""
     root = find_root(root)
+    if not _STACK_NAME.match(stack):
+        raise GovcloudError(f"invalid stack name {stack!r}", rule="GC-STACK",
+                            hint="a stack name is 1-64 ASCII letters, digits, _ and -")
     file = stacks_dir(root) / f"Pulumi.{stack}.yaml"
     if not file.is_file():
         known = available_stacks(root)
@@ -171,36 +197,53 @@ def load_stack_config(stack: str, root: Path | None = None) -> StackConfig:
             f"unknown stack '{stack}'", rule="GC-STACK",
             hint=f"available stacks: {', '.join(known)}" if known else f"no stack files in {stacks_dir(root)}",
         )
-    config, text = _read(file)
+    config, at = _read(file)
 
     def need(key: str, kind: type, what: str) -> Any:
         value = config.get(key)
         if value is None or not isinstance(value, kind) or not value:
-            raise _error(file, f"{NAMESPACE}:{key} must be {what}", _line_of(text, key))
+            raise _error(at(key), f"{NAMESPACE}:{key} must be {what}")
         return value
 
     blueprints = need("blueprints", list, "a list of blueprint files or directories")
     regions = need("regions", dict, "a mapping of the City's region names to cloud regions")
     if not all(isinstance(k, str) and isinstance(v, str) and v for k, v in regions.items()):
-        raise _error(file, f"{NAMESPACE}:regions must map names to region ids", _line_of(text, "regions"))
+        raise _error(at("regions"), f"{NAMESPACE}:regions must map names to region ids")
+    if not all(isinstance(p, str) and p for p in blueprints):
+        raise _error(at("blueprints"), f"{NAMESPACE}:blueprints must be a list of paths")
     engine = str(config.get("engine", "auto"))
     if engine not in ENGINES:
-        raise _error(file, f"{NAMESPACE}:engine must be one of {', '.join(ENGINES)}, got {engine!r}",
-                     _line_of(text, "engine"))
+        raise _error(at("engine"), f"{NAMESPACE}:engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     sandbox = config.get("sandbox", False) is True
     default = config.get("sandboxPassphrase") or None
     if default is not None and not sandbox:
         # A passphrase written in a file protects nothing: only a throwaway sandbox may have one.
-        raise _error(file, f"{NAMESPACE}:sandboxPassphrase is only allowed with {NAMESPACE}:sandbox: true",
-                     _line_of(text, "sandboxPassphrase"))
+        raise _error(at("sandboxPassphrase"),
+                     f"{NAMESPACE}:sandboxPassphrase is only allowed with {NAMESPACE}:sandbox: true")
     first_region = sorted(regions.values())[0]
+    partition = str(config.get("partition") or _partition(first_region))
+    known = _known_regions(partition)
+    if not known:
+        raise _error(at("partition"), f"{NAMESPACE}:partition {partition!r} is not a partition of the cloud",
+                     hint="aws-cn for cn-* regions, aws-us-gov for us-gov-*, else aws")
+    for logical, real in sorted(regions.items()):
+        if real not in known:
+            # An unknown region fails only deep inside an apply, as an obscure cloud error.
+            raise _error(at("regions"), f"{NAMESPACE}:regions maps '{logical}' to {real!r}, "
+                         f"not a region of the {partition} partition",
+                         hint=f"known: {', '.join(known[:12])}{' …' if len(known) > 12 else ''}")
+    resolved = tuple((root / p).resolve() for p in blueprints)
+    for given, path in zip(blueprints, resolved):
+        if path != root and root not in path.parents:
+            raise _error(at("blueprints"), f"{NAMESPACE}:blueprints names {given!r}, outside the project {root}",
+                         hint="a stack deploys blueprints of its own project only")
     return StackConfig(
         stack=stack,
         file=file,
         root=root,
-        blueprints=tuple((root / str(p)).resolve() for p in blueprints),
+        blueprints=resolved,
         regions=tuple(sorted(regions.items())),
-        partition=str(config.get("partition") or _partition(first_region)),
+        partition=partition,
         endpoint=str(config["endpoint"]) if config.get("endpoint") else None,
         sandbox=sandbox,
         engine=engine,
