@@ -1,24 +1,34 @@
-"""The per-stack lock: an flock on `<stack>.lock` whose file names the holder.
+"""The per-stack lock, as Pulumi's DIY backends keep it: one object per holder.
 
-The kernel releases an flock when its holder dies, so a lock left by a killed run never
-blocks; the holder record it left behind is reported as a broken stale lock.
+`.pulumi/locks/organization/<project>/<stack>/<uuid>.json` holds `{"pid", "username",
+"hostname", "timestamp"}` (plus govcloud's `command`). To take the lock: if another lock
+object exists, the stack is locked; else write ours and list again — if another appeared
+meanwhile, both back off (ours is deleted) and the loser of the next round waits. A Pulumi
+CLI on the same backend honours the same objects, and ours honour its.
+
+A holder on this host whose process is gone is stale: its lock is broken with a warning.
+A holder on another host may only be broken by `govcloud state unlock`, which is audited.
 """
 from __future__ import annotations
 
-import fcntl
 import getpass
 import json
 import os
+import random
 import socket
 import time
-from dataclasses import asdict, dataclass
-from pathlib import Path
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from types import TracebackType
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from govcloud.engine.errors import LockedError
 
-_POLL_SECONDS = 0.1
+if TYPE_CHECKING:
+    from govcloud.engine.blobstore import BlobStore
+
+_POLL_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -28,6 +38,7 @@ class LockHolder:
     pid: int
     command: str
     started_at: float
+    key: str = ""
 
     @classmethod
     def me(cls, command: str) -> "LockHolder":
@@ -39,7 +50,8 @@ class LockHolder:
 
     def describe(self) -> str:
         since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.started_at))
-        return f"{self.user}@{self.host} (pid {self.pid}, '{self.command}', since {since})"
+        what = f", '{self.command}'" if self.command else ""
+        return f"{self.user}@{self.host} (pid {self.pid}{what}, since {since})"
 
     def alive(self) -> bool:
         """Whether the holder process still runs; only answerable on the same host."""
@@ -53,64 +65,86 @@ class LockHolder:
             return True
         return True
 
+    def to_json(self) -> bytes:
+        stamp = datetime.fromtimestamp(self.started_at, timezone.utc).isoformat()
+        return json.dumps({"pid": self.pid, "username": self.user, "hostname": self.host,
+                           "timestamp": stamp, "command": self.command}).encode("utf-8")
 
-def _read_holder(path: Path) -> LockHolder | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8") or "null")
-        return LockHolder(**data) if isinstance(data, dict) else None
-    except (OSError, ValueError, TypeError):
-        return None
+    @classmethod
+    def from_json(cls, data: bytes | None, key: str) -> "LockHolder":
+        try:
+            raw = json.loads((data or b"").decode("utf-8"))
+            stamp = str(raw.get("timestamp", ""))
+            started = datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp() if stamp else 0.0
+            return cls(str(raw.get("username", "?")), str(raw.get("hostname", "?")),
+                       int(raw.get("pid", 0)), str(raw.get("command", "")), started, key)
+        except (UnicodeDecodeError, ValueError, TypeError, AttributeError):
+            return cls("?", "?", 0, "", 0.0, key)  # unreadable: held by someone unknown
+
+
+def lock_prefix(project: str, stack: str) -> str:
+    return f".pulumi/locks/organization/{project}/{stack}/"
+
+
+def holders(blobs: "BlobStore", project: str, stack: str) -> list[LockHolder]:
+    prefix = lock_prefix(project, stack)
+    return [LockHolder.from_json(blobs.read(key), key) for key in blobs.list(prefix) if key.endswith(".json")]
 
 
 class StackLock:
-    """Context manager: `with StackLock(path, "up", wait=0): ...`."""
+    """Context manager: `with store.lock("up", wait=0): ...`."""
 
     def __init__(
-        self, path: Path, command: str, *, stack: str = "", wait: float = 0.0,
+        self, blobs: "BlobStore", project: str, stack: str, command: str, *, wait: float = 0.0,
         warn: Callable[[str], None] | None = None,
     ) -> None:
-        self.path = path
+        self.blobs = blobs
+        self.project = project
+        self.stack = stack
         self.command = command
-        self.stack = stack or path.stem
         self.wait = wait
         self.warn = warn or (lambda message: None)
-        self._fd: int | None = None
+        self.key = f"{lock_prefix(project, stack)}{uuid.uuid4()}.json"
         self.holder = ""
+        self._held = False
+
+    def _others(self) -> list[LockHolder]:
+        others = []
+        for holder in holders(self.blobs, self.project, self.stack):
+            if holder.key == self.key:
+                continue
+            if holder.pid and holder.host == socket.gethostname() and not holder.alive():
+                self.blobs.delete(holder.key)
+                self.warn(f"broke a stale lock on stack '{self.stack}' held by {holder.describe()}"
+                          " (process gone)")
+                continue
+            others.append(holder)
+        return others
 
     def acquire(self) -> LockHolder:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         deadline = time.monotonic() + max(self.wait, 0.0)
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    os.close(fd)
-                    holder = _read_holder(self.path)
-                    who = holder.describe() if holder else "another process"
-                    waited = f" after waiting {self.wait:g}s" if self.wait > 0 else ""
-                    raise LockedError(f"stack '{self.stack}' is locked by {who}{waited}") from None
-                time.sleep(_POLL_SECONDS)
-        stale = _read_holder(self.path)
-        if stale is not None:
-            state = "dead" if not stale.alive() else "gone"
-            self.warn(f"broke a stale lock on stack '{self.stack}' held by {stale.describe()} (process {state})")
         me = LockHolder.me(self.command)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps(asdict(me)).encode("utf-8"), 0)
-        self._fd = fd
+        while True:
+            others = self._others()
+            if not others:
+                self.blobs.write(self.key, me.to_json())
+                others = self._others()
+                if not others:
+                    break
+                self.blobs.delete(self.key)  # a tie: both back off, one wins the next round
+            if time.monotonic() >= deadline:
+                who = others[0].describe() if others else "another process"
+                waited = f" after waiting {self.wait:g}s" if self.wait > 0 else ""
+                raise LockedError(f"stack '{self.stack}' is locked by {who}{waited}")
+            time.sleep(_POLL_SECONDS * (0.5 + random.random()))
+        self._held = True
         self.holder = f"{me.user}@{me.host} pid {me.pid}"
         return me
 
     def release(self) -> None:
-        if self._fd is not None:
-            # Empty the record first so the next holder does not report us as stale.
-            os.ftruncate(self._fd, 0)
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
+        if self._held:
+            self.blobs.delete(self.key)
+            self._held = False
 
     def __enter__(self) -> "StackLock":
         self.acquire()

@@ -1,7 +1,20 @@
-"""Secrets at rest: AES-256-GCM under a key derived by scrypt from the stack passphrase."""
+"""Secrets at rest, in Pulumi's passphrase format, so a Pulumi CLI can open the same state.
+
+Pulumi's `passphrase` secrets provider: a 32-byte key from PBKDF2-HMAC-SHA256 (1,000,000
+iterations) over the passphrase and an 8-byte salt; each value sealed with AES-256-GCM as
+`v1:<base64 nonce>:<base64 ciphertext>`. The provider's state in a deployment is
+`{"salt": "v1:<base64 salt>:" + seal("pulumi")}`, which is also how a wrong passphrase is
+told apart from a damaged value. tests/unit/test_engine_secrets.py checks this against the
+known-answer vector of Pulumi's own passphrase tests.
+
+`LegacyCrypter` opens the scrypt-based values of govcloud's first state format, for the
+one-time migration of old state files (engine/legacy.py).
+"""
 from __future__ import annotations
 
 import base64
+import functools
+import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -15,61 +28,46 @@ from govcloud.engine.errors import PassphraseError
 from govcloud.engine.properties import SECRET_SIG, SIG_KEY, is_secret, secret
 
 PASSPHRASE_ENV = "GOVCLOUD_PASSPHRASE"
+PULUMI_PASSPHRASE_ENV = "PULUMI_CONFIG_PASSPHRASE"
+PROVIDER_TYPE = "passphrase"
 # A sealed value in state JSON: the secret signature plus ciphertext instead of "value".
 CIPHERTEXT_KEY = "ciphertext"
-_CHECK_PLAINTEXT = b"govcloud-passphrase-check"
-# scrypt cost: ~50 ms on a laptop core; paid once per run.
-_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+_CHECK_PLAINTEXT = b"pulumi"
+_PBKDF2_ITERATIONS = 1_000_000
+_SALT_BYTES = 8
 
 
 def resolve_passphrase(explicit: str | None, stack_default: str | None = None) -> str:
-    """Explicit argument, then $GOVCLOUD_PASSPHRASE, then the stack's documented sandbox default."""
-    for candidate in (explicit, os.environ.get(PASSPHRASE_ENV), stack_default):
+    """Explicit argument, $GOVCLOUD_PASSPHRASE, $PULUMI_CONFIG_PASSPHRASE, the sandbox default."""
+    for candidate in (explicit, os.environ.get(PASSPHRASE_ENV), os.environ.get(PULUMI_PASSPHRASE_ENV),
+                      stack_default):
         if candidate:
             return candidate
     raise PassphraseError(f"no passphrase for the stack's secrets: set {PASSPHRASE_ENV}")
 
 
-def new_salt() -> bytes:
-    return os.urandom(16)
+@functools.lru_cache(maxsize=64)
+def _derive(passphrase: str, salt: bytes) -> bytes:
+    # Deliberately slow (about 0.3 s); cached so each stack pays it once per process.
+    return hashlib.pbkdf2_hmac("sha256", passphrase.encode("utf-8"), salt, _PBKDF2_ITERATIONS, 32)
 
 
-@dataclass(frozen=True)
-class Crypter:
-    """Seals and opens secret property values; one per stack and run."""
-
-    aead: AESGCM
-
-    @classmethod
-    def derive(cls, passphrase: str, salt: bytes) -> "Crypter":
-        kdf = Scrypt(salt=salt, length=32, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P)
-        return cls(AESGCM(kdf.derive(passphrase.encode("utf-8"))))
+class _Sealer:
+    """seal/open over a concrete encrypt/decrypt: the property-tree walk both formats share."""
 
     def encrypt(self, plaintext: bytes) -> str:
-        nonce = os.urandom(12)
-        return base64.b64encode(nonce + self.aead.encrypt(nonce, plaintext, None)).decode("ascii")
+        raise NotImplementedError
 
     def decrypt(self, token: str) -> bytes:
-        raw = base64.b64decode(token)
-        try:
-            return self.aead.decrypt(raw[:12], raw[12:], None)
-        except InvalidTag:
-            raise PassphraseError("incorrect passphrase: cannot decrypt the stack's secrets") from None
-
-    def check_token(self) -> str:
-        return self.encrypt(_CHECK_PLAINTEXT)
-
-    def verify(self, token: str) -> None:
-        if self.decrypt(token) != _CHECK_PLAINTEXT:
-            raise PassphraseError("incorrect passphrase: cannot decrypt the stack's secrets")
+        raise NotImplementedError
 
     def seal(self, value: Any) -> Any:
         """Replace each secret wrapper by its ciphertext; everything else stays readable."""
         if is_secret(value):
             if CIPHERTEXT_KEY in value:
                 return value  # already sealed (a recorded value carried over unopened)
-            plaintext = json.dumps(value.get("value"), separators=(",", ":")).encode("utf-8")
-            return {SIG_KEY: SECRET_SIG, CIPHERTEXT_KEY: self.encrypt(plaintext)}
+            plaintext = json.dumps(value.get("value"), separators=(",", ":"), ensure_ascii=False)
+            return {SIG_KEY: SECRET_SIG, CIPHERTEXT_KEY: self.encrypt(plaintext.encode("utf-8"))}
         if isinstance(value, dict):
             return {k: self.seal(v) for k, v in value.items()}
         if isinstance(value, list):
@@ -85,3 +83,89 @@ class Crypter:
         if isinstance(value, list):
             return [self.open(v) for v in value]
         return value
+
+
+@dataclass(frozen=True)
+class Crypter(_Sealer):
+    """Pulumi's passphrase crypter for one stack (one salt)."""
+
+    aead: AESGCM
+    salt: bytes
+
+    @classmethod
+    def derive(cls, passphrase: str, salt: bytes) -> "Crypter":
+        return cls(AESGCM(_derive(passphrase, salt)), salt)
+
+    @classmethod
+    def new(cls, passphrase: str) -> "Crypter":
+        return cls.derive(passphrase, os.urandom(_SALT_BYTES))
+
+    @classmethod
+    def from_provider_state(cls, passphrase: str, state: Any, where: str) -> "Crypter":
+        """The crypter of a deployment's `secrets_providers.state`; checks the passphrase."""
+        salt_text = state.get("salt") if isinstance(state, dict) else None
+        parts = salt_text.split(":", 2) if isinstance(salt_text, str) else []
+        if len(parts) != 3 or parts[0] != "v1":
+            raise PassphraseError(f"{where}: the passphrase secrets provider has no valid salt")
+        try:
+            salt = base64.b64decode(parts[1], validate=True)
+        except ValueError:
+            raise PassphraseError(f"{where}: the passphrase salt is not base64") from None
+        crypter = cls.derive(passphrase, salt)
+        if crypter.decrypt(parts[2]) != _CHECK_PLAINTEXT:
+            raise PassphraseError("incorrect passphrase: cannot decrypt the stack's secrets")
+        return crypter
+
+    def provider_state(self) -> dict[str, str]:
+        """`secrets_providers.state` of a deployment sealed by this crypter."""
+        salt = base64.b64encode(self.salt).decode("ascii")
+        return {"salt": f"v1:{salt}:{self.encrypt(_CHECK_PLAINTEXT)}"}
+
+    def encrypt(self, plaintext: bytes) -> str:
+        nonce = os.urandom(12)
+        sealed = self.aead.encrypt(nonce, plaintext, None)
+        return f"v1:{base64.b64encode(nonce).decode('ascii')}:{base64.b64encode(sealed).decode('ascii')}"
+
+    def decrypt(self, token: str) -> bytes:
+        parts = token.split(":")
+        if len(parts) != 3 or parts[0] != "v1":
+            raise PassphraseError("a secret in the state is damaged (not a v1 ciphertext)")
+        try:
+            return self.aead.decrypt(base64.b64decode(parts[1]), base64.b64decode(parts[2]), None)
+        except (InvalidTag, ValueError):
+            raise PassphraseError("incorrect passphrase: cannot decrypt the stack's secrets") from None
+
+
+# scrypt cost of the first state format.
+_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+_LEGACY_CHECK = b"govcloud-passphrase-check"
+
+
+@dataclass(frozen=True)
+class LegacyCrypter(_Sealer):
+    """Opens values sealed by govcloud 0.1's SQLite state (scrypt key, base64(nonce+ct))."""
+
+    aead: AESGCM
+
+    @classmethod
+    def derive(cls, passphrase: str, salt: bytes) -> "LegacyCrypter":
+        kdf = Scrypt(salt=salt, length=32, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P)
+        return cls(AESGCM(kdf.derive(passphrase.encode("utf-8"))))
+
+    def encrypt(self, plaintext: bytes) -> str:
+        nonce = os.urandom(12)
+        return base64.b64encode(nonce + self.aead.encrypt(nonce, plaintext, None)).decode("ascii")
+
+    def decrypt(self, token: str) -> bytes:
+        raw = base64.b64decode(token)
+        try:
+            return self.aead.decrypt(raw[:12], raw[12:], None)
+        except InvalidTag:
+            raise PassphraseError("incorrect passphrase: cannot decrypt the stack's secrets") from None
+
+    def check_token(self) -> str:
+        return self.encrypt(_LEGACY_CHECK)
+
+    def verify(self, token: str) -> None:
+        if self.decrypt(token) != _LEGACY_CHECK:
+            raise PassphraseError("incorrect passphrase: cannot decrypt the stack's secrets")

@@ -1,205 +1,416 @@
-"""Stack state in SQLite: one WAL-mode file per stack, one transaction per step.
+"""Stack state in a Pulumi DIY backend: a checkpoint, a journal of small entries, history.
 
-Every completed step is committed as it happens, so a kill at any moment loses at most
-the step in flight, and that one is covered by its pending-operation row (journal.py).
-Writes that arrive together from the engine's worker threads share one transaction (group
-commit): each caller still returns only once its own write is committed.
-Secret values are sealed by a Crypter before they reach the file.
+Objects of one stack, under the backend's root (Pulumi's layout, project mode):
+
+    .pulumi/meta.yaml                                         version: 1
+    .pulumi/stacks/<project>/<stack>.json                     the checkpoint (version-3 deployment)
+    .pulumi/history/<project>/<stack>/<stack>-<ns>.history.json     one per run (UpdateInfo)
+    .pulumi/history/<project>/<stack>/<stack>-<ns>.checkpoint.json  the checkpoint after it
+    .pulumi/locks/organization/<project>/<stack>/<uuid>.json  the lock (engine/lock.py)
+    .pulumi/govcloud-journal/<project>/<stack>/manifest.json  the journal of the run under way
+    .pulumi/govcloud-journal/<project>/<stack>/<n>.json       its entries
+
+Durability per step without rewriting the checkpoint per step (which is quadratic): every
+write is one small journal entry, and the checkpoint is rewritten once, when the run ends
+(`checkpoint()`), or when the next run finds a journal a killed one left. Entries count only
+against the checkpoint they were written on: the manifest records its SHA-256, so entries
+left behind after a fold that completed are recognised as stale (the same rule as Pulumi's
+own DIY journal). Writes arriving together from the engine's worker threads share one entry
+(group commit); each caller still returns only once its own write is stored.
+
+Reads come from memory. A state that cannot be read or parsed is an error naming the object,
+never an empty stack.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from govcloud.engine.blobstore import BlobStore, FileBlobStore, StateAccessError, configured_url, open_store
+from govcloud.engine.checkpoint import (
+    Snapshot,
+    StateCorruptError,
+    from_deployment,
+    pending_json,
+    resource_from_json,
+    resource_json,
+    to_deployment,
+)
 from govcloud.engine.errors import EngineError
-from govcloud.engine.properties import PROVIDER_KEY, SECRET_SIG, Props, is_secret
-from govcloud.engine.secrets import Crypter, new_salt
+from govcloud.engine.lock import StackLock
+from govcloud.engine.properties import PROVIDER_KEY, Props
+from govcloud.engine.records import Condemned, PendingOp, ResourceState
+from govcloud.engine.secrets import Crypter
 
-SCHEMA_VERSION = 1
+__all__ = ["Condemned", "PendingOp", "ResourceState", "StateStore", "StateCorruptError"]
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS resources (
-    urn TEXT PRIMARY KEY,
-    type TEXT NOT NULL,
-    parent TEXT NOT NULL,
-    custom INTEGER NOT NULL,
-    id TEXT NOT NULL,
-    inputs TEXT NOT NULL,
-    outputs TEXT NOT NULL,
-    dependencies TEXT NOT NULL,
-    protect INTEGER NOT NULL,
-    retain_on_delete INTEGER NOT NULL,
-    delete_before_replace INTEGER NOT NULL,
-    dirty INTEGER NOT NULL DEFAULT 0,
-    seq INTEGER NOT NULL,
-    updated_at REAL NOT NULL
-);
--- Old halves of create-before-delete replacements, deleted at the end of a run.
-CREATE TABLE IF NOT EXISTS condemned (
-    cid INTEGER PRIMARY KEY AUTOINCREMENT,
-    urn TEXT NOT NULL,
-    type TEXT NOT NULL,
-    parent TEXT NOT NULL,
-    id TEXT NOT NULL,
-    inputs TEXT NOT NULL,
-    outputs TEXT NOT NULL,
-    dependencies TEXT NOT NULL,
-    retain_on_delete INTEGER NOT NULL,
-    created_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS pending_ops (
-    op_id INTEGER PRIMARY KEY AUTOINCREMENT,
-    urn TEXT NOT NULL,
-    type TEXT NOT NULL,
-    op TEXT NOT NULL,
-    resource_id TEXT NOT NULL,
-    cid INTEGER,
-    inputs TEXT NOT NULL,
-    outputs TEXT NOT NULL,
-    meta TEXT NOT NULL,
-    started_at REAL NOT NULL,
-    pid INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS stack_outputs (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS history (
-    hid INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind TEXT NOT NULL,
-    holder TEXT NOT NULL,
-    started_at REAL NOT NULL,
-    finished_at REAL NOT NULL,
-    ok INTEGER NOT NULL,
-    summary TEXT NOT NULL,
-    error TEXT NOT NULL
-);
-"""
+DEFAULT_PROJECT = "govcloud"
+HISTORY_SUFFIX = ".history.json"
+CHECKPOINT_SUFFIX = ".checkpoint.json"
 
-
-@dataclass(frozen=True)
-class ResourceState:
-    """One resource as recorded; secrets are wrappers, `__provider` may stay sealed."""
-
-    urn: str
-    type: str
-    parent: str
-    custom: bool
-    id: str
-    inputs: Props
-    outputs: Props
-    dependencies: tuple[str, ...] = ()
-    protect: bool = False
-    retain_on_delete: bool = False
-    delete_before_replace: bool = False
-    # An update was interrupted: the cloud may differ from the recorded inputs.
-    dirty: bool = False
-    seq: int = 0
-
-
-@dataclass(frozen=True)
-class Condemned:
-    """The old half of a create-before-delete replacement, waiting to be deleted."""
-
-    cid: int
-    resource: ResourceState
-
-
-@dataclass(frozen=True)
-class PendingOp:
-    """A provider call that started and whose result was never recorded."""
-
-    op_id: int
-    urn: str
-    type: str
-    op: str
-    resource_id: str
-    cid: int | None
-    inputs: Props
-    outputs: Props
-    # For a create: what the resource row will hold besides id and outputs.
-    meta: dict[str, Any]
-    started_at: float
-    pid: int
-
-
-Statement = tuple[str, tuple[Any, ...]]
+Op = dict[str, Any]
 
 
 @dataclass
 class _Write:
-    """One caller's statements, committed atomically (possibly with other callers')."""
+    """One caller's journal ops, stored atomically (possibly with other callers')."""
 
-    statements: list[Statement]
+    ops: list[Op]
     done: bool = False
-    rowid: int = 0  # lastrowid of the first statement
     error: BaseException | None = None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    version: int
+    kind: str
+    result: str
+    start: int
+    end: int
+    changes: dict[str, int]
+    message: str
+    key: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": self.version, "kind": self.kind, "result": self.result,
+                "startTime": self.start, "endTime": self.end, "resourceChanges": self.changes,
+                "message": self.message}
+
+
+def _hash(data: bytes | None) -> str:
+    return hashlib.sha256(data).hexdigest() if data else ""
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
 
 
 @dataclass
 class StateStore:
-    """The state file of one stack. Thread-safe: one connection behind a lock."""
+    """The state of one stack in a backend. Thread-safe: memory and journal behind a lock.
 
-    path: Path
-    _conn: sqlite3.Connection | None = field(default=None, init=False, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
-    # Writes waiting for the next group commit, guarded by _queue_lock (never held long).
+    `StateStore(path)` with a path like `…/state/dev.db` keeps the stack `dev` in a
+    `file://` backend at `…/state` (the shape tests and old callers use).
+    """
+
+    location: BlobStore | str | Path
+    project: str = DEFAULT_PROJECT
+    stack: str = ""
+    # govcloud 0.1's SQLite file of this stack, migrated on first unlock if present.
+    legacy_path: Path | None = None
+    blobs: BlobStore = field(init=False)
+    _snap: Snapshot = field(default_factory=Snapshot, init=False, repr=False)
+    _opened: dict[str, ResourceState] = field(default_factory=dict, init=False, repr=False)
+    _loaded: bool = field(default=False, init=False, repr=False)
+    _base_hash: str = field(default="", init=False, repr=False)
+    _journal_live: bool = field(default=False, init=False, repr=False)
+    _stale: list[str] = field(default_factory=list, init=False, repr=False)
+    _next_entry: int = field(default=1, init=False, repr=False)
+    _version: int = field(default=0, init=False, repr=False)
+    _writes: int = field(default=0, init=False, repr=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False)
     _queue: list[_Write] = field(default_factory=list, init=False, repr=False)
     _queue_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _crypter: Crypter | None = field(default=None, init=False, repr=False)
     _unlocked_with: str = field(default="", init=False, repr=False)
-
-    @classmethod
-    def for_stack(cls, project_dir: str | Path, stack: str) -> "StateStore":
-        return cls(Path(project_dir) / ".govcloud" / "state" / f"{stack}.db")
+    _ids: dict[str, int] = field(default_factory=lambda: {"op": 0, "cid": 0}, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.path = Path(self.path)
+        if isinstance(self.location, BlobStore):
+            self.blobs = self.location
+            if not self.stack:
+                raise ValueError("a StateStore over a backend needs its stack name")
+        else:
+            path = Path(self.location)
+            self.blobs = FileBlobStore(path.parent if path.suffix == ".db" else path)
+            self.stack = self.stack or path.stem
 
-    # -- connection -------------------------------------------------------------------
+    @classmethod
+    def for_stack(cls, project_dir: str | Path, stack: str, *, project: str = DEFAULT_PROJECT,
+                  url: str | None = None) -> "StateStore":
+        """The stack's state in the project's backend (Pulumi's rules for finding its URL)."""
+        root = Path(project_dir)
+        store = open_store(url or configured_url(root), root)
+        return cls(store, project=project, stack=stack,
+                   legacy_path=root / ".govcloud" / "state" / f"{stack}.db")
+
+    # -- keys ------------------------------------------------------------------------------
+    @property
+    def checkpoint_key(self) -> str:
+        return f".pulumi/stacks/{self.project}/{self.stack}.json"
+
+    @property
+    def history_prefix(self) -> str:
+        return f".pulumi/history/{self.project}/{self.stack}/"
+
+    @property
+    def journal_prefix(self) -> str:
+        return f".pulumi/govcloud-journal/{self.project}/{self.stack}/"
+
+    @property
+    def path(self) -> str:
+        """Where the checkpoint is, for messages."""
+        return self.blobs.where(self.checkpoint_key)
+
+    def lock(self, command: str, *, wait: float = 0.0, warn: Callable[[str], None] | None = None) -> StackLock:
+        return StackLock(self.blobs, self.project, self.stack, command, wait=wait, warn=warn)
+
+    # -- loading ---------------------------------------------------------------------------
     def open(self) -> "StateStore":
-        if self._conn is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(
-                self.path, check_same_thread=False, isolation_level=None, timeout=30.0
-            )
-            conn.execute("PRAGMA journal_mode=WAL")
-            # NORMAL in WAL mode survives a killed process; only power loss can drop a commit.
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.executescript(_SCHEMA)
-            conn.execute(
-                "INSERT OR IGNORE INTO meta(key, value) VALUES ('version', '0'), ('schema', ?)",
-                (str(SCHEMA_VERSION),),
-            )
-            self._conn = conn
+        """(Re)load the checkpoint and any journal a killed run left; idempotent per run."""
+        with self._lock:
+            if self._queue:
+                raise EngineError("state reloaded while writes are pending")
+            self._load()
         return self
 
     def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+        """Nothing to release; kept for callers written for file handles."""
+
+    def _load(self) -> None:
+        self._ensure_meta()
+        raw = self.blobs.read(self.checkpoint_key)
+        where = self.blobs.where(self.checkpoint_key)
+        history = [k for k in self.blobs.list(self.history_prefix) if k.endswith(HISTORY_SUFFIX)]
+        if raw is None:
+            snap = Snapshot()
+        else:
+            try:
+                doc = json.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError) as exc:
+                raise StateCorruptError(where, f"not JSON ({exc})") from None
+            snap = from_deployment(doc, where)
+        manifest_raw = self.blobs.read(self.journal_prefix + "manifest.json")
+        entries = [k for k in self.blobs.list(self.journal_prefix) if not k.endswith("manifest.json")]
+        live = False
+        if manifest_raw is not None:
+            try:
+                manifest = json.loads(manifest_raw.decode("utf-8"))
+                live = isinstance(manifest, dict) and manifest.get("base") == _hash(raw)
+            except (UnicodeDecodeError, ValueError):
+                live = False  # a torn manifest was never followed by an entry
+        if raw is None and history and not live:
+            raise StateAccessError(
+                f"{where}: the stack's state is missing, but its history has {len(history)} run(s)",
+                hint="nothing was changed; restore the last version with `govcloud state history`"
+                     " and `govcloud state import`, or look for the file the backend lost")
+        self._snap = snap
+        self._opened = {}
+        self._stale = [] if live else entries + ([self.journal_prefix + "manifest.json"] if manifest_raw else [])
+        self._journal_live = live
+        self._base_hash = _hash(raw)
+        self._next_entry = 1
+        if live:
+            for key in entries:
+                self._replay(key)
+            self._next_entry = len(entries) + 1
+        self._ids = {"op": snap.next_op() - 1, "cid": snap.next_cid() - 1}
+        self._version = len(history)
+        self._loaded = True
+
+    def _ensure_meta(self) -> None:
+        meta = self.blobs.read(".pulumi/meta.yaml")
+        if meta is not None and b"version: 1" not in meta:
+            raise StateAccessError(
+                f"{self.blobs.where('.pulumi/meta.yaml')}: the backend uses a state layout govcloud"
+                " does not read (it reads project mode, version 1)",
+                hint="upgrade it with `pulumi state upgrade`")
+
+    def _replay(self, key: str) -> None:
+        raw = self.blobs.read(key)
+        where = self.blobs.where(key)
+        try:
+            entry = json.loads((raw or b"").decode("utf-8"))
+            ops = entry["ops"]
+            if not isinstance(ops, list):
+                raise ValueError("'ops' is not a list")
+            for op in ops:
+                self._apply(op, where)
+        except (UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+            raise StateCorruptError(where, f"a journal entry cannot be read ({exc})") from None
 
     @property
-    def conn(self) -> sqlite3.Connection:
-        if self._conn is None:
+    def loaded(self) -> bool:
+        return self._loaded
+
+    def _need_loaded(self) -> None:
+        if not self._loaded:
             self.open()
-        assert self._conn is not None
-        return self._conn
 
-    def _write(self, *statements: Statement) -> int:
-        """Commit `statements` in one transaction; returns the first one's lastrowid.
+    # -- secrets ---------------------------------------------------------------------------
+    def unlock(self, passphrase: str) -> Crypter:
+        """The stack's crypter (Pulumi's passphrase provider); created with the stack."""
+        self._need_loaded()
+        if self._crypter is not None and self._unlocked_with == passphrase:
+            return self._crypter
+        if self._snap.secrets_state is None and not self._snap.resources and self._legacy_file():
+            from govcloud.engine.legacy import migrate
 
-        Flat combining: the caller queues its write, then whoever gets the connection lock
-        commits everything queued by then in one transaction. Under the lock every
-        statement gives the GIL away and waits for it again, so 16 threads each committing
-        on their own spent most of a create's time queueing for the lock.
+            migrate(self, passphrase)
+        if self._snap.secrets_state is None:
+            crypter = Crypter.new(passphrase)
+            self._snap.secrets_state = crypter.provider_state()
+        else:
+            crypter = Crypter.from_provider_state(passphrase, self._snap.secrets_state, self.path)
+        self._crypter, self._unlocked_with = crypter, passphrase
+        self._opened = {}
+        return crypter
+
+    def _legacy_file(self) -> Path | None:
+        path = self.legacy_path
+        return path if path is not None and path.is_file() else None
+
+    @property
+    def legacy_pending(self) -> Path | None:
+        """An old-format state file of this stack that has not been migrated yet."""
+        return self._legacy_file() if not self._snap.resources and self._snap.secrets_state is None else None
+
+    @property
+    def crypter(self) -> Crypter:
+        if self._crypter is None:
+            raise EngineError("state is locked: unlock() it with the stack passphrase first")
+        return self._crypter
+
+    def _open_props(self, props: Props, *, keep_provider_sealed: bool) -> Props:
+        if keep_provider_sealed and PROVIDER_KEY in props:
+            rest = {k: v for k, v in props.items() if k != PROVIDER_KEY}
+            opened: Props = dict(self.crypter.open(rest))
+            opened[PROVIDER_KEY] = props[PROVIDER_KEY]
+            return opened
+        result: Props = self.crypter.open(props)
+        return result
+
+    def _opened_resource(self, res: ResourceState) -> ResourceState:
+        return replace(res, inputs=self._open_props(res.inputs, keep_provider_sealed=True),
+                       outputs=self._open_props(res.outputs, keep_provider_sealed=False))
+
+    def _seal(self, res: ResourceState) -> ResourceState:
+        return replace(res, inputs=self.crypter.seal(res.inputs), outputs=self.crypter.seal(res.outputs))
+
+    def open_value(self, value: Any) -> Any:
+        return self.crypter.open(value)
+
+    # -- reads -----------------------------------------------------------------------------
+    @property
+    def version(self) -> int:
+        """How many runs the history records (Pulumi's update version), plus a live journal's."""
+        return self._version + (1 if self._journal_live else 0)
+
+    def resources(self) -> dict[str, ResourceState]:
+        self._need_loaded()
+        with self._lock:
+            out: dict[str, ResourceState] = {}
+            for urn, res in self._snap.resources.items():
+                opened = self._opened.get(urn)
+                if opened is None:
+                    opened = self._opened[urn] = self._opened_resource(res)
+                out[urn] = opened
+            return out
+
+    def sealed_resources(self) -> list[ResourceState]:
+        """Resources as stored (secrets sealed): for listing without the passphrase."""
+        self._need_loaded()
+        with self._lock:
+            return list(self._snap.resources.values())
+
+    def condemned(self) -> list[Condemned]:
+        self._need_loaded()
+        with self._lock:
+            return [Condemned(cid, self._opened_resource(res)) for cid, res in sorted(self._snap.condemned.items())]
+
+    def pending_ops(self) -> list[PendingOp]:
+        self._need_loaded()
+        with self._lock:
+            return [replace(op, inputs=self.crypter.open(op.inputs), outputs=self.crypter.open(op.outputs))
+                    for _, op in sorted(self._snap.pending.items())]
+
+    def pending_count(self) -> int:
+        self._need_loaded()
+        return len(self._snap.pending)
+
+    def stack_outputs(self) -> Props:
+        self._need_loaded()
+        with self._lock:
+            result: Props = self.crypter.open(self._snap.outputs)
+            return result
+
+    def sealed_outputs(self) -> Props:
+        self._need_loaded()
+        return dict(self._snap.outputs)
+
+    def deployment(self) -> dict[str, Any]:
+        """The state as a Pulumi deployment (checkpoint plus the live journal), sealed."""
+        self._need_loaded()
+        with self._lock:
+            return to_deployment(self._snap)
+
+    # -- applying journal ops to memory ------------------------------------------------------
+    def _apply(self, op: Op, where: str = "") -> None:
+        snap = self._snap
+        kind = op["op"]
+        if kind == "put":
+            res, _ = resource_from_json(op["resource"], where, "journal put")
+            old = snap.resources.get(res.urn)
+            snap.resources[res.urn] = replace(res, seq=op.get("seq", res.seq) or (old.seq if old else 0))
+            self._opened.pop(res.urn, None)
+        elif kind == "rekey":
+            snap.resources.pop(op["from"], None)
+            self._opened.pop(op["from"], None)
+            res, _ = resource_from_json(op["resource"], where, "journal rekey")
+            snap.resources[res.urn] = res
+            self._opened.pop(res.urn, None)
+        elif kind == "delete":
+            found = snap.resources.get(op["urn"])
+            if found is not None and found.id == op["id"]:
+                del snap.resources[op["urn"]]
+                self._opened.pop(op["urn"], None)
+        elif kind == "remove":
+            snap.resources.pop(op["urn"], None)
+            self._opened.pop(op["urn"], None)
+        elif kind == "condemn":
+            found = snap.resources.get(op["urn"])
+            if found is not None and found.custom:
+                snap.condemned[int(op["cid"])] = found
+        elif kind == "uncondemn":
+            snap.condemned.pop(int(op["cid"]), None)
+        elif kind == "begin":
+            p = op["pending"]
+            snap.pending[int(p["opId"])] = PendingOp(
+                int(p["opId"]), p["urn"], p["type"], p["op"], p["resourceId"], p.get("cid"),
+                p["inputs"], p["outputs"], p["meta"], float(p["startedAt"]), int(p["pid"]))
+        elif kind == "end":
+            snap.pending.pop(int(op["opId"]), None)
+        elif kind == "dirty":
+            found = snap.resources.get(op["urn"])
+            if found is not None:
+                snap.resources[op["urn"]] = replace(found, dirty=True)
+                self._opened.pop(op["urn"], None)
+        elif kind == "outputs":
+            snap.outputs = op["outputs"]
+        elif kind == "secrets":
+            snap.secrets_state = op["state"]
+        elif kind == "replace-all":
+            fresh = from_deployment(op["deployment"], where)
+            self._snap, self._opened = fresh, {}
+        else:
+            raise ValueError(f"unknown journal op {kind!r}")
+
+    # -- writing -----------------------------------------------------------------------------
+    def _write(self, *ops: Op) -> None:
+        """Store `ops` as (part of) one journal entry and apply them to memory.
+
+        Flat combining: the caller queues its write, then whoever gets the lock stores
+        everything queued by then as one entry, so parallel steps share one object write.
         """
-        item = _Write(list(statements))
+        self._need_loaded()
+        item = _Write(list(ops))
         with self._queue_lock:
             self._queue.append(item)
         with self._lock:
@@ -209,17 +420,16 @@ class StateStore:
                 self._commit(batch)
         if item.error is not None:
             raise item.error
-        return item.rowid
 
     def _commit(self, batch: list[_Write]) -> None:
         try:
-            self._run(batch)
-        except sqlite3.Error as exc:
-            if len(batch) == 1:
-                batch[0].error = exc
-            else:
-                for item in batch:  # one bad write must not fail the others
-                    self._commit([item])
+            ops = [op for item in batch for op in item.ops]
+            if self._snap.secrets_state is not None and not self._journal_live:
+                ops.insert(0, {"op": "secrets", "state": self._snap.secrets_state})
+            self._store_entry(ops)
+            for op in ops:
+                self._apply(op)
+            self._writes += len(batch)
         except BaseException as exc:
             for item in batch:
                 item.error = exc
@@ -228,167 +438,37 @@ class StateStore:
             for item in batch:
                 item.done = True
 
-    def _run(self, batch: list[_Write]) -> None:
-        conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for item in batch:
-                for number, (sql, params) in enumerate(item.statements):
-                    cursor = conn.execute(sql, params)
-                    if number == 0:
-                        item.rowid = int(cursor.lastrowid or 0)
-            # The version counts writes, as if each had been a transaction of its own.
-            conn.execute(
-                "UPDATE meta SET value = CAST(value AS INTEGER) + ? WHERE key = 'version'",
-                (len(batch),),
-            )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+    def _store_entry(self, ops: list[Op]) -> None:
+        if not self._journal_live:
+            self._clear_stale()
+            manifest = {"base": self._base_hash, "created": time.time(), "pid": os.getpid(),
+                        "stack": self.stack, "project": self.project}
+            self.blobs.write(self.journal_prefix + "manifest.json", _dumps(manifest))
+            self._journal_live = True
+        key = f"{self.journal_prefix}{self._next_entry:010d}.json"
+        self.blobs.write(key, _dumps({"ops": ops}))
+        self._next_entry += 1
 
-    def _meta(self, key: str) -> str | None:
-        with self._lock:
-            row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return None if row is None else str(row[0])
+    def _clear_stale(self) -> None:
+        for key in self._stale:
+            self.blobs.delete(key)
+        self._stale = []
 
-    # -- secrets ----------------------------------------------------------------------
-    def unlock(self, passphrase: str) -> Crypter:
-        """Derive the stack key (creating the per-stack salt on first use) and check it."""
-        if self._crypter is not None and self._unlocked_with == passphrase:
-            return self._crypter  # scrypt is deliberately slow: derive once per store
-        self._unlocked_with = passphrase
-        salt_hex = self._meta("salt")
-        if salt_hex is None:
-            crypter = Crypter.derive(passphrase, salt := new_salt())
-            self._write((
-                "INSERT OR IGNORE INTO meta(key, value) VALUES ('salt', ?), ('check', ?)",
-                (salt.hex(), crypter.check_token()),
-            ))
-            # Another process may have won the race to create the salt.
-            return self.unlock(passphrase) if self._meta("salt") != salt.hex() else self._set(crypter)
-        crypter = Crypter.derive(passphrase, bytes.fromhex(salt_hex))
-        check = self._meta("check")
-        if check is not None:
-            crypter.verify(check)
-        return self._set(crypter)
-
-    def _set(self, crypter: Crypter) -> Crypter:
-        self._crypter = crypter
-        return crypter
-
-    @property
-    def crypter(self) -> Crypter:
-        if self._crypter is None:
-            raise EngineError("state is locked: unlock() it with the stack passphrase first")
-        return self._crypter
-
-    def _dump(self, props: Props) -> str:
-        return json.dumps(self.crypter.seal(props), separators=(",", ":"), sort_keys=True)
-
-    def _load(self, text: str, *, keep_provider_sealed: bool = False) -> Props:
-        props: Props = json.loads(text)
-        secrets = text.count(SECRET_SIG)
-        if keep_provider_sealed and PROVIDER_KEY in props:
-            # The provider is opened only when needed (deletes, refresh): most runs never do.
-            sealed = props.pop(PROVIDER_KEY)
-            if secrets > (1 if is_secret(sealed) else 0):
-                props = dict(self.crypter.open(props))
-            props[PROVIDER_KEY] = sealed
-            return props
-        opened: Props = self.crypter.open(props) if secrets else props
-        return opened
-
-    def open_value(self, value: Any) -> Any:
-        return self.crypter.open(value)
-
-    # -- reads ------------------------------------------------------------------------
-    @property
-    def version(self) -> int:
-        return int(self._meta("version") or 0)
-
-    def resources(self) -> dict[str, ResourceState]:
-        with self._lock:
-            rows = self.conn.execute(
-                "SELECT urn, type, parent, custom, id, inputs, outputs, dependencies, protect,"
-                " retain_on_delete, delete_before_replace, dirty, seq FROM resources ORDER BY seq"
-            ).fetchall()
-        return {row[0]: self._resource(row) for row in rows}
-
-    def _resource(self, row: tuple[Any, ...]) -> ResourceState:
-        return ResourceState(
-            urn=row[0], type=row[1], parent=row[2], custom=bool(row[3]), id=row[4],
-            inputs=self._load(row[5], keep_provider_sealed=True),
-            outputs=self._load(row[6]),
-            dependencies=tuple(json.loads(row[7])), protect=bool(row[8]),
-            retain_on_delete=bool(row[9]), delete_before_replace=bool(row[10]),
-            dirty=bool(row[11]), seq=row[12],
-        )
-
-    def condemned(self) -> list[Condemned]:
-        with self._lock:
-            rows = self.conn.execute(
-                "SELECT cid, urn, type, parent, id, inputs, outputs, dependencies, retain_on_delete"
-                " FROM condemned ORDER BY cid"
-            ).fetchall()
-        return [
-            Condemned(row[0], ResourceState(
-                urn=row[1], type=row[2], parent=row[3], custom=True, id=row[4],
-                inputs=self._load(row[5], keep_provider_sealed=True), outputs=self._load(row[6]),
-                dependencies=tuple(json.loads(row[7])), retain_on_delete=bool(row[8]),
-            ))
-            for row in rows
-        ]
-
-    def pending_ops(self) -> list[PendingOp]:
-        with self._lock:
-            rows = self.conn.execute(
-                "SELECT op_id, urn, type, op, resource_id, cid, inputs, outputs, meta, started_at,"
-                " pid FROM pending_ops ORDER BY op_id"
-            ).fetchall()
-        return [
-            PendingOp(row[0], row[1], row[2], row[3], row[4], row[5], self._load(row[6]),
-                      self._load(row[7]), json.loads(row[8]), row[9], row[10])
-            for row in rows
-        ]
-
-    def stack_outputs(self) -> Props:
-        with self._lock:
-            rows = self.conn.execute("SELECT name, value FROM stack_outputs").fetchall()
-        return {name: self.crypter.open(json.loads(value)) for name, value in rows}
-
-    def history(self) -> list[dict[str, Any]]:
-        with self._lock:
-            rows = self.conn.execute(
-                "SELECT hid, kind, holder, started_at, finished_at, ok, summary, error"
-                " FROM history ORDER BY hid"
-            ).fetchall()
-        keys = ("id", "kind", "holder", "started_at", "finished_at", "ok", "summary", "error")
-        return [
-            {**dict(zip(keys, row)), "ok": bool(row[5]), "summary": json.loads(row[6])}
-            for row in rows
-        ]
-
-    # -- writes: each is one transaction ----------------------------------------------
-    def _put(self, res: ResourceState) -> Statement:
-        # Serialized here, outside the connection lock.
-        return (
-            ("INSERT OR REPLACE INTO resources(urn, type, parent, custom, id, inputs, outputs,"
-             " dependencies, protect, retain_on_delete, delete_before_replace, dirty, seq,"
-             " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-            (res.urn, res.type, res.parent, int(res.custom), res.id, self._dump(res.inputs),
-             self._dump(res.outputs), json.dumps(list(res.dependencies)), int(res.protect),
-             int(res.retain_on_delete), int(res.delete_before_replace), int(res.dirty),
-             res.seq, time.time()),
-        )
+    def _res_op(self, kind: str, res: ResourceState, **extra: Any) -> Op:
+        sealed = self._seal(res)
+        return {"op": kind, "resource": resource_json(sealed), "seq": res.seq, **extra}
 
     def put(self, res: ResourceState) -> None:
         """Record a resource that needed no provider call (components, metadata changes)."""
-        self._write(self._put(res))
+        self._write(self._res_op("put", res))
 
     def rekey(self, old_urn: str, res: ResourceState) -> None:
         """Move a resource from `old_urn` to `res.urn` (an alias) in one write."""
-        self._write(("DELETE FROM resources WHERE urn = ?", (old_urn,)), self._put(res))
+        self._write(self._res_op("rekey", res, **{"from": old_urn}))
+
+    def remove(self, urn: str) -> None:
+        """Forget a resource whatever its id (`state rm`)."""
+        self._write({"op": "remove", "urn": urn})
 
     def begin(
         self, urn: str, type_: str, op: str, *, resource_id: str = "", cid: int | None = None,
@@ -396,61 +476,134 @@ class StateStore:
         meta: dict[str, Any] | None = None,
     ) -> int:
         """Journal a provider call BEFORE making it; returns the pending-operation id."""
-        return self._write((
-            ("INSERT INTO pending_ops(urn, type, op, resource_id, cid, inputs, outputs, meta,"
-             " started_at, pid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-            (urn, type_, op, resource_id, cid, self._dump(inputs or {}),
-             self._dump(outputs or {}), json.dumps(meta or {}), time.time(), os.getpid()),
-        ))
+        with self._queue_lock:
+            self._ids["op"] += 1
+            op_id = self._ids["op"]
+        self._write({"op": "begin", "pending": {
+            "opId": op_id, "urn": urn, "type": type_, "op": op, "resourceId": resource_id, "cid": cid,
+            "inputs": self.crypter.seal(inputs or {}), "outputs": self.crypter.seal(outputs or {}),
+            "meta": meta or {}, "startedAt": time.time(), "pid": os.getpid()}})
+        return op_id
 
     def finish_create(self, op_id: int, res: ResourceState, *, condemn_old: bool) -> None:
-        """The created resource replaces the pending row; an old one at the URN is condemned."""
-        statements: list[Statement] = []
+        """The created resource replaces the pending op; an old one at the URN is condemned."""
+        ops: list[Op] = []
         if condemn_old:
-            statements.append((
-                ("INSERT INTO condemned(urn, type, parent, id, inputs, outputs, dependencies,"
-                 " retain_on_delete, created_at) SELECT urn, type, parent, id, inputs, outputs,"
-                 " dependencies, retain_on_delete, ? FROM resources WHERE urn = ? AND custom = 1"),
-                (time.time(), res.urn),
-            ))
-        statements.append(self._put(res))
-        statements.append(("DELETE FROM pending_ops WHERE op_id = ?", (op_id,)))
-        self._write(*statements)
+            with self._queue_lock:
+                self._ids["cid"] += 1
+                cid = self._ids["cid"]
+            ops.append({"op": "condemn", "urn": res.urn, "cid": cid})
+        ops.append(self._res_op("put", res))
+        ops.append({"op": "end", "opId": op_id})
+        self._write(*ops)
 
     def finish_update(self, op_id: int, res: ResourceState) -> None:
-        self._write(self._put(replace(res, dirty=False)),
-                    ("DELETE FROM pending_ops WHERE op_id = ?", (op_id,)))
+        self._write(self._res_op("put", replace(res, dirty=False)), {"op": "end", "opId": op_id})
 
     def finish_delete(self, op_id: int | None, urn: str, cid: int | None, id_: str) -> None:
-        """The deleted resource (or condemned half) leaves state with its pending row."""
-        statements: list[Statement] = []
+        """The deleted resource (or condemned half) leaves state with its pending op."""
+        ops: list[Op] = []
         if cid is not None:
-            statements.append(("DELETE FROM condemned WHERE cid = ?", (cid,)))
+            ops.append({"op": "uncondemn", "cid": cid})
         else:
             # Matching the id too keeps a replacement that took the URN meanwhile.
-            statements.append(("DELETE FROM resources WHERE urn = ? AND id = ?", (urn, id_)))
+            ops.append({"op": "delete", "urn": urn, "id": id_})
         if op_id is not None:
-            statements.append(("DELETE FROM pending_ops WHERE op_id = ?", (op_id,)))
-        self._write(*statements)
+            ops.append({"op": "end", "opId": op_id})
+        self._write(*ops)
 
     def drop_op(self, op_id: int, *, mark_dirty: str | None = None) -> None:
-        statements: list[Statement] = [("DELETE FROM pending_ops WHERE op_id = ?", (op_id,))]
+        ops: list[Op] = [{"op": "end", "opId": op_id}]
         if mark_dirty is not None:
-            statements.append(("UPDATE resources SET dirty = 1 WHERE urn = ?", (mark_dirty,)))
-        self._write(*statements)
+            ops.append({"op": "dirty", "urn": mark_dirty})
+        self._write(*ops)
 
     def set_stack_outputs(self, outputs: Props) -> None:
-        self._write(("DELETE FROM stack_outputs", ()), *[
-            ("INSERT INTO stack_outputs(name, value) VALUES (?, ?)", (k, json.dumps(self.crypter.seal(v))))
-            for k, v in outputs.items()
-        ])
+        self._write({"op": "outputs", "outputs": self.crypter.seal(outputs)})
+
+    def replace_all(self, deployment: dict[str, Any]) -> None:
+        """Make `deployment` (a sealed Pulumi deployment) the whole state (`state import`)."""
+        from_deployment(deployment, "the imported deployment")  # refuse before writing
+        self._write({"op": "replace-all", "deployment": deployment})
+
+    # -- folding and history -----------------------------------------------------------------
+    def checkpoint(self) -> bool:
+        """Fold the journal into the checkpoint; True if anything was written."""
+        with self._lock:
+            if not self._journal_live:
+                return False
+            data = json.dumps(to_deployment(self._snap), ensure_ascii=False, indent=4,
+                              allow_nan=False).encode("utf-8")
+            if self.blobs.read(".pulumi/meta.yaml") is None:
+                self.blobs.write(".pulumi/meta.yaml", b"version: 1\n")
+            self.blobs.write(self.checkpoint_key, data)
+            self._drop_journal()
+            self._base_hash = _hash(data)
+            return True
+
+    def _drop_journal(self) -> None:
+        # Entries first: leftovers without their manifest are stale by construction.
+        for key in self.blobs.list(self.journal_prefix):
+            if not key.endswith("manifest.json"):
+                self.blobs.delete(key)
+        self.blobs.delete(self.journal_prefix + "manifest.json")
+        self._journal_live = False
+        self._next_entry = 1
 
     def record(
         self, kind: str, holder: str, started_at: float, ok: bool,
         summary: dict[str, int], error: str = "",
     ) -> None:
-        self._write((
-            ("INSERT INTO history(kind, holder, started_at, finished_at, ok, summary, error)"
-             " VALUES (?, ?, ?, ?, ?, ?, ?)"),
-            (kind, holder, started_at, time.time(), int(ok), json.dumps(summary), error),
-        ))
+        """Fold the run into the checkpoint and add it to the stack's history."""
+        with self._lock:
+            changed = self.checkpoint() or kind != "preview"
+            if not changed:
+                return
+            checkpoint = self.blobs.read(self.checkpoint_key)
+            ns = time.time_ns()
+            base = f"{self.history_prefix}{self.stack}-{ns}"
+            if checkpoint is not None:
+                self.blobs.write(base + CHECKPOINT_SUFFIX, checkpoint)
+            self._version += 1
+            info = {
+                "kind": {"up": "update"}.get(kind, kind), "startTime": int(started_at),
+                "endTime": int(time.time()), "message": error, "environment": {"govcloud.holder": holder},
+                "config": {}, "result": "succeeded" if ok else "failed", "version": self._version,
+                "resourceChanges": summary,
+            }
+            self.blobs.write(base + HISTORY_SUFFIX, _dumps(info))
+
+    def history(self) -> list[HistoryEntry]:
+        entries: list[HistoryEntry] = []
+        for key in self.blobs.list(self.history_prefix):
+            if not key.endswith(HISTORY_SUFFIX):
+                continue
+            raw = self.blobs.read(key) or b""
+            try:
+                info = json.loads(raw.decode("utf-8"))
+                entries.append(HistoryEntry(
+                    int(info.get("version", 0)), str(info.get("kind", "")), str(info.get("result", "")),
+                    int(info.get("startTime", 0)), int(info.get("endTime", 0)),
+                    dict(info.get("resourceChanges") or {}), str(info.get("message", "")),
+                    key[: -len(HISTORY_SUFFIX)] + CHECKPOINT_SUFFIX))
+            except (UnicodeDecodeError, ValueError, TypeError, AttributeError):
+                raise StateCorruptError(self.blobs.where(key), "a history entry cannot be read") from None
+        return sorted(entries, key=lambda e: (e.version, e.key))
+
+    def history_deployment(self, version: int) -> dict[str, Any]:
+        for entry in self.history():
+            if entry.version == version:
+                raw = self.blobs.read(entry.key)
+                if raw is None:
+                    raise StateAccessError(f"{self.blobs.where(entry.key)}: the checkpoint of version"
+                                           f" {version} is missing")
+                doc: dict[str, Any] = json.loads(raw.decode("utf-8"))
+                from_deployment(doc, self.blobs.where(entry.key))
+                return doc
+        raise StateAccessError(f"stack '{self.stack}' has no version {version}",
+                               hint="list them with `govcloud state history`")
+
+
+def pending_summary(op: PendingOp) -> dict[str, Any]:
+    """An interrupted operation as Pulumi shows it."""
+    return pending_json(op)

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 import subprocess
 import sys
 import time
@@ -10,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from govcloud.engine import LockedError, StackLock
+from govcloud.engine.blobstore import FileBlobStore
 from tests.engine_support.harness import Rig
 from tests.engine_support.programs import Tree
 
@@ -45,22 +48,47 @@ def test_second_run_fails_at_once_naming_the_holder_then_waits(tmp_path: Path) -
 
 
 def test_lock_wait_gives_up_with_the_holder(tmp_path: Path) -> None:
-    path = tmp_path / "dev.lock"
-    with StackLock(path, "up"):
+    blobs = FileBlobStore(tmp_path)
+    with StackLock(blobs, "proj", "dev", "up"):
         started = time.monotonic()
         with pytest.raises(LockedError, match=r"'up'.*after waiting 0.3s"):
-            StackLock(path, "destroy", wait=0.3).acquire()
+            StackLock(blobs, "proj", "dev", "destroy", wait=0.3).acquire()
         assert time.monotonic() - started >= 0.3
+    # Released: the lock folder is empty and the next holder takes it at once.
+    assert blobs.list(".pulumi/locks/") == []
+    with StackLock(blobs, "proj", "dev", "up"):
+        assert len(blobs.list(".pulumi/locks/organization/proj/dev/")) == 1
+
+
+def test_lock_object_is_pulumis_layout_and_content(tmp_path: Path) -> None:
+    blobs = FileBlobStore(tmp_path)
+    with StackLock(blobs, "proj", "dev", "up"):
+        (key,) = blobs.list(".pulumi/locks/")
+        assert key.startswith(".pulumi/locks/organization/proj/dev/") and key.endswith(".json")
+        content = json.loads(blobs.read(key) or b"")
+        assert {"pid", "username", "hostname", "timestamp"} <= set(content)
+        assert content["pid"] == os.getpid()
 
 
 def test_stale_lock_of_a_dead_process_is_broken_with_a_warning(tmp_path: Path) -> None:
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    path = tmp_path / "dev.lock"
-    path.write_text(json.dumps({"user": "ops", "host": __import__("socket").gethostname(),
-                                "pid": dead.pid, "command": "up", "started_at": 0.0}))
+    blobs = FileBlobStore(tmp_path)
+    key = ".pulumi/locks/organization/proj/dev/0000-dead.json"
+    blobs.write(key, json.dumps({"username": "ops", "hostname": socket.gethostname(), "pid": dead.pid,
+                                 "timestamp": "2026-01-01T00:00:00Z", "command": "up"}).encode())
     warnings: list[str] = []
-    with StackLock(path, "up", warn=warnings.append):
+    with StackLock(blobs, "proj", "dev", "up", warn=warnings.append):
         pass
     assert len(warnings) == 1 and "stale" in warnings[0] and f"pid {dead.pid}" in warnings[0]
-    assert path.read_text() == ""  # released cleanly: the next holder sees no stale record
+    assert blobs.list(".pulumi/locks/") == []  # released cleanly, the stale one removed
+
+
+def test_a_holder_on_another_host_is_never_broken_by_itself(tmp_path: Path) -> None:
+    blobs = FileBlobStore(tmp_path)
+    key = ".pulumi/locks/organization/proj/dev/0000-remote.json"
+    blobs.write(key, json.dumps({"username": "ops", "hostname": "ci-runner-7", "pid": 1,
+                                 "timestamp": "2026-01-01T00:00:00Z"}).encode())
+    with pytest.raises(LockedError, match=r"ops@ci-runner-7 \(pid 1"):
+        StackLock(blobs, "proj", "dev", "up").acquire()
+    assert blobs.list(".pulumi/locks/") == [key]

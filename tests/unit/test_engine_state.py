@@ -1,7 +1,7 @@
 """State at rest: secrets sealed, passphrase checked, version and history, refresh, destroy."""
 from __future__ import annotations
 
-import sqlite3
+import json
 from pathlib import Path
 
 import pulumi
@@ -28,11 +28,8 @@ def secret_program(rig: Rig) -> None:
 
 
 def db_bytes(rig: Rig) -> bytes:
-    # Fold the WAL in so the check sees every committed page.
-    conn = sqlite3.connect(rig.state_path)
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
-    return b"".join(p.read_bytes() for p in rig.state_path.parent.glob("dev.db*"))
+    """Every byte the backend holds: checkpoint, history, any journal."""
+    return b"".join(p.read_bytes() for p in sorted(rig.state_path.parent.rglob("*")) if p.is_file())
 
 
 def test_secrets_are_encrypted_at_rest_and_masked_in_results(rig: Rig) -> None:
@@ -68,22 +65,27 @@ def test_passphrase_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_state_layout_version_and_history(rig: Rig, tmp_path: Path) -> None:
-    assert StateStore.for_stack(tmp_path, "prod").path == tmp_path / ".govcloud" / "state" / "prod.db"
+    store = StateStore.for_stack(tmp_path, "prod")
+    assert store.path == str(tmp_path.resolve() / ".govcloud" / "state" / ".pulumi" / "stacks" / "govcloud" / "prod.json")
     program = Tree(rig.cloud_path, count=2)
     rig.engine(program).up()
     v1 = rig.state().version
     program.size = 5
     rig.engine(program).up()
     store = rig.state()
-    assert store.version > v1
+    assert store.version == v1 + 1 == 2
     history = store.history()
-    assert [h["kind"] for h in history] == ["up", "up"]
-    assert history[1]["summary"]["update"] == 2 and history[1]["ok"]
-    conn = sqlite3.connect(rig.state_path)
-    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    urn, deps, parent = conn.execute(
-        "SELECT urn, dependencies, parent FROM resources WHERE urn LIKE '%::t1'").fetchone()
-    assert "::t0" in deps and parent.endswith("::proj-dev")
+    assert [h.kind for h in history] == ["update", "update"]
+    assert history[1].changes["update"] == 2 and history[1].result == "succeeded"
+    root = rig.state_path.parent
+    checkpoint = json.loads((root / ".pulumi" / "stacks" / "govcloud" / "dev.json").read_text())
+    assert checkpoint["version"] == 3
+    t1 = next(r for r in checkpoint["deployment"]["resources"] if r["urn"].endswith("::t1"))
+    assert any(d.endswith("::t0") for d in t1["dependencies"]) and t1["parent"].endswith("::proj-dev")
+    assert (root / ".pulumi" / "meta.yaml").read_text() == "version: 1\n"
+    # The run's journal was folded into the checkpoint and removed.
+    assert not list((root / ".pulumi").glob("govcloud-journal/*/*/*"))
+    assert len(list((root / ".pulumi" / "history" / "govcloud" / "dev").glob("*.checkpoint.json"))) == 2
 
 
 def test_refresh_records_drift_and_forgets_gone_resources(rig: Rig) -> None:
