@@ -59,7 +59,7 @@ def list_command(
     """
     rules = _policies(policies).rules
     if format is Format.json:
-        typer.echo(json.dumps([r.to_json() for r in rules], ensure_ascii=False, indent=2))
+        typer.echo(json.dumps([r.to_json() for r in rules], ensure_ascii=False, indent=2, allow_nan=False))
         return
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     table.add_column("rule", no_wrap=True)

@@ -66,7 +66,7 @@ def report_command(
         if fmt is Format.html:
             text = render_report_html(result)
         elif fmt is Format.json:
-            text = json.dumps(result.to_json(), ensure_ascii=False, indent=2)
+            text = json.dumps(result.to_json(), ensure_ascii=False, indent=2, allow_nan=False)
         else:
             # A file gets plain text: no colour codes, and a width that fits the formulas.
             console = Console(record=True, width=160, file=io.StringIO())

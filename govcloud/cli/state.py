@@ -19,7 +19,7 @@ app = typer.Typer(
 
 
 def _json(data: object) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2)
+    return json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False)
 
 
 @app.command("list")

@@ -34,7 +34,7 @@ def validate_command(
     """
     result = validate(project_paths(paths))
     if format is Format.json:
-        typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2, allow_nan=False))
     else:
         typer.echo(finding_lines(result.findings), nl=False)
         errors = sum(1 for f in result.findings if f.blocking)

@@ -19,7 +19,7 @@ OK, FAILED, REFUSED, CANCELLED = "ok", "failed", "refused", "cancelled"
 
 
 def _dumps(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2)
+    return json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False)
 
 
 def blocking_findings(check: CheckResult | None) -> tuple[Finding, ...]:

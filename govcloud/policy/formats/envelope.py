@@ -7,4 +7,4 @@ from govcloud.policy.result import CheckResult
 
 
 def render_json(result: CheckResult) -> str:
-    return json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(result.to_json(), ensure_ascii=False, indent=2, allow_nan=False) + "\n"

@@ -73,4 +73,4 @@ def render_sarif(result: CheckResult) -> str:
             "results": [_result(f, index[f.rule]) for f in result.findings],
         }],
     }
-    return json.dumps(log, ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(log, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
