@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+import traceback
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -25,6 +26,19 @@ DEFAULT_PARALLEL = 16
 def _message(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     return text if isinstance(exc, EngineError) else f"program failed: {type(exc).__name__}: {text}"
+
+
+def _program_error(exc: BaseException) -> EngineError:
+    """The run's error for what the program raised, chained to it (--debug prints the chain)."""
+    if isinstance(exc, EngineError):
+        return exc
+    error = EngineError(_message(exc))
+    error.__cause__ = exc
+    return error
+
+
+def _traceback(error: BaseException | None) -> str:
+    return "".join(traceback.format_exception(error)) if error is not None else ""
 
 
 class Engine:
@@ -53,7 +67,7 @@ class Engine:
         self.project_name = project_name
         self.stack = stack
         self.program = program
-        self.state = state or StateStore.for_stack(project_dir, stack)
+        self.state = state or StateStore.for_stack(project_dir, stack, project=project_name)
         self.passphrase = passphrase
         self.stack_default_passphrase = stack_default_passphrase
         self.parallel = max(1, parallel)
@@ -62,6 +76,8 @@ class Engine:
         self.config = dict(config or {})
         self.secret_config_keys = secret_config_keys
         self._warnings: list[str] = []
+        # The last run's failure, with its cause: the Result's traceback (for --debug).
+        self._failure: EngineError | None = None
 
     # -- plumbing ---------------------------------------------------------------------
     def _emit(self, event: EngineEvent) -> None:
@@ -71,13 +87,16 @@ class Engine:
             self.on_event(event)
 
     def _lock(self, command: str) -> StackLock:
-        path = self.state.path.with_suffix(".lock")
-        return StackLock(path, command, stack=self.stack, wait=self.lock_wait,
-                         warn=lambda m: self._emit(EngineEvent("warning", message=m)))
+        return self.state.lock(command, wait=self.lock_wait,
+                               warn=lambda m: self._emit(EngineEvent("warning", message=m)))
 
-    def _unlock_state(self) -> ProviderRegistry:
+    def _unlock_state(self, *, mutating: bool = False) -> ProviderRegistry:
+        """Load the state (under the lock when `mutating`), open its secrets."""
         self.state.open()
         self.state.unlock(resolve_passphrase(self.passphrase, self.stack_default_passphrase))
+        if mutating and self.state.checkpoint():
+            self._emit(EngineEvent("warning", message=(
+                "folded the journal of an interrupted run into the checkpoint")))
         return ProviderRegistry(self.project_name, self.config)
 
     def _run(self, runner: StepRunner, *, preview: bool) -> tuple[Monitor, EngineError | None]:
@@ -89,7 +108,8 @@ class Engine:
                 config=self.config, secret_keys=self.secret_config_keys,
             )
         except Exception as exc:  # noqa: BLE001 - a program or step failure is the run's result
-            return monitor, runner.failure or EngineError(_message(exc))
+            self._failure = runner.failure or _program_error(exc)
+            return monitor, self._failure
         return monitor, runner.failure
 
     # -- commands ---------------------------------------------------------------------
@@ -126,29 +146,44 @@ class Engine:
         self._warnings = []
         started = time.monotonic()
         with self._lock("refresh") as lock:
-            registry = self._unlock_state()
+            registry = self._unlock_state(mutating=True)
             wall = time.time()
-            Recovery(self.state, registry, self._emit).run()
-            drift = Refresher(self.state, registry, parallel=self.parallel, emit=self._emit).run()
+            try:
+                Recovery(self.state, registry, self._emit).run()
+                drift = Refresher(self.state, registry, parallel=self.parallel, emit=self._emit).run()
+            except BaseException as exc:
+                self._record_failure("refresh", lock.holder, wall, exc)
+                raise
             self.state.record("refresh", lock.holder, wall, True,
                               {"changed": len(drift.changed), "gone": len(drift.gone)})
         return Drift(self.project_name, self.stack, drift.changed, drift.gone, drift.unchanged,
                      time.monotonic() - started, self.state.version, tuple(self._warnings))
 
     def _mutate(self, kind: str, body: Callable[[ProviderRegistry], tuple[list[Step], str]]) -> Result:
-        self._warnings = []
+        self._warnings, self._failure = [], None
         started, wall = time.monotonic(), time.time()
         with self._lock(kind) as lock:
-            registry = self._unlock_state()
-            recovered = Recovery(self.state, registry, self._emit).run()
-            steps, error = body(registry)
+            registry = self._unlock_state(mutating=True)
+            try:
+                recovered = Recovery(self.state, registry, self._emit).run()
+                steps, error = body(registry)
+            except BaseException as exc:
+                # Ctrl-C or a crash of the engine itself: keep what was done, then re-raise.
+                self._record_failure(kind, lock.holder, wall, exc)
+                raise
             all_steps = tuple(recovered) + tuple(steps)
             summary = Summary.of(all_steps)
             self.state.record(kind, lock.holder, wall, not error, summary.to_dict(), error)
             outputs = {k: render(v) for k, v in self.state.stack_outputs().items()}
         return Result(self.project_name, self.stack, kind, all_steps, summary,
                       time.monotonic() - started, outputs, self.state.version,
-                      tuple(self._warnings), error)
+                      tuple(self._warnings), error, _traceback(self._failure) if error else "")
+
+    def _record_failure(self, kind: str, holder: str, wall: float, exc: BaseException) -> None:
+        try:
+            self.state.record(kind, holder, wall, False, {}, f"{type(exc).__name__}: {exc}".strip(": "))
+        except Exception:  # noqa: BLE001 - the original failure is the one to report
+            pass
 
     def _up(self, registry: ProviderRegistry) -> tuple[list[Step], str]:
         old = self.state.resources()
