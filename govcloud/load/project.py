@@ -97,8 +97,9 @@ def load(paths: Sequence[str], jobs: int | None = None) -> LoadResult:
     cities: list[Document] = []
     departments: list[Department] = []
     by_code: dict[str, Department] = {}
-    documents = city_seen = 0
+    documents = city_seen = unread = 0
     for loaded, verdicts in _parsed(files, jobs):
+        unread += bool(loaded.findings)  # a document that did not load may have been the City
         in_file: list[Finding] = list(loaded.findings)
         for doc, (kind, errors) in zip(loaded.documents, verdicts):
             documents += 1
@@ -125,7 +126,7 @@ def load(paths: Sequence[str], jobs: int | None = None) -> LoadResult:
             departments.append(dept)
         findings.extend(_capped(in_file))
     project = None
-    if not cities and not city_seen and not found.problems:
+    if not cities and not city_seen and not found.problems and not unread:
         findings.append(_error(
             "no City blueprint found" + (f" in {', '.join(paths)}" if paths else ""),
             Location(paths[0] if paths else ".", 1, 1),

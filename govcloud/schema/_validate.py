@@ -174,7 +174,13 @@ def validate_document(doc: Document) -> tuple[str | None, list[Finding]]:
     if _is_valid(kind)(data):
         return kind, []
     errors: list[Finding] = []
+    judged: set[tuple[Any, ...]] = set()
     for error in _validator(kind).iter_errors(data):
+        if error.validator not in ("required", "additionalProperties"):
+            path = tuple(error.absolute_path)
+            if path in judged:
+                continue  # one line per value: a too-long name need not also be told its pattern
+            judged.add(path)
         errors.extend(_owned(data, error, f) for f in _findings(doc, error))
     errors.sort(key=Finding.sort_key)
     return kind, errors
