@@ -3,16 +3,13 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import gc
 import logging
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import pulumi
-import pulumi.runtime
-from pulumi.runtime import config as runtime_config
-
-from govcloud.cloud.pickling import reset_pickler
+from govcloud.engine import sdk
 
 Program = Callable[[], Any]
 
@@ -37,23 +34,19 @@ def run_program(
     """
 
     def body() -> None:
-        reset_pickler()  # wrappers left by earlier runs in this process would pile up
-        pulumi.runtime.reset_options(
-            project=project, stack=stack, root_directory=root_directory, parallel=parallel,
-            monitor_address=monitor, engine_address=engine, preview=preview,
-        )
-        runtime_config.set_all_config(dict(config or {}), list(secret_keys))
+        sdk.reset_pickler()  # wrappers left by earlier runs in this process would pile up
+        sdk.start_run(project=project, stack=stack, monitor=monitor, engine=engine,
+                      preview=preview, parallel=parallel, root_directory=root_directory)
+        # Transforms and hooks then reach the monitor, which refuses them by name.
+        sdk.install_refusing_callbacks()
+        sdk.set_config(dict(config or {}), list(secret_keys))
         loop = asyncio.new_event_loop()
         # The SDK sends every registration through the default executor: this is the parallelism.
         executor = ThreadPoolExecutor(max(1, parallel), thread_name_prefix="govcloud-step")
         loop.set_default_executor(executor)
         asyncio.set_event_loop(loop)
-        # One failed resource otherwise floods "Future exception was never retrieved".
-        asyncio_logger = logging.getLogger("asyncio")
-        was_disabled = asyncio_logger.disabled
-        asyncio_logger.disabled = True
         try:
-            loop.run_until_complete(pulumi.runtime.run_in_stack(program))
+            loop.run_until_complete(sdk.run_in_stack(program))
         finally:
             try:
                 _cancel_leftovers(loop)
@@ -62,9 +55,19 @@ def run_program(
                 executor.shutdown(wait=True)
                 loop.close()
                 asyncio.set_event_loop(None)
-                asyncio_logger.disabled = was_disabled
 
-    contextvars.copy_context().run(body)
+    # One failed resource otherwise floods "Future exception was never retrieved".
+    asyncio_logger = logging.getLogger("asyncio")
+    was_disabled = asyncio_logger.disabled
+    asyncio_logger.disabled = True
+    try:
+        contextvars.copy_context().run(body)
+    except BaseException:
+        # The failed futures die with the run's context: collect them while still muted.
+        gc.collect()
+        raise
+    finally:
+        asyncio_logger.disabled = was_disabled
 
 
 def _cancel_leftovers(loop: asyncio.AbstractEventLoop) -> None:

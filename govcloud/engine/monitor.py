@@ -14,25 +14,27 @@ from google.protobuf import empty_pb2
 from pulumi.runtime.proto import engine_pb2, resource_pb2
 
 from govcloud.engine.errors import EngineError
+from govcloud.engine.options import refuse_unsupported
 from govcloud.engine.properties import Props, from_struct, to_struct
 from govcloud.engine.results import EngineEvent
 from govcloud.engine.steps import Registration, StepRunner
+from govcloud.engine.urns import STACK_TYPE, AliasResolver, Goal, decode_aliases
+from govcloud.engine.urns import make_urn as make_urn
 
-STACK_TYPE = "pulumi:pulumi:Stack"
-# Only secrets: transforms, hooks and packages need the SDK's callback gRPC server, and
-# without resource references the SDK sends a resource as its id, which providers want.
-SUPPORTED_FEATURES = (resource_pb2.RESOURCE_MONITOR_FEATURE_SECRETS,)
-_LEGACY_FEATURES = frozenset({"secrets"})
-
-
-def make_urn(stack: str, project: str, parent: str, type_: str, name: str) -> str:
-    """As Pulumi's engine does: children of a non-root parent qualify their type with its type."""
-    qualified = type_
-    if parent:
-        parent_type = parent.split("::")[2]
-        if parent_type != STACK_TYPE:
-            qualified = f"{parent_type}${type_}"
-    return f"urn:pulumi:{stack}::{project}::{qualified}::{name}"
+_F = resource_pb2
+# Secrets, and alias specs (the engine resolves aliases itself). The options the engine
+# refuses are advertised too, so that the SDK sends them and the monitor can name them
+# instead of the SDK failing with "update the Pulumi CLI". Resource references stay off:
+# without them the SDK sends a resource as its id, which providers want.
+SUPPORTED_FEATURES = (
+    _F.RESOURCE_MONITOR_FEATURE_SECRETS, _F.RESOURCE_MONITOR_FEATURE_ALIAS_SPECS,
+    _F.RESOURCE_MONITOR_FEATURE_DELETED_WITH, _F.RESOURCE_MONITOR_FEATURE_REPLACE_WITH,
+    _F.RESOURCE_MONITOR_FEATURE_REPLACEMENT_TRIGGER, _F.RESOURCE_MONITOR_FEATURE_TRANSFORMS,
+    _F.RESOURCE_MONITOR_FEATURE_INVOKE_TRANSFORMS, _F.RESOURCE_MONITOR_FEATURE_RESOURCE_HOOKS,
+    _F.RESOURCE_MONITOR_FEATURE_ERROR_HOOKS, _F.RESOURCE_MONITOR_FEATURE_STATE_MIGRATIONS,
+)
+_LEGACY_FEATURES = frozenset({"secrets", "aliasSpecs", "deletedWith", "replaceWith", "transforms",
+                              "invokeTransforms", "resourceHooks", "errorHooks"})
 
 
 class _FeatureResponse:
@@ -48,6 +50,7 @@ class Monitor:
         self.stack = stack
         self.runner = runner
         self.stack_urn = make_urn(stack, project, "", STACK_TYPE, f"{project}-{stack}")
+        self.aliases = AliasResolver(project, stack)
         self.stack_outputs: Props = {}
         self.component_outputs: dict[str, Props] = {}
         self._lock = threading.Lock()
@@ -62,10 +65,11 @@ class Monitor:
     # -- resources --------------------------------------------------------------------
     def RegisterResource(self, request: Any) -> resource_pb2.RegisterResourceResponse:
         urn = make_urn(self.stack, self.project, request.parent, request.type, request.name)
-        if request.remote:
-            raise EngineError(f"{urn}: multi-language components need the Pulumi CLI")
-        if request.custom and request.provider:
-            raise EngineError(f"{urn}: only dynamic providers run in the embedded engine")
+        refuse_unsupported(request, urn)
+        goal = Goal(request.name, request.type, request.parent,
+                    decode_aliases(request.aliases, request.aliasURNs))
+        # The parent registered (and was matched) before its children: its rename is known.
+        former = self.aliases.former_urns(goal, self.runner.renamed)
         deps = set(request.dependencies)
         for prop_deps in request.propertyDependencies.values():
             deps.update(prop_deps.urns)
@@ -82,6 +86,7 @@ class Monitor:
             ignore_changes=tuple(request.ignoreChanges),
             replace_on_changes=tuple(request.replaceOnChanges),
             additional_secret_outputs=frozenset(request.additionalSecretOutputs),
+            aliases=former,
         )
         id_, outputs = self.runner.register(reg)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=to_struct(outputs))

@@ -10,12 +10,12 @@ import json
 from typing import Any
 
 from google.protobuf import struct_pb2
-from pulumi.runtime import rpc
 
-SIG_KEY: str = rpc._special_sig_key
-SECRET_SIG: str = rpc._special_secret_sig
-UNKNOWN: str = rpc.UNKNOWN
-PROVIDER_KEY = "__provider"
+# Re-exported: the rest of the engine reads the SDK's markers from here.
+from govcloud.engine.sdk import PROVIDER_KEY as PROVIDER_KEY
+from govcloud.engine.sdk import SECRET_SIG as SECRET_SIG
+from govcloud.engine.sdk import SIG_KEY as SIG_KEY
+from govcloud.engine.sdk import UNKNOWN as UNKNOWN
 
 Props = dict[str, Any]
 

@@ -7,17 +7,14 @@ program's ambient Pulumi settings (or another call's).
 """
 from __future__ import annotations
 
-import base64
 import contextvars
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-import dill
-from pulumi.dynamic import ConfigureRequest, ResourceProvider
-from pulumi.dynamic.config import Config
-from pulumi.runtime._serialization import _deserialize
+from pulumi.dynamic import ResourceProvider
 
+from govcloud.engine import sdk
 from govcloud.engine.errors import EngineError
 from govcloud.engine.properties import PROVIDER_KEY, Props, is_secret, reveal
 
@@ -67,11 +64,8 @@ class ProviderRegistry:
         return self.get(provider_string(props.get(PROVIDER_KEY)))
 
     def _decode(self, serialized: str) -> ResourceProvider:
-        def load() -> Any:
-            return dill.loads(base64.b64decode(serialized))
-
         try:
-            provider = _deserialize(load)
+            provider = sdk.decode_provider(serialized)
         except Exception as exc:  # noqa: BLE001 - any unpickling failure means the same thing
             raise EngineError(
                 f"cannot load a dynamic provider ({type(exc).__name__}: {exc}); "
@@ -79,8 +73,7 @@ class ProviderRegistry:
             ) from exc
         if not isinstance(provider, ResourceProvider):
             raise EngineError(f"`__provider` decodes to {type(provider).__name__}, not a ResourceProvider")
-        config = Config(raw_config=self._config, project_name=self._project)
-        call(provider.configure, ConfigureRequest(config=config))
+        call(provider.configure, sdk.configure_request(self._config, self._project))
         return provider
 
 

@@ -19,6 +19,8 @@ class Step:
     id: str = ""
     duration: float = 0.0
     error: str = ""
+    # The URN the resource had before, when it was found through an alias.
+    renamed_from: str = ""
 
     @property
     def name(self) -> str:
@@ -27,7 +29,12 @@ class Step:
     def to_dict(self) -> dict[str, Any]:
         return {"urn": self.urn, "type": self.type, "op": self.op.value, "id": self.id,
                 "duration": round(self.duration, 6), "error": self.error,
-                "diffs": [d.to_dict() for d in self.diffs]}
+                "diffs": [d.to_dict() for d in self.diffs], "renamed_from": self.renamed_from}
+
+    @property
+    def shown(self) -> bool:
+        """Whether a plan or result lists the step: it changes something, or renames it."""
+        return self.op is not Op.SAME or bool(self.renamed_from)
 
 
 @dataclass(frozen=True)
@@ -71,11 +78,13 @@ class Plan:
     steps: tuple[Step, ...]
     summary: Summary
     warnings: tuple[str, ...] = ()
+    # Whether the cloud was read first (`--refresh`); else the plan compares with the state.
+    refreshed: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {"project": self.project, "stack": self.stack, "summary": self.summary.to_dict(),
-                "steps": [s.to_dict() for s in self.steps if s.op is not Op.SAME],
-                "warnings": list(self.warnings)}
+                "steps": [s.to_dict() for s in self.steps if s.shown],
+                "warnings": list(self.warnings), "refreshed": self.refreshed}
 
     def to_json(self) -> str:
         return _dumps(self.to_dict())
@@ -95,6 +104,8 @@ class Result:
     version: int = 0
     warnings: tuple[str, ...] = ()
     error: str = ""
+    # How the failure came about (Python traceback): for --debug, never in the JSON.
+    traceback: str = field(default="", repr=False)
 
     @property
     def ok(self) -> bool:
@@ -105,7 +116,7 @@ class Result:
                 "error": self.error, "summary": self.summary.to_dict(),
                 "duration": round(self.duration, 3), "outputs": self.outputs,
                 "version": self.version,
-                "steps": [s.to_dict() for s in self.steps if s.op is not Op.SAME],
+                "steps": [s.to_dict() for s in self.steps if s.shown],
                 "warnings": list(self.warnings)}
 
     def to_json(self) -> str:

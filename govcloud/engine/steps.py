@@ -49,6 +49,8 @@ class Registration:
     ignore_changes: tuple[str, ...] = ()
     replace_on_changes: tuple[str, ...] = ()
     additional_secret_outputs: frozenset[str] = frozenset()
+    # The URNs the resource may have had before (its aliases, resolved), in lookup order.
+    aliases: tuple[str, ...] = ()
 
 
 def provider_view(props: Props, provider_value: Any) -> Props:
@@ -70,7 +72,11 @@ class StepRunner:
         self.old = old
         self.preview = preview
         self.emit = emit
+        # URNs registered in this run, and former URNs claimed through an alias (kept).
         self.seen: set[str] = set()
+        # URN → the former URN its resource was found under; and the reverse.
+        self.renamed: dict[str, str] = {}
+        self._claimed: dict[str, str] = {}
         self.steps: list[Step] = []
         self.failure: EngineError | None = None
         self._lock = threading.Lock()
@@ -78,8 +84,9 @@ class StepRunner:
 
     # -- bookkeeping ------------------------------------------------------------------
     def _record(self, step: Step) -> None:
+        renamed_from = self.renamed.get(step.urn, "")
         with self._lock:
-            self.steps.append(step)
+            self.steps.append(replace(step, renamed_from=renamed_from) if renamed_from else step)
 
     def _fail(self, reg: Registration, op: Op, started: float, exc: BaseException) -> EngineError:
         message = f"{reg.urn}: {op.value} failed: {exc}"
@@ -110,10 +117,14 @@ class StepRunner:
     def register(self, reg: Registration) -> tuple[str, Props]:
         """Returns the id and outputs the SDK resolves the resource with."""
         with self._lock:
+            if reg.urn in self._claimed:
+                raise EngineError(
+                    f"{reg.urn}: this URN is an alias of {self._claimed[reg.urn]}, which was registered "
+                    "first", hint="remove the alias, or the resource that still uses the old name")
             if reg.urn in self.seen:
                 raise EngineError(f"duplicate resource URN {reg.urn}: names must be unique")
             self.seen.add(reg.urn)
-        old = self.old.get(reg.urn)
+            old = self._match(reg)
         if not reg.custom:
             return self._component(reg, old)
         provider = self.registry.for_props(reg.inputs)
@@ -133,6 +144,8 @@ class StepRunner:
         self._guard()
         self.emit(EngineEvent("step-started", reg.urn, decision.op))
         try:
+            if old is not None:
+                old = self._rekey(reg, old)
             if decision.op is Op.CREATE:
                 id_, outputs = self._create(reg, provider, old)
             elif decision.op is Op.UPDATE:
@@ -147,6 +160,34 @@ class StepRunner:
         self._record(Step(reg.urn, reg.type, decision.op, decision.diffs, id_, duration))
         self.emit(EngineEvent("step-finished", reg.urn, decision.op, duration))
         return id_, outputs
+
+    def _match(self, reg: Registration) -> ResourceState | None:
+        """The recorded resource: at the URN, else at the first alias found (claimed). Locked."""
+        old = self.old.get(reg.urn)
+        if old is not None or not reg.aliases:
+            return old
+        for former in reg.aliases:
+            old = self.old.get(former)
+            if old is None:
+                continue
+            if former in self.seen or former in self._claimed:
+                other = self._claimed.get(former, former)
+                raise EngineError(f"{reg.urn}: its alias {former} is already taken by {other}",
+                                  hint="two resources cannot both be the former resource")
+            self._claimed[former] = reg.urn
+            self.renamed[reg.urn] = former
+            self.seen.add(former)  # the former row moves to the new URN; never delete it
+            return old
+        return None
+
+    def _rekey(self, reg: Registration, old: ResourceState) -> ResourceState:
+        """Move a resource found through an alias to its new URN, before any other write."""
+        former = self.renamed.get(reg.urn)
+        if former is None or self.preview:
+            return old
+        moved = replace(old, urn=reg.urn, parent=reg.parent, dependencies=reg.dependencies)
+        self.store.rekey(former, moved)
+        return moved
 
     # -- decisions --------------------------------------------------------------------
     def _check(self, reg: Registration, provider: ResourceProvider, old: ResourceState | None) -> Registration:
@@ -197,7 +238,10 @@ class StepRunner:
             raise EngineError(f"{reg.urn}: a custom resource cannot become a component")
         op = Op.CREATE if old is None else Op.SAME
         new = self._state_of(reg, "", old.outputs if old else {}, old)
-        if not self.preview and (old is None or _metadata_changed(old, new) or old.inputs != new.inputs):
+        if old is not None and reg.urn in self.renamed:
+            if not self.preview:
+                self.store.rekey(self.renamed[reg.urn], new)
+        elif not self.preview and (old is None or _metadata_changed(old, new) or old.inputs != new.inputs):
             self.store.put(new)
         self._record(Step(reg.urn, reg.type, op))
         self.emit(EngineEvent("step-finished", reg.urn, op))
@@ -206,9 +250,13 @@ class StepRunner:
     def _same(self, reg: Registration, old: ResourceState | None, decision: Decision) -> tuple[str, Props]:
         assert old is not None
         new = self._state_of(reg, old.id, old.outputs, old)
-        if not self.preview and (_metadata_changed(old, new) or decision.diffs):
-            # Keep the sealed provider: it only changes when a real update happens.
-            self.store.put(replace(new, inputs={**reg.inputs, PROVIDER_KEY: old.inputs[PROVIDER_KEY]}))
+        # Keep the sealed provider: it only changes when a real update happens.
+        kept = replace(new, inputs={**reg.inputs, PROVIDER_KEY: old.inputs[PROVIDER_KEY]})
+        if reg.urn in self.renamed:
+            if not self.preview:
+                self.store.rekey(self.renamed[reg.urn], kept)
+        elif not self.preview and (_metadata_changed(old, new) or decision.diffs):
+            self.store.put(kept)
         self._record(Step(reg.urn, reg.type, Op.SAME, id=old.id))
         self.emit(EngineEvent("step-finished", reg.urn, Op.SAME))
         return old.id, old.outputs
