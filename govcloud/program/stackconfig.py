@@ -21,6 +21,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -166,6 +167,7 @@ def _read(file: Path) -> tuple[dict[str, Any], Callable[[str], Location]]:
     return ours, at
 
 
+@lru_cache(maxsize=16)
 def _known_regions(partition: str) -> tuple[str, ...]:
     """The region ids the cloud's SDK knows in `partition` (offline data shipped with botocore)."""
     import botocore.session
