@@ -1,7 +1,6 @@
 """Compute providers: instances launched from approved images, EBS volumes."""
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from pulumi import Output
@@ -15,8 +14,17 @@ from govcloud.errors import GovcloudError
 _LIVE_STATES = ["pending", "running", "stopping", "stopped"]
 # Waiters poll at once and then every two seconds: a fast cloud is never slept on.
 _WAIT = {"Delay": 2, "MaxAttempts": 150}
-# The line a database image's first-boot script reads its generated admin password from.
-PASSWORD_LINE = "GOVCLOUD_ADMIN_PASSWORD="
+# The line a database image's first-boot script reads the ARN of its admin password's secret
+# from; it fetches the value with the instance profile's credentials. No value is in user data.
+SECRET_LINE = "GOVCLOUD_ADMIN_SECRET_ARN="
+
+
+def boot_user_data(props: dict[str, Any]) -> str:
+    """The user data an instance boots with: the user's, plus where its admin secret lives."""
+    user_data = str(props["user_data"])
+    if props.get("admin_secret_arn"):
+        user_data = f"{user_data}\n{SECRET_LINE}{props['admin_secret_arn']}\n".lstrip("\n")
+    return user_data
 
 
 def resolve_image(ec2: Any, product: str, region: str) -> dict[str, Any]:
@@ -56,15 +64,14 @@ class InstanceProvider(CloudProvider):
         region = props["region"]
         ec2 = self.client("ec2", region)
         image = resolve_image(ec2, props["image"], region)
-        password = secrets.token_urlsafe(24) if props["generate_admin_password"] else ""
-        user_data = props["user_data"]
-        if password:
-            user_data = f"{user_data}\n{PASSWORD_LINE}{password}\n".lstrip("\n")
         tags = conventions.wanted_tags(self.rtype, props)
+        extra: dict[str, Any] = {}
+        if props.get("iam_instance_profile_arn"):
+            extra["IamInstanceProfile"] = {"Arn": props["iam_instance_profile_arn"]}
         launched = ec2.run_instances(
             ImageId=image["ImageId"], InstanceType=props["instance_type"],
             SubnetId=props["subnet_id"], SecurityGroupIds=props["security_group_ids"],
-            MinCount=1, MaxCount=1, UserData=user_data,
+            MinCount=1, MaxCount=1, UserData=boot_user_data(props), **extra,
             # A retried request after a timeout must not launch a second machine.
             ClientToken=tags["govcloud:key"],
             BlockDeviceMappings=[{
@@ -81,7 +88,6 @@ class InstanceProvider(CloudProvider):
             "arn": arn("ec2", region, self.account(region), f"instance/{instance_id}"),
             "private_ip": launched.get("PrivateIpAddress", ""),
             "availability_zone": launched["Placement"]["AvailabilityZone"],
-            "admin_password": password,
         }
 
     def _describe(self, ec2: Any, id_: str) -> dict[str, Any] | None:
@@ -99,8 +105,10 @@ class InstanceProvider(CloudProvider):
             return None
         images = ec2.describe_images(ImageIds=[instance["ImageId"]])["Images"]
         name, tags = conventions.name_and_tags(instance.get("Tags"))
+        profile = instance.get("IamInstanceProfile", {}).get("Arn")
         return {
-            **props,  # root size, user data and the password are not read back
+            **props,  # root size, user data and the secret's ARN are not read back
+            "iam_instance_profile_arn": profile,
             "name": name, "image": images[0]["Name"] if images else props.get("image"),
             "instance_type": instance["InstanceType"], "subnet_id": instance.get("SubnetId"),
             "security_group_ids": sorted(g["GroupId"] for g in instance.get("SecurityGroups", [])),
@@ -122,7 +130,23 @@ class InstanceProvider(CloudProvider):
             ec2.get_waiter("instance_running").wait(InstanceIds=[id_], WaiterConfig=_WAIT)
         if sorted(olds.get("security_group_ids", [])) != news["security_group_ids"] and news["security_group_ids"]:
             ec2.modify_instance_attribute(InstanceId=id_, Groups=news["security_group_ids"])
+        if olds.get("iam_instance_profile_arn") != news.get("iam_instance_profile_arn"):
+            self._set_profile(ec2, id_, news.get("iam_instance_profile_arn"))
         return {}
+
+    def _set_profile(self, ec2: Any, id_: str, profile_arn: str | None) -> None:
+        """Associate `profile_arn` with the running instance (replacing any), or none."""
+        associations = [a for a in ec2.describe_iam_instance_profile_associations(
+            Filters=[{"Name": "instance-id", "Values": [id_]}])["IamInstanceProfileAssociations"]
+            if a.get("State") in ("associating", "associated")]
+        if profile_arn and associations:
+            ec2.replace_iam_instance_profile_association(
+                IamInstanceProfile={"Arn": profile_arn}, AssociationId=associations[0]["AssociationId"])
+        elif profile_arn:
+            ec2.associate_iam_instance_profile(IamInstanceProfile={"Arn": profile_arn}, InstanceId=id_)
+        else:
+            for association in associations:
+                ec2.disassociate_iam_instance_profile(AssociationId=association["AssociationId"])
 
     def _delete(self, id_: str, props: dict[str, Any]) -> None:
         ec2 = self.client("ec2", props["region"])
@@ -250,7 +274,6 @@ class Instance(CloudResource, module="govcloud/compute", name="Instance"):
     image_id: Output[str]
     private_ip: Output[str]
     availability_zone: Output[str]
-    admin_password: Output[str]
 
 
 class Volume(CloudResource, module="govcloud/compute", name="Volume"):

@@ -1,6 +1,7 @@
-"""Identity providers: IAM roles (inline and managed policies) and managed policies.
+"""Identity providers: IAM roles (inline and managed policies), managed policies, instance profiles.
 
-`tenant_policy` writes the policy that confines a department's role to its own resources.
+The documents themselves (tenant isolation, guardrails, instance roles) are written by the
+graph (`govcloud/graph/iam.py`); these providers only put them in place.
 """
 from __future__ import annotations
 
@@ -13,39 +14,8 @@ from pulumi import Output
 from govcloud.cloud import tags as tagging
 from govcloud.cloud.clients import partition
 from govcloud.cloud.provider import CloudProvider, CloudResource, is_gone
-from govcloud.cloud.types import POLICY, ROLE
+from govcloud.cloud.types import INSTANCE_PROFILE, POLICY, ROLE
 from govcloud.errors import GovcloudError
-
-DEPARTMENT_TAG = "gov:department"
-# Services whose resources can be scoped by aws:ResourceTag (attribute-based access).
-_TAG_SCOPED_ACTIONS = ["ec2:*", "logs:*", "sqs:*", "kms:*", "elasticloadbalancing:*"]
-
-
-def tenant_policy(department: str, region: str, bucket_prefix: str) -> dict[str, Any]:
-    """Allow a department's role only its own resources.
-
-    Buckets are confined by name: every bucket of the department starts with
-    `bucket_prefix` (S3 authorises bucket access by ARN, not reliably by bucket tag).
-    Everything else is confined by the `gov:department` tag of the resource. Listing and
-    describing carry no resource, so they are allowed without a condition.
-    """
-    if not bucket_prefix or "*" in bucket_prefix:
-        raise ValueError("bucket_prefix must be a literal, non-empty name prefix")
-    s3 = f"arn:{partition(region)}:s3:::{bucket_prefix}"
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Sid": "OwnBuckets", "Effect": "Allow", "Action": "s3:*",
-             "Resource": [f"{s3}*", f"{s3}*/*"]},
-            {"Sid": "OwnTaggedResources", "Effect": "Allow", "Action": _TAG_SCOPED_ACTIONS,
-             "Resource": "*",
-             "Condition": {"StringEquals": {f"aws:ResourceTag/{DEPARTMENT_TAG}": department}}},
-            {"Sid": "Discover", "Effect": "Allow",
-             "Action": ["ec2:Describe*", "logs:Describe*", "sqs:ListQueues", "kms:ListAliases"],
-             "Resource": "*"},
-        ],
-    }
-
 
 def _document(value: Any) -> dict[str, Any]:
     """IAM returns documents URL-decoded as dicts or JSON strings, depending on the call."""
@@ -138,7 +108,9 @@ class RoleProvider(CloudProvider):
 
     def _delete(self, id_: str, props: dict[str, Any]) -> None:
         iam = self.client("iam", props["region"])
-        # A role with policies cannot be deleted; remove every one, also those added by hand.
+        # A role with policies or in a profile cannot be deleted; remove every one, also those added by hand.
+        for profile in iam.list_instance_profiles_for_role(RoleName=id_)["InstanceProfiles"]:
+            iam.remove_role_from_instance_profile(InstanceProfileName=profile["InstanceProfileName"], RoleName=id_)
         for attached in iam.list_attached_role_policies(RoleName=id_)["AttachedPolicies"]:
             iam.detach_role_policy(RoleName=id_, PolicyArn=attached["PolicyArn"])
         for policy_name in iam.list_role_policies(RoleName=id_)["PolicyNames"]:
@@ -220,6 +192,84 @@ class PolicyProvider(CloudProvider):
             if not version["IsDefaultVersion"]:
                 iam.delete_policy_version(PolicyArn=id_, VersionId=version["VersionId"])
         iam.delete_policy(PolicyArn=id_)
+
+
+class InstanceProfileProvider(CloudProvider):
+    rtype = INSTANCE_PROFILE
+
+    def _profile(self, iam: Any, name: str) -> dict[str, Any] | None:
+        try:
+            return dict(iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"])
+        except ClientError as e:
+            if is_gone(e):
+                return None
+            raise
+
+    def _tags(self, iam: Any, name: str) -> dict[str, str]:
+        return tagging.from_aws(iam.list_instance_profile_tags(InstanceProfileName=name)["Tags"])
+
+    def find_existing(self, props: dict[str, Any]) -> str | None:
+        iam = self.client("iam", props["region"])
+        if self._profile(iam, props["name"]) is None:
+            return None
+        if not tagging.is_ours(self._tags(iam, props["name"]), props["tags"]):
+            raise GovcloudError(f"instance profile '{props['name']}' already exists and is not managed by this stack",
+                                rule="GC-CLOUD", exit_code=1)
+        return str(props["name"])
+
+    def find_interrupted(self, props: dict[str, Any]) -> str | None:
+        # Created with its tags in one call, so a profile that exists is ours or not, never half-made.
+        return self.find_existing(props)
+
+    def _create(self, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        iam = self.client("iam", props["region"])
+        profile = iam.create_instance_profile(
+            InstanceProfileName=props["name"], Tags=tagging.to_aws(props["tags"]))["InstanceProfile"]
+        iam.add_role_to_instance_profile(InstanceProfileName=props["name"], RoleName=props["role_name"])
+        return str(props["name"]), {"arn": profile["Arn"], "profile_id": profile["InstanceProfileId"]}
+
+    def _read(self, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
+        iam = self.client("iam", props["region"])
+        profile = self._profile(iam, id_)
+        if profile is None:
+            return None
+        roles = [r["RoleName"] for r in profile.get("Roles", [])]
+        return {
+            "name": id_, "region": props["region"], "role_name": roles[0] if roles else "",
+            "tags": self._tags(iam, id_), "arn": profile["Arn"], "profile_id": profile["InstanceProfileId"],
+        }
+
+    def _update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        iam = self.client("iam", news["region"])
+        current = self._profile(iam, id_) or {}
+        roles = [r["RoleName"] for r in current.get("Roles", [])]
+        for role in roles:
+            if role != news["role_name"]:  # a profile holds one role: the old one goes first
+                iam.remove_role_from_instance_profile(InstanceProfileName=id_, RoleName=role)
+        if news["role_name"] not in roles:
+            iam.add_role_to_instance_profile(InstanceProfileName=id_, RoleName=news["role_name"])
+        to_set, to_remove = tagging.changes(olds.get("tags", {}), news["tags"])
+        if to_set:
+            iam.tag_instance_profile(InstanceProfileName=id_, Tags=tagging.to_aws(to_set))
+        if to_remove:
+            iam.untag_instance_profile(InstanceProfileName=id_, TagKeys=to_remove)
+        return {}
+
+    def _delete(self, id_: str, props: dict[str, Any]) -> None:
+        iam = self.client("iam", props["region"])
+        profile = self._profile(iam, id_)
+        if profile is None:
+            return
+        for role in profile.get("Roles", []):  # a profile with a role cannot be deleted
+            iam.remove_role_from_instance_profile(InstanceProfileName=id_, RoleName=role["RoleName"])
+        iam.delete_instance_profile(InstanceProfileName=id_)
+
+
+class InstanceProfile(CloudResource, module="govcloud/identity", name="InstanceProfile"):
+    rtype = INSTANCE_PROFILE
+    provider_class = InstanceProfileProvider
+    arn: Output[str]
+    profile_id: Output[str]
 
 
 class Role(CloudResource, module="govcloud/identity", name="Role"):

@@ -33,6 +33,8 @@ STATE_FILE = "sandbox.json"
 LOG_FILE = "sandbox.log"
 # moto accepts any credentials; these only keep boto3 from looking for real ones.
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "sandbox", "AWS_SECRET_ACCESS_KEY": "sandbox"}
+# No DNS reaches the sandbox's public CA: it issues a requested certificate at once.
+SERVER_SETTINGS = {"MOTO_ACM_VALIDATION_WAIT": "0"}
 # Used when the approved-products file is missing: the ids DESIGN §3 names.
 DEFAULT_PRODUCTS = ("kylin-v10-server", "kylin-v11-server", "uos-v20-server",
                     "dm8", "kingbase-v8", "gbase-8s")
@@ -138,7 +140,7 @@ def _log_tail(path: Path, lines: int = 20) -> str:
 def _start(state_dir: Path, extra_env: dict[str, str], timeout: float) -> tuple[int, int]:
     port = _free_port()
     log_path = state_dir / LOG_FILE
-    env = {**os.environ, **CREDENTIALS, **extra_env}
+    env = {**os.environ, **CREDENTIALS, **SERVER_SETTINGS, **extra_env}
     with log_path.open("ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(port)],

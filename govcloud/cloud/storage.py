@@ -1,6 +1,7 @@
 """Storage provider: S3 buckets with tags, versioning, KMS encryption and DR replication."""
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -41,6 +42,28 @@ def _replication_props(config: dict[str, Any]) -> dict[str, Any] | None:
     if replica_key:
         found["replica_kms_key_arn"] = replica_key
     return found
+
+
+_PUBLIC_ACCESS_BLOCK = {"BlockPublicAcls": True, "IgnorePublicAcls": True,
+                        "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
+
+
+def baseline_policy(bucket_arn: str, account: str) -> dict[str, Any]:
+    """The bucket policy of every bucket: TLS only, and nobody outside the city's account.
+
+    Both statements deny; what a principal may do is granted by identity policies only.
+    A request without a principal account (anonymous) matches StringNotEquals, so it is denied.
+    """
+    resources = [bucket_arn, f"{bucket_arn}/*"]
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+             "Resource": resources, "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+            {"Sid": "DenyOutsideAccount", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+             "Resource": resources, "Condition": {"StringNotEquals": {"aws:PrincipalAccount": account}}},
+        ],
+    }
 
 
 class BucketProvider(CloudProvider):
@@ -120,6 +143,20 @@ class BucketProvider(CloudProvider):
                 }]})
             else:
                 s3.delete_bucket_encryption(Bucket=name)
+        if bool(olds.get("block_public_access")) != news["block_public_access"]:
+            if news["block_public_access"]:
+                s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=_PUBLIC_ACCESS_BLOCK)
+                # ACLs off altogether: no object can be made public by an ACL, whoever writes it.
+                s3.put_bucket_ownership_controls(
+                    Bucket=name, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})
+            else:
+                s3.delete_public_access_block(Bucket=name)
+        if bool(olds.get("secure_transport_only")) != news["secure_transport_only"]:
+            if news["secure_transport_only"]:
+                policy = baseline_policy(self._computed(news)["arn"], self.account(news["region"]))
+                s3.put_bucket_policy(Bucket=name, Policy=json.dumps(policy))
+            else:
+                s3.delete_bucket_policy(Bucket=name)
         if olds.get("replication") != news.get("replication"):
             if news.get("replication"):
                 s3.put_bucket_replication(
@@ -157,12 +194,33 @@ class BucketProvider(CloudProvider):
         found = {
             "name": id_, "region": location, "tags": self._tags(s3, id_), "versioning": versioning,
             "force_destroy": props.get("force_destroy", False),
+            "block_public_access": self._blocks_public_access(s3, id_),
+            "secure_transport_only": self._has_baseline_policy(s3, id_, location),
         }
         if kms_key_arn:
             found["kms_key_arn"] = kms_key_arn
         if replication:
             found["replication"] = replication
         return {**found, **self._computed(found)}
+
+    def _blocks_public_access(self, s3: Any, name: str) -> bool:
+        try:
+            config = s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]
+        except ClientError as e:
+            if error_code(e) != "NoSuchPublicAccessBlockConfiguration":
+                raise
+            return False
+        return all(config.get(k) for k in _PUBLIC_ACCESS_BLOCK)
+
+    def _has_baseline_policy(self, s3: Any, name: str, region: str) -> bool:
+        try:
+            found = json.loads(s3.get_bucket_policy(Bucket=name)["Policy"])
+        except ClientError as e:
+            if error_code(e) != "NoSuchBucketPolicy":
+                raise
+            return False
+        arn = f"arn:{partition(region)}:s3:::{name}"
+        return bool(found == baseline_policy(arn, self.account(region)))
 
     def _update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
         self._apply(self.client("s3", news["region"]), id_, olds, news)

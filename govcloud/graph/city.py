@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from govcloud.graph import addressing, tokens
+from govcloud.graph import addressing, iam, tokens
 from govcloud.graph.context import Builder, Scope
 from govcloud.graph.desired import Component, Ref
 from govcloud.graph.names import CITY
@@ -26,41 +26,12 @@ DOCUMENT_EXCHANGE = "city/oa/document-exchange"
 DATA_EXCHANGE = "city/data-exchange"
 REPLICATION_ROLE = "city/replication-role"
 
-# S3 itself assumes the replication role when it copies objects off-site.
-S3_PRINCIPAL = "s3.amazonaws.com"
+GUARDRAILS = "city/guardrails"
 HTTPS = 443
 
 
 def replica(name: str) -> str:
     return f"{name}/dr"
-
-
-def assume_role(service: str) -> dict[str, Any]:
-    return {
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
-    }
-
-
-def _replication_policy(b: Builder) -> dict[str, Any]:
-    buckets = f"arn:{b.target.partition}:s3:::{b.names.prefix}-*"
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Sid": "ReadSource", "Effect": "Allow",
-             "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"], "Resource": [buckets]},
-            {"Sid": "ReadVersions", "Effect": "Allow",
-             "Action": ["s3:GetObjectVersionAcl", "s3:GetObjectVersionForReplication",
-                        "s3:GetObjectVersionTagging"],
-             "Resource": [f"{buckets}/*"]},
-            {"Sid": "WriteReplicas", "Effect": "Allow",
-             "Action": ["s3:ReplicateDelete", "s3:ReplicateObject", "s3:ReplicateTags"],
-             "Resource": [f"{buckets}/*"]},
-            {"Sid": "UseStackKeys", "Effect": "Allow",
-             "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], "Resource": "*",
-             "Condition": {"StringEquals": {"aws:ResourceTag/gov:stack": b.target.stack}}},
-        ],
-    }
 
 
 def replicated_bucket(
@@ -101,11 +72,16 @@ def build_city(b: Builder) -> None:
         b.add(node, tokens.VPC, c, scope, {"name": b.names.tagged(node), "cidr": vpc})
     _site_platform(b, c)
 
+    # Tenant roles may never change what the data-centre team runs (graph/iam.py).
+    b.add(GUARDRAILS, tokens.POLICY, c, b.platform("identity"), {
+        "name": b.names.policy(CITY, "guardrails"), "document": iam.guardrail_policy(),
+        "description": "denies tenants the platform and the controls the policies require",
+    })
     b.add(REPLICATION_ROLE, tokens.ROLE, c, b.platform("dr"), {
         "name": b.names.role(CITY, "replication"),
-        "assume_role_policy": assume_role(S3_PRINCIPAL),
+        "assume_role_policy": iam.assume_role(iam.S3_PRINCIPAL),
         "description": "copies buckets to the off-site disaster-recovery centre",
-        "inline_policies": {"replicate": _replication_policy(b)},
+        "inline_policies": {"replicate": iam.replication_policy(b)},
     })
     replicated_bucket(b, OA_DOCUMENTS, c, b.platform("oa"), (CITY, "oa-documents"),
                       key=KEY, dr_key=DR_KEY)
@@ -132,12 +108,14 @@ def _site_platform(b: Builder, c: str) -> None:
         "description": "site platform front end: HTTPS from the Internet",
         "ingress": [{"protocol": "tcp", "from_port": HTTPS, "to_port": HTTPS, "cidr": "0.0.0.0/0"}],
     })
+    # The 政务 CA issues identity and signing certificates for officials and systems; browsers
+    # do not trust it, so the public sites' HTTPS certificates come from the public CA.
     b.add(CA, tokens.CITY_CA, c, b.platform("ca"), {
         "common_name": f"{city.title}政务CA", "organization": city.title,
     })
-    b.add(SITE_CERTIFICATE, tokens.CERTIFICATE, c, site, {
+    b.add(SITE_CERTIFICATE, tokens.PUBLIC_CERTIFICATE, c, site, {
         "domain_name": f"www.{city.domain}", "subject_alternative_names": [city.domain],
-        "ca_certificate_pem": Ref(CA, "certificate_pem"), "ca_private_key_pem": Ref(CA, "private_key_pem"),
+        "validation_zone_id": Ref(ZONE, "zone_id"),
     })
     b.add(LOAD_BALANCER, tokens.LOAD_BALANCER, c, site, {
         "name": b.names.elb(CITY, "site"), "subnet_ids": [Ref(n, "subnet_id") for n in FRONT_END_SUBNETS],

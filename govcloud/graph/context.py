@@ -121,6 +121,10 @@ class Builder:
         tags = dict(sorted({**scope.tags(self.target.stack), **inputs.get("tags", {})}.items()))
         full = {k: v for k, v in inputs.items() if k != "tags"}
         full["region"] = region or self.primary
+        if token == tokens.BUCKET:
+            # Every bucket: no public access, TLS only (the data-centre team's controls).
+            full.setdefault("block_public_access", True)
+            full.setdefault("secure_transport_only", True)
         if token not in tokens.UNTAGGABLE:
             full["tags"] = tags
         self.nodes[name] = Node(

@@ -2,25 +2,13 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 from govcloud.errors import GovcloudError
-from govcloud.graph import addressing, tokens
+from govcloud.graph import addressing, iam, tokens
 from govcloud.graph import city as platform
 from govcloud.graph.context import Builder
 from govcloud.graph.desired import Component, Ref
 from govcloud.model import Department
-
-# The department's workloads run as its role, so EC2 assumes it.
-EC2_PRINCIPAL = "ec2.amazonaws.com"
-# Services whose resources carry our tags and honour aws:ResourceTag conditions.
-TAGGED_ACTIONS = (
-    "ec2:*", "elasticloadbalancing:*", "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt",
-    "kms:GenerateDataKey*", "logs:*", "sqs:*",
-)
-# Describe and List calls take no resource, so no tag condition can scope them.
-READ_ONLY_ACTIONS = ("ec2:Describe*", "elasticloadbalancing:Describe*", "logs:Describe*", "sqs:ListQueues")
-
 
 def role_node(code: str) -> str:
     return f"{code}/role"
@@ -45,44 +33,27 @@ def network_cidr(b: Builder, department: Department, network: str) -> str:
     return addressing.department_zone(b.city.networks[network], b.department_slots[department.code])
 
 
-def tenant_policy(b: Builder, code: str) -> dict[str, Any]:
-    """Tenant isolation: the department reaches only resources tagged with its own code."""
-    buckets = f"arn:{b.target.partition}:s3:::{b.names.bucket_scope(code)}*"
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Sid": "OwnTaggedResources", "Effect": "Allow", "Action": list(TAGGED_ACTIONS),
-             "Resource": "*",
-             "Condition": {"StringEquals": {"aws:ResourceTag/gov:department": code,
-                                            "aws:ResourceTag/gov:stack": b.target.stack}}},
-            {"Sid": "OwnBuckets", "Effect": "Allow", "Action": ["s3:*"],
-             "Resource": [buckets, f"{buckets}/*"]},
-            {"Sid": "ReadOnlyListings", "Effect": "Allow", "Action": list(READ_ONLY_ACTIONS),
-             "Resource": "*"},
-        ],
-    }
-
-
 def build_department(b: Builder, department: Department) -> str:
     code = department.code
     c = b.component(Component(code, "Department", department=code))
     identity = b.tenant(department, "identity", on_platform=False)
+    key = iam.department_key(department)
+    if key is not None:
+        b.add(key, tokens.KEY, c, b.tenant(department, "keys", on_platform=False), {
+            "alias": b.names.alias(key), "description": f"{department.name} data at rest",
+        })
     policy = b.add(policy_node(code), tokens.POLICY, c, identity, {
         "name": b.names.policy(*b.names.own(code, "tenant")),
-        "document": tenant_policy(b, code),
+        "document": iam.tenant_policy(b, department, key),
         # IAM descriptions are Latin-1 only: the department's Chinese name stays in KMS and tags.
-        "description": f"department {code}: only resources tagged gov:department={code}",
+        "description": f"department {code}: only its own buckets, mailbox, audit logs, key and machines",
     })
     b.add(role_node(code), tokens.ROLE, c, identity, {
         "name": b.names.role(code),
-        "assume_role_policy": platform.assume_role(EC2_PRINCIPAL),
+        "assume_role_policy": iam.assume_role(iam.EC2_PRINCIPAL),
         "description": f"workloads of department {code}",
-        "managed_policy_arns": [Ref(policy, "arn")],
+        "managed_policy_arns": [Ref(policy, "arn"), Ref(platform.GUARDRAILS, "arn")],
     })
-    if any(s.encryption for s in department.systems):
-        b.add(key_node(code), tokens.KEY, c, b.tenant(department, "keys", on_platform=False), {
-            "alias": b.names.alias(key_node(code)), "description": f"{department.name} data at rest",
-        })
     for network in sorted({s.network for s in department.systems}):
         # Tenants' networks are isolated from each other; a private line (专网) ends in its own.
         on_it = [s for s in department.systems if s.network == network]
@@ -113,7 +84,7 @@ def _oa_tenant(b: Builder, department: Department, parent: str) -> None:
     )
     if oa.document_exchange:
         b.add(f"{c}/mailbox", tokens.QUEUE, c, scope, {
-            "name": b.names.queue(*b.names.own(code, "mailbox")),
+            "name": iam.mailbox_name(b, code),
             "kms_key_id": Ref(platform.KEY, "arn"),
         })
 
@@ -133,10 +104,9 @@ def _site_tenant(b: Builder, department: Department, parent: str) -> None:
         "name": b.names.bucket(*b.names.own(code, "site")), "versioning": True,
         "tags": {"gov:quota-gib": str(site.storage_gib), "gov:site-host": site.host},
     })
-    b.add(f"{c}/certificate", tokens.CERTIFICATE, c, scope, {
-        "domain_name": site.host,
-        "ca_certificate_pem": Ref(platform.CA, "certificate_pem"),
-        "ca_private_key_pem": Ref(platform.CA, "private_key_pem"),
+    # A public site needs a certificate browsers trust: from the public CA, not the 政务 CA.
+    b.add(f"{c}/certificate", tokens.PUBLIC_CERTIFICATE, c, scope, {
+        "domain_name": site.host, "validation_zone_id": Ref(platform.ZONE, "zone_id"),
     })
     b.add(f"{c}/record", tokens.RECORD, c, scope, platform.alias_record(site.host))
     b.add(f"{c}/rule", tokens.LISTENER_RULE, c, scope, {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from govcloud.errors import GovcloudError
-from govcloud.graph import addressing, tokens
+from govcloud.graph import addressing, iam, tokens
 from govcloud.graph import city as platform
 from govcloud.graph import department as tenancy
 from govcloud.graph.context import Builder, Scope
@@ -97,7 +97,11 @@ def build_system(b: Builder, department: Department, system: System, system_slot
         "ingress": _ingress(b, system, zone, cidr),
         "tags": {"gov:title": cloudnames.as_tag_value(system.title)},
     })
-    placement = {"subnet_id": Ref(subnet, "subnet_id"), "security_group_ids": [Ref(group, "group_id")]}
+    parts = (code, system.name)
+    profile = _machine_identity(b, department, system, c, scope)
+    placement: dict[str, Any] = {"subnet_id": Ref(subnet, "subnet_id"),
+                                 "security_group_ids": [Ref(group, "group_id")],
+                                 "iam_instance_profile_arn": Ref(profile, "arn")}
     for compute in system.compute:
         for index in range(compute.count):
             _machine(b, c, scope, system, key, f"{c}/vm/{compute.role}-{index}", placement,
@@ -105,12 +109,12 @@ def build_system(b: Builder, department: Department, system: System, system_slot
                      disk_gib=compute.disk_gib)
     if system.database is not None:
         for index in range(system.database.replicas):
-            # The primary generates the admin password; replicas copy their data from it.
-            _machine(b, c, scope, system, key, f"{c}/db/{index}", placement,
+            # Every database machine learns where the admin secret is; never the value itself.
+            _machine(b, c, scope, system, key, f"{c}/db/{index}",
+                     {**placement, "admin_secret_arn": Ref(admin_secret(c), "arn")},
                      image=system.database.engine, size=DATABASE_INSTANCE_TYPE,
-                     disk_gib=system.database.storage_gib, password=index == 0)
+                     disk_gib=system.database.storage_gib)
 
-    parts = (code, system.name)
     bucket: dict[str, Any] = {
         "name": b.names.bucket(*parts), "versioning": True, **_encryption(system, key),
         "tags": {"gov:quota-gib": str(system.object_storage_gib)},
@@ -131,15 +135,49 @@ def build_system(b: Builder, department: Department, system: System, system_slot
     return c
 
 
+def admin_secret(component: str) -> str:
+    return f"{component}/db-admin"
+
+
+def instance_role(component: str) -> str:
+    return f"{component}/instance-role"
+
+
+def instance_profile(component: str) -> str:
+    return f"{component}/instance-profile"
+
+
+def _machine_identity(b: Builder, department: Department, system: System, c: str, scope: Scope) -> str:
+    """The system's database admin secret, and the role and profile its machines run as."""
+    code = department.code
+    key = iam.department_key(department)
+    secret = None
+    if system.database is not None:
+        # Created before any machine, under a name a re-run finds: a crash never loses the value.
+        secret = b.add(admin_secret(c), tokens.SECRET, c, scope, {
+            "name": iam.secret_name(b, code, system.name),
+            "description": f"database admin password of system {system.name} of department {code}",
+            **({"kms_key_id": Ref(key, "arn")} if key else {}),
+        })
+    role = b.add(instance_role(c), tokens.ROLE, c, scope, {
+        "name": b.names.role(code, system.name),
+        "assume_role_policy": iam.assume_role(iam.EC2_PRINCIPAL),
+        "description": f"machines of system {system.name} of department {code}",
+        "inline_policies": {"system": iam.instance_policy(
+            b, b.names.bucket(code, system.name), b.names.log_group(c), key, secret)},
+        "managed_policy_arns": [Ref(platform.GUARDRAILS, "arn")],
+    })
+    return b.add(instance_profile(c), tokens.INSTANCE_PROFILE, c, scope, {
+        "name": b.names.role(code, system.name), "role_name": Ref(role, "role_name"),
+    })
+
+
 def _machine(
     b: Builder, c: str, scope: Scope, system: System, key: str, node: str,
     placement: dict[str, Any], *, image: str, size: str, disk_gib: int,
-    password: bool = False,
 ) -> None:
     inputs: dict[str, Any] = {"name": b.names.tagged(node), "image": image, "instance_type": size,
                               **placement}
-    if password:
-        inputs["generate_admin_password"] = True
     b.add(node, tokens.INSTANCE, c, scope, inputs)
     volume: dict[str, Any] = {
         "name": b.names.tagged(f"{node}/data"), "size_gib": disk_gib,

@@ -1,7 +1,7 @@
 """Stack and component outputs: endpoints and a summary per department.
 
-Secrets stay out of the summaries: an Output that is secret makes its whole stack output
-secret, so the databases' admin passwords are exported on their own.
+No secret value is an output: the databases' admin passwords live only in the cloud's
+secret store, and `databaseAdminSecrets` names where (system → secret ARN).
 """
 from __future__ import annotations
 
@@ -25,18 +25,20 @@ _SUMMARY: dict[str, str | tuple[str, str]] = {
     tokens.KEY: "arn",
     tokens.ROLE: "arn",
     tokens.POLICY: "arn",
+    tokens.INSTANCE_PROFILE: "arn",
+    tokens.SECRET: "arn",
     tokens.QUEUE: "url",
     tokens.ZONE: "zone_id",
     tokens.RECORD: ("input", "name"),
     tokens.CITY_CA: "not_after",
     tokens.CERTIFICATE: "arn",
+    tokens.PUBLIC_CERTIFICATE: "arn",
     tokens.LOAD_BALANCER: "dns_name",
     tokens.TARGET_GROUP: "arn",
     tokens.LISTENER: "arn",
     tokens.LISTENER_RULE: "arn",
     tokens.LOG_GROUP: ("input", "name"),
 }
-PASSWORD = "admin_password"
 
 
 def _value(node: Node, resources: Mapping[str, pulumi.CustomResource]) -> Any:
@@ -83,12 +85,9 @@ def _departments(graph: Graph, resources: Mapping[str, pulumi.CustomResource]) -
     return found
 
 
-def _passwords(graph: Graph, resources: Mapping[str, pulumi.CustomResource]) -> dict[str, Any]:
-    return {
-        node.name: getattr(resources[node.name], PASSWORD)
-        for node in graph.of_type(tokens.INSTANCE)
-        if node.inputs.get("generate_admin_password")
-    }
+def _admin_secrets(graph: Graph, resources: Mapping[str, pulumi.CustomResource]) -> dict[str, Any]:
+    """`{system component: ARN of its database admin secret}`."""
+    return {node.component: getattr(resources[node.name], "arn") for node in graph.of_type(tokens.SECRET)}
 
 
 def stack_outputs(graph: Graph, resources: Mapping[str, pulumi.CustomResource]) -> dict[str, Any]:
@@ -114,7 +113,7 @@ def stack_outputs(graph: Graph, resources: Mapping[str, pulumi.CustomResource]) 
         "city": component_outputs(graph, city_component, resources),
         "departments": _departments(graph, resources),
     }
-    passwords = _passwords(graph, resources)
-    if passwords:
-        outputs["databaseAdminPasswords"] = pulumi.Output.secret(passwords)
+    admin_secrets = _admin_secrets(graph, resources)
+    if admin_secrets:
+        outputs["databaseAdminSecrets"] = admin_secrets
     return outputs

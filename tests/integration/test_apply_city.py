@@ -5,7 +5,6 @@ last one destroys it. They run in file order.
 """
 from __future__ import annotations
 
-import base64
 import json
 import time
 from collections.abc import Iterator
@@ -15,8 +14,6 @@ from typing import Any
 
 import pytest
 
-from govcloud.cloud.compute import PASSWORD_LINE
-from govcloud.engine.properties import SECRET_SIG, SIG_KEY
 from tests.integration.test_apply_support import (
     REGIONS,
     Project,
@@ -87,7 +84,7 @@ def test_the_approved_departments_are_applied(city: Applied) -> None:
     assert instances and instances == live
     assert len(listed) == result["summary"]["create"]  # cloud resources and their components
     assert result["outputs"]["endpoints"]["portal"].startswith("https://www.")
-    assert result["outputs"]["databaseAdminPasswords"] == "[secret]"
+    assert all(":secret:govcloud/" in arn for arn in result["outputs"]["databaseAdminSecrets"].values())
     entry = _audit(project)[-1]
     assert entry["operation"] == "apply" and entry["result"] == "ok" and entry["stack"] == project.stack
     assert entry["plan"]["create"] == result["summary"]["create"]
@@ -123,17 +120,13 @@ def test_apply_with_policy_errors_changes_nothing(city: Applied, proxy: FaultPro
 
 
 def _real_password(city: Applied, exported: dict[str, Any]) -> tuple[str, str]:
-    """(instance name, its generated admin password), read back from the cloud's user data."""
-    primary = next(r for r in exported["resources"]
-                   if r["type"].endswith(":Instance") and r["inputs"].get("generate_admin_password"))
-    data = aws(city.endpoint, "ec2").describe_instance_attribute(InstanceId=primary["id"], Attribute="userData")
-    user_data = base64.b64decode(data["UserData"]["Value"]).decode()
-    password = next(line.split("=", 1)[1] for line in user_data.splitlines() if line.startswith(PASSWORD_LINE))
+    """(secret name, the generated admin password), read back from the cloud's secret store."""
+    secret = next(r for r in exported["resources"] if r["type"].endswith(":Secret"))
+    password = aws(city.endpoint, "secretsmanager").get_secret_value(SecretId=secret["id"])["SecretString"]
     assert len(password) >= 16
-    # The state keeps the password as a ciphertext object, not as a value.
-    sealed = primary["outputs"]["admin_password"]
-    assert sealed[SIG_KEY] == SECRET_SIG and "ciphertext" in sealed and "value" not in sealed
-    return primary["urn"].rsplit("::", 1)[-1], password
+    # The state keeps where the password is, not the password.
+    assert set(secret["outputs"]) - set(secret["inputs"]) <= {"arn"}
+    return secret["urn"].rsplit("::", 1)[-1], password
 
 
 def test_secrets_never_appear_in_plain_text(city: Applied) -> None:
@@ -142,8 +135,7 @@ def test_secrets_never_appear_in_plain_text(city: Applied) -> None:
     exported = json.loads(exported_text)
     name, password = _real_password(city, exported)
     shown = project.cli("state", "show", name, "--stack", project.stack).stdout
-    assert '"admin_password": "[secret]"' in shown
-    assert json.loads(exported_text)["outputs"]["databaseAdminPasswords"][SIG_KEY] == SECRET_SIG
+    assert ":secret:govcloud/" in shown and password not in shown
     needle = password.encode()
     for file in (project.root / ".govcloud").rglob("*"):
         if file.is_file() and file.name != "sandbox.json":

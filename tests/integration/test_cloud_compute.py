@@ -1,12 +1,13 @@
 """Instances from approved images and encrypted volumes against the sandbox cloud."""
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from govcloud.cloud.compute import PASSWORD_LINE, InstanceProvider, VolumeProvider
+from govcloud.cloud.compute import SECRET_LINE, InstanceProvider, VolumeProvider
 from govcloud.cloud.keys import KeyProvider
 from govcloud.cloud.network import SecurityGroupProvider, SubnetProvider, VpcProvider
 from govcloud.errors import GovcloudError
@@ -45,11 +46,13 @@ def test_instance_lifecycle(lifecycle: Callable[..., Lifecycle], unique: Callabl
     current = instances.read(instance_id, outs)
     assert current and current["tags"]["gov:department"] == "other"  # drift is visible
 
-    database = {**bigger, "generate_admin_password": True}
-    new_id, new_outs, first = instances.replace(instance_id, current, database, {"generate_admin_password"})
-    assert not first and len(new_outs["admin_password"]) >= 24
+    secret_arn = "arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:govcloud/t/gaj/db-admin-AbCdEf"
+    database = {**bigger, "admin_secret_arn": secret_arn}
+    new_id, new_outs, first = instances.replace(instance_id, current, database, {"admin_secret_arn"})
+    assert not first and "admin_password" not in new_outs
     user_data = aws("ec2").describe_instance_attribute(InstanceId=new_id, Attribute="userData")
-    assert user_data["UserData"]  # the first-boot script receives the password
+    # The first-boot script learns where the password is, never the password itself.
+    assert base64.b64decode(user_data["UserData"]["Value"]).decode() == f"{SECRET_LINE}{secret_arn}\n"
     instances.delete_twice(new_id, new_outs)
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from govcloud.cloud.identity import PolicyProvider, RoleProvider, tenant_policy
+from govcloud.cloud.identity import PolicyProvider, RoleProvider
 from govcloud.cloud.logs import LogGroupProvider
 from govcloud.cloud.messaging import QueueProvider
 from tests.integration.cloud_harness import DR, PRIMARY, Lifecycle, governance_tags
@@ -16,6 +16,8 @@ pytestmark = pytest.mark.integration
 TRUST = {"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com.cn"}, "Action": "sts:AssumeRole"}]}
 READ_ONLY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}]}
+TENANT = {"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": ["arn:aws-cn:s3:::gaj-*/*"]}]}
 
 
 def test_role_lifecycle(lifecycle: Callable[..., Lifecycle], unique: Callable[[str], str],
@@ -25,7 +27,7 @@ def test_role_lifecycle(lifecycle: Callable[..., Lifecycle], unique: Callable[[s
                                           "region": PRIMARY, "tags": governance_tags()})
     assert policy_arn.startswith("arn:aws-cn:iam::123456789012:policy/")
     roles = lifecycle(RoleProvider)
-    tenant = tenant_policy("gaj", PRIMARY, "gaj-")
+    tenant = TENANT
     props = {"name": unique("gaj-app"), "assume_role_policy": TRUST, "region": PRIMARY,
              "inline_policies": {"tenant": tenant}, "managed_policy_arns": [policy_arn],
              "tags": governance_tags()}

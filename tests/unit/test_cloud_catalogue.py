@@ -60,5 +60,10 @@ def test_resource_classes_declare_outputs_and_mark_secrets(monkeypatch: pytest.M
     Instance("db", {"name": "db", "image": "dm8", "subnet_id": "subnet-1", "region": "cn-north-1"},
              endpoint_url="http://127.0.0.1:5000", opts=keep)
     assert seen["provider"].endpoint_url == "http://127.0.0.1:5000"
-    assert seen["props"]["admin_password"] is None and seen["props"]["instance_id"] is None
-    assert seen["opts"].additional_secret_outputs == ["admin_password"] and seen["opts"].protect
+    assert seen["props"]["instance_id"] is None and "admin_password" not in seen["props"]
+    assert seen["opts"].protect
+    from govcloud.cloud.certificates import CityCA
+
+    CityCA("ca", {"common_name": "CA", "region": "cn-north-1"}, endpoint_url=None, opts=keep)
+    assert seen["props"]["private_key_pem"] is None
+    assert seen["opts"].additional_secret_outputs == ["private_key_pem"] and seen["opts"].protect

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from govcloud.cloud.identity import tenant_policy
 from govcloud.cloud.logs import LogGroupProvider
 from govcloud.cloud.network import SecurityGroupProvider
 from govcloud.cloud.storage import BucketProvider
@@ -19,7 +18,8 @@ def test_defaults_and_managed_by_tag_are_filled_in() -> None:
     result = BucketProvider().check({}, {"name": "gaj-docs", "region": "cn-north-1", "__provider": "x"})
     assert not result.failures
     assert result.inputs == {"name": "gaj-docs", "region": "cn-north-1", "versioning": False,
-                             "force_destroy": False, "tags": {"managed-by": "govcloud"}}
+                             "force_destroy": False, "block_public_access": False,
+                             "secure_transport_only": False, "tags": {"managed-by": "govcloud"}}
 
 
 def test_unknown_and_missing_and_mistyped_properties_are_named() -> None:
@@ -57,13 +57,3 @@ def test_catalogue_outputs_and_props_do_not_collide_except_computed_defaults() -
     for rtype in CATALOGUE.values():
         shared = {p.name for p in rtype.props} & set(rtype.outputs)
         assert all(not rtype.prop(n).required for n in shared), rtype.token
-
-
-def test_tenant_policy_confines_buckets_by_prefix_and_the_rest_by_tag() -> None:
-    policy = tenant_policy("gaj", "cn-north-1", "foshan-gaj-")
-    buckets, tagged, _ = policy["Statement"]
-    assert buckets["Resource"] == ["arn:aws-cn:s3:::foshan-gaj-*", "arn:aws-cn:s3:::foshan-gaj-*/*"]
-    assert tagged["Condition"] == {"StringEquals": {"aws:ResourceTag/gov:department": "gaj"}}
-    assert "arn:aws:" not in str(tenant_policy("gaj", "us-east-1", "gaj-")).replace("arn:aws:s3", "")
-    with pytest.raises(ValueError):
-        tenant_policy("gaj", "cn-north-1", "*")

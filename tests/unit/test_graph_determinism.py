@@ -18,15 +18,16 @@ SANDBOX = Target.create("sandbox", {"city-dc-1": "cn-north-1", "city-dr-1": "cn-
 
 # The example city's approved departments (blueprints/departments): the resources they need.
 EXPECTED_COUNTS = {
-    "govcloud:certificates:Certificate": 33,   # 32 sub-sites + the portal
     "govcloud:certificates:CityCA": 1,
+    "govcloud:certificates:PublicCertificate": 33,  # 32 sub-sites + the portal
     "govcloud:compute:Instance": 186,          # 93 compute + 93 database nodes
     "govcloud:compute:Volume": 186,            # one data volume per instance
     "govcloud:dns:Record": 33,                 # 32 sub-sites + www
     "govcloud:dns:Zone": 1,
-    "govcloud:identity:Policy": 32,
-    "govcloud:identity:Role": 33,              # one per department + the replication role
-    "govcloud:keys:Key": 23,                   # city + DR + 21 departments with encrypted systems
+    "govcloud:identity:InstanceProfile": 62,   # one per system
+    "govcloud:identity:Policy": 33,            # one per department + the guardrails
+    "govcloud:identity:Role": 95,              # one per department and system + the replication role
+    "govcloud:keys:Key": 34,                   # city + DR + 32 departments with databases or encryption
     "govcloud:loadbalancing:Listener": 1,
     "govcloud:loadbalancing:ListenerRule": 32,
     "govcloud:loadbalancing:LoadBalancer": 1,
@@ -36,6 +37,7 @@ EXPECTED_COUNTS = {
     "govcloud:network:SecurityGroup": 63,      # one per system + the site front end
     "govcloud:network:Subnet": 64,             # one per system + two front-end subnets
     "govcloud:network:Vpc": 44,                # 3 city zones + 30 extranet, 5 intranet, 6 private-line zones
+    "govcloud:secrets:Secret": 62,             # the database admin password of every system
     "govcloud:storage:Bucket": 219,
 }
 

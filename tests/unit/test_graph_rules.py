@@ -158,7 +158,10 @@ def test_encryption_follows_the_blueprint_everywhere(project: Project, graph: Gr
             seen[s.encryption] += 1
             for node in system_nodes(graph, d.code, s.name):
                 settings = ENCRYPTION_KEYS & set(node.inputs)
-                if not s.encryption:
+                if node.type == "govcloud:secrets:Secret":
+                    # A secret is always encrypted with the department's key, whatever the system asks.
+                    assert node.inputs["kms_key_id"] == Ref(f"{d.code}/key", "arn"), node.name
+                elif not s.encryption:
                     assert not settings, node.name
                 elif node.type == "govcloud:compute:Volume":
                     assert node.inputs["encrypted"] is True and isinstance(node.inputs["kms_key_id"], Ref)
@@ -173,10 +176,20 @@ def test_database_volumes_are_encrypted_with_the_department_key(graph: Graph) ->
     assert volume.inputs["size_gib"] == 800
 
 
-def test_only_the_database_primary_generates_a_password(graph: Graph) -> None:
-    assert graph.node("gaj/systems/criminal-cases/db/0").inputs["generate_admin_password"] is True
-    assert "generate_admin_password" not in graph.node("gaj/systems/criminal-cases/db/1").inputs
-    assert "generate_admin_password" not in graph.node("gaj/systems/criminal-cases/vm/app-0").inputs
+def test_database_machines_learn_where_the_admin_secret_is_and_nothing_else(graph: Graph) -> None:
+    system = "gaj/systems/criminal-cases"
+    secret = graph.node(f"{system}/db-admin")
+    assert secret.inputs["name"] == "govcloud/foshan-sandbox/gaj/criminal-cases/db-admin"
+    for db in ("db/0", "db/1"):
+        assert graph.node(f"{system}/{db}").inputs["admin_secret_arn"] == Ref(secret.name, "arn")
+    app = graph.node(f"{system}/vm/app-0")
+    assert "admin_secret_arn" not in app.inputs
+    for node in (app, graph.node(f"{system}/db/0")):
+        assert node.inputs["iam_instance_profile_arn"] == Ref(f"{system}/instance-profile", "arn")
+        assert not node.inputs.get("user_data")
+    # The secret exists before any machine that reads it.
+    order = [n.name for n in graph.order()]
+    assert order.index(secret.name) < order.index(f"{system}/db/0")
 
 
 def test_offsite_backup_replicates_to_the_dr_region(project: Project, graph: Graph) -> None:
@@ -198,10 +211,10 @@ def test_audit_log_retention_is_at_least_what_was_asked(project: Project, graph:
 # -- tenant isolation -------------------------------------------------------------------
 def test_a_department_policy_reaches_only_its_own_resources(graph: Graph) -> None:
     document = graph.node("gaj/policy").inputs["document"]
-    tagged = next(st for st in document["Statement"] if st["Sid"] == "OwnTaggedResources")
-    assert tagged["Condition"]["StringEquals"]["aws:ResourceTag/gov:department"] == "gaj"
-    buckets = next(st for st in document["Statement"] if st["Sid"] == "OwnBuckets")["Resource"]
-    assert buckets == ["arn:aws-cn:s3:::foshan-sandbox-gaj-*", "arn:aws-cn:s3:::foshan-sandbox-gaj-*/*"]
+    by_sid = {st["Sid"]: st for st in document["Statement"]}
+    assert by_sid["OwnMachines"]["Condition"]["StringEquals"]["aws:ResourceTag/gov:department"] == "gaj"
+    assert by_sid["OwnBucketObjects"]["Resource"] == ["arn:aws-cn:s3:::foshan-sandbox-gaj-*/*"]
+    assert by_sid["OwnBucketListings"]["Resource"] == ["arn:aws-cn:s3:::foshan-sandbox-gaj-*"]
     gaj_buckets = [n.inputs["name"] for n in graph.of_type("govcloud:storage:Bucket")
                    if n.tags["gov:department"] == "gaj" and n.inputs["region"] == "cn-north-1"]
     assert gaj_buckets and all(b.startswith("foshan-sandbox-gaj-") for b in gaj_buckets)

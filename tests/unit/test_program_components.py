@@ -183,17 +183,16 @@ def test_inputs_reach_the_provider_resolved(run: Run) -> None:
     assert provider.endpoint_url == ENDPOINT
 
 
-def test_admin_passwords_stay_secret(run: Run) -> None:
-    # The engine marks outputs the program names in additionalSecretOutputs as secret.
+def test_no_secret_value_is_an_output(run: Run) -> None:
+    # The admin passwords live in the secret store: outputs name the secrets, never a value.
     for node in run.graph.of_type("govcloud:compute:Instance"):
-        assert "admin_password" in run.monitor.registered[node.name].secret_outputs
+        assert run.monitor.registered[node.name].secret_outputs == ()
     assert "private_key_pem" in run.monitor.registered["city/ca"].secret_outputs
-    assert run.secret["databaseAdminPasswords"] is True
-    passwords = run.outputs["databaseAdminPasswords"]
-    databases = [n for n in run.graph.of_type("govcloud:compute:Instance")
-                 if n.inputs.get("generate_admin_password")]
-    assert set(passwords) == {n.name for n in databases}
-    assert all(run.secret[k] is False for k in ("endpoints", "departments", "city", "networks"))
+    secrets = run.outputs["databaseAdminSecrets"]
+    assert set(secrets) == {n.component for n in run.graph.of_type("govcloud:secrets:Secret")}
+    assert all(value.endswith("/db-admin.arn") for value in secrets.values())
+    assert all(run.secret[k] is False for k in ("endpoints", "departments", "city", "networks",
+                                                "databaseAdminSecrets"))
 
 
 def test_stack_outputs(run: Run) -> None:
