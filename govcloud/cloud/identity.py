@@ -205,14 +205,12 @@ class InstanceProfileProvider(CloudProvider):
                 return None
             raise
 
-    def _tags(self, iam: Any, name: str) -> dict[str, str]:
-        return tagging.from_aws(iam.list_instance_profile_tags(InstanceProfileName=name)["Tags"])
-
     def find_existing(self, props: dict[str, Any]) -> str | None:
         iam = self.client("iam", props["region"])
-        if self._profile(iam, props["name"]) is None:
+        profile = self._profile(iam, props["name"])
+        if profile is None:
             return None
-        if not tagging.is_ours(self._tags(iam, props["name"]), props["tags"]):
+        if not tagging.is_ours(tagging.from_aws(profile.get("Tags")), props["tags"]):
             raise GovcloudError(f"instance profile '{props['name']}' already exists and is not managed by this stack",
                                 rule="GC-CLOUD", exit_code=1)
         return str(props["name"])
@@ -236,7 +234,8 @@ class InstanceProfileProvider(CloudProvider):
         roles = [r["RoleName"] for r in profile.get("Roles", [])]
         return {
             "name": id_, "region": props["region"], "role_name": roles[0] if roles else "",
-            "tags": self._tags(iam, id_), "arn": profile["Arn"], "profile_id": profile["InstanceProfileId"],
+            "tags": tagging.from_aws(profile.get("Tags")), "arn": profile["Arn"],
+            "profile_id": profile["InstanceProfileId"],
         }
 
     def _update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
