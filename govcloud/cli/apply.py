@@ -23,6 +23,7 @@ from govcloud.cli.plan import (
     Format,
     FormatOption,
     Parallel,
+    Refresh,
     Stack,
     print_refusal,
     render_plan_text,
@@ -164,6 +165,10 @@ def apply_command(
     lock_wait: LockWait = 0.0,
     engine: EngineOption = None,
     format: FormatOption = Format.text,
+    refresh: Refresh = False,
+    allow_mass_delete: Annotated[bool, typer.Option(
+        "--allow-mass-delete", help="Allow deleting more than 50 resources, or more than 20% of "
+                                    "the stack, in one apply (refused by default).")] = False,
 ) -> None:
     """Provision the stack's approved blueprints: converge the cloud on them.
 
@@ -176,6 +181,8 @@ def apply_command(
     Example:
 
         govcloud apply --stack sandbox --yes --parallel 16
+
+        govcloud apply --stack sandbox --refresh   # read the cloud first (after a restore, a move)
     """
     from govcloud.api import apply
     from govcloud.operations.results import blocking_findings, changed_steps
@@ -184,7 +191,7 @@ def apply_command(
     feed = ProgressFeed("applying")
 
     def confirm(plan: Plan) -> bool:
-        render_plan_text(stack, None, changed_steps(plan.steps), plan.summary)
+        render_plan_text(stack, None, changed_steps(plan.steps), plan.summary, refreshed=plan.refreshed)
         answer = typer.confirm(f"Apply these changes to stack '{stack}'?", default=False, err=True)
         if answer:
             feed.begin(len(plan.steps))  # every resource reports, changed or not
@@ -192,7 +199,8 @@ def apply_command(
 
     with feed.shown(now=yes):
         result = apply(stack, yes=yes, engine=engine.value if engine else None, parallel=parallel,
-                       lock_wait=lock_wait, on_event=feed, confirm=None if yes else confirm)
+                       lock_wait=lock_wait, on_event=feed, confirm=None if yes else confirm,
+                       refresh=refresh, allow_mass_delete=allow_mass_delete)
     if format is Format.json:
         typer.echo(result.to_json())
     elif result.status == "refused":

@@ -36,6 +36,9 @@ EngineOption = Annotated[Optional[EngineChoice], typer.Option(
     "--engine", help="auto (the Pulumi CLI if installed, else embedded), embedded or pulumi "
                      "(default: the stack's govcloud:engine).")]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="text or json.")]
+Refresh = Annotated[bool, typer.Option(
+    "--refresh", help="Read every recorded resource from the cloud first, so the plan compares "
+                      "the blueprints with the cloud itself, not only with the state.")]
 Parallel = Annotated[int, typer.Option("--parallel", "-p", min=1, max=256,
                                        help="Resources worked on at once.")]
 
@@ -79,6 +82,7 @@ def plan_command(
     engine: EngineOption = None,
     format: FormatOption = Format.text,
     parallel: Parallel = 16,
+    refresh: Refresh = False,
 ) -> None:
     """Show what `apply` would do to the stack: validate → check → preview, nothing changed.
 
@@ -91,10 +95,12 @@ def plan_command(
         govcloud plan --stack sandbox
 
         govcloud plan --stack sandbox --format json | jq .summary
+
+        govcloud plan --stack sandbox --refresh    # compare with the cloud, not only the state
     """
     from govcloud.api import plan
 
-    result = plan(stack, engine=engine.value if engine else None, parallel=parallel)
+    result = plan(stack, engine=engine.value if engine else None, parallel=parallel, refresh=refresh)
     if format is Format.json:
         typer.echo(result.to_json())
         raise typer.Exit(result.exit_code)
@@ -106,14 +112,20 @@ def plan_command(
         raise typer.Exit(result.exit_code)
     for warning in result.warnings:
         typer.echo(f"warning: {warning}", err=True)
-    render_plan_text(stack, result.engine, result.steps, result.summary)
+    render_plan_text(stack, result.engine, result.steps, result.summary,
+                     refreshed=result.plan.refreshed if result.plan is not None else False)
     raise typer.Exit(result.exit_code)
 
 
-def render_plan_text(stack: str, engine: str | None, steps: tuple[Step, ...], summary: Summary) -> None:
+def render_plan_text(stack: str, engine: str | None, steps: tuple[Step, ...], summary: Summary,
+                     *, refreshed: bool = False) -> None:
     typer.echo(f"Plan for stack '{stack}'" + (f" ({engine} engine):" if engine else ":"))
     if not summary.changes:
-        typer.echo(f"  no changes: the cloud matches the blueprints ({plural(summary.same, 'resource')})")
+        if refreshed:
+            typer.echo(f"  no changes: the cloud matches the blueprints ({plural(summary.same, 'resource')})")
+        else:
+            typer.echo(f"  no changes: the state matches the blueprints ({plural(summary.same, 'resource')});"
+                       " the cloud was not read (--refresh reads it)")
         return
     for line in step_lines(steps):
         typer.echo(line)

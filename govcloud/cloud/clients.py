@@ -22,6 +22,29 @@ _session: boto3.session.Session | None = None
 _clients: dict[tuple[str, str, str | None], Any] = {}
 _accounts: dict[tuple[str, str | None], str] = {}
 _partitions: dict[str, str] = {}
+# The endpoint of the stack being run, from its current config: it wins over the one a
+# provider was built with, which old states still carry in their pickled providers.
+ENDPOINT_ENV = "GOVCLOUD_ENDPOINT_URL"
+_current_endpoint: list[str | None] = []
+
+
+def use_endpoint(endpoint_url: str | None) -> None:
+    """Make every provider call go to `endpoint_url` (None: standard AWS resolution)."""
+    with _lock:
+        _current_endpoint[:] = [endpoint_url]
+
+
+def endpoint_for(built_with: str | None) -> str | None:
+    """The endpoint a provider calls: the one it was built with in this process, else the
+    stack's current one, else $GOVCLOUD_ENDPOINT_URL (how the Pulumi CLI's provider process
+    learns it). A provider read back from state never carries one (see CloudProvider)."""
+    if built_with:
+        return built_with
+    if _current_endpoint:
+        return _current_endpoint[0]
+    import os
+
+    return os.environ.get(ENDPOINT_ENV) or None
 
 
 def client(service: str, region: str, endpoint_url: str | None = None) -> Any:
@@ -84,4 +107,5 @@ def reset() -> None:
         _clients.clear()
         _accounts.clear()
         _partitions.clear()
+        _current_endpoint.clear()
         _session = None

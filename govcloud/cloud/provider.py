@@ -70,11 +70,21 @@ class CloudProvider(ResourceProvider, metaclass=ABCMeta):
         super().__init__()
         self.endpoint_url = endpoint_url
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Endpoints come from the stack's current config, never from state: a moved API
+        # endpoint (or a restarted sandbox) must need no state surgery.
+        return {k: v for k, v in self.__dict__.items() if k != "endpoint_url"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # States written before endpoints left them still pickle one: it is ignored.
+        self.__dict__.update({k: v for k, v in state.items() if k != "endpoint_url"})
+        self.endpoint_url = None
+
     def client(self, service: str, region: str) -> Any:
-        return clients.client(service, region, self.endpoint_url)
+        return clients.client(service, region, clients.endpoint_for(self.endpoint_url))
 
     def account(self, region: str) -> str:
-        return clients.account_id(region, self.endpoint_url)
+        return clients.account_id(region, clients.endpoint_for(self.endpoint_url))
 
     # -- hooks ---------------------------------------------------------------------------
     def validate(self, props: dict[str, Any]) -> list[tuple[str, str]]:

@@ -18,6 +18,7 @@ from govcloud.engine.errors import EngineError
 from govcloud.engine.host import Program
 from govcloud.engine.properties import render
 from govcloud.engine.results import Drift, DriftEntry, EngineEvent, Plan, Result, Step, Summary
+from govcloud.engine.blobstore import default_url
 from govcloud.engine.secrets import resolve_passphrase
 
 _OPS = {
@@ -95,6 +96,10 @@ def _diffs(meta: Any) -> tuple[PropertyDiff, ...]:
     return tuple(result)
 
 
+# The variable the providers read their endpoint from (govcloud.cloud.clients).
+ENDPOINT_ENV = "GOVCLOUD_ENDPOINT_URL"
+
+
 class PulumiBackend:
     """Implements `Backend` with `pulumi.automation` and an inline program."""
 
@@ -110,7 +115,11 @@ class PulumiBackend:
         on_event: Callable[[EngineEvent], None] | None = None,
         config: Mapping[str, str] | None = None,
         stack_default_passphrase: str | None = None,
+        backend_url: str | None = None,
+        endpoint: str | None = None,
     ) -> None:
+        self.backend_url = backend_url
+        self.endpoint = endpoint
         self.project_name = project_name
         self.stack = stack
         self.program = program
@@ -126,16 +135,19 @@ class PulumiBackend:
             raise EngineError("the pulumi CLI is not on PATH", hint="use the embedded engine")
         from pulumi import automation as auto
 
-        backend_dir = (self.project_dir / ".govcloud" / "pulumi").resolve()
-        backend_dir.mkdir(parents=True, exist_ok=True)
+        # The same backend as the embedded engine's: both share one state.
+        url = self.backend_url or default_url(self.project_dir)
+        if url.startswith("file://"):
+            Path(url[len("file://"):]).expanduser().mkdir(parents=True, exist_ok=True)
         passphrase = resolve_passphrase(self.passphrase, self.stack_default_passphrase)
         settings = auto.ProjectSettings(
-            name=self.project_name, runtime="python",
-            backend=auto.ProjectBackend(url=backend_dir.as_uri()),
+            name=self.project_name, runtime="python", backend=auto.ProjectBackend(url=url),
         )
+        env = {"PULUMI_CONFIG_PASSPHRASE": passphrase, "PULUMI_SKIP_UPDATE_CHECK": "true"}
+        if self.endpoint:
+            env[ENDPOINT_ENV] = self.endpoint  # the providers' endpoint, never from state
         options = auto.LocalWorkspaceOptions(
-            project_settings=settings, secrets_provider="passphrase",
-            env_vars={"PULUMI_CONFIG_PASSPHRASE": passphrase, "PULUMI_SKIP_UPDATE_CHECK": "true"},
+            project_settings=settings, secrets_provider="passphrase", env_vars=env,
         )
         stack = auto.create_or_select_stack(
             stack_name=self.stack, project_name=self.project_name, program=self.program, opts=options,
@@ -144,13 +156,14 @@ class PulumiBackend:
             stack.set_config(key, auto.ConfigValue(value=value))
         return stack
 
-    def preview(self) -> Plan:
+    def preview(self, *, refresh: bool = False) -> Plan:
         collector = _Collector(self.on_event)
-        self._stack().preview(parallel=self.parallel, on_event=collector)
+        self._stack().preview(parallel=self.parallel, on_event=collector, refresh=refresh)
         steps = tuple(collector.steps)
-        return Plan(self.project_name, self.stack, steps, Summary.of(steps))
+        return Plan(self.project_name, self.stack, steps, Summary.of(steps), refreshed=refresh)
 
-    def up(self) -> Result:
+    def up(self, *, refresh: bool = False) -> Result:
+        self._refresh = refresh
         return self._mutate("up")
 
     def destroy(self) -> Result:
@@ -165,7 +178,8 @@ class PulumiBackend:
         error, outputs = "", {}
         try:
             if kind == "up":
-                result = stack.up(parallel=self.parallel, on_event=collector)
+                result = stack.up(parallel=self.parallel, on_event=collector,
+                                  refresh=getattr(self, "_refresh", False))
                 outputs = {k: "[secret]" if v.secret else v.value for k, v in result.outputs.items()}
             else:
                 stack.destroy(parallel=self.parallel, on_event=collector)

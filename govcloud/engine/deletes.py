@@ -6,7 +6,7 @@ among the resources being deleted is gone.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
@@ -35,6 +35,37 @@ class DeleteTarget:
         if self.resource.retain_on_delete and self.resource.custom:
             return Op.DISCARD
         return Op.DELETE_REPLACED if self.cid is not None else Op.DELETE
+
+
+@dataclass(frozen=True)
+class DeleteLimit:
+    """How much of a stack one `up` may delete before it stops and asks (--allow-mass-delete).
+
+    Deleting more than `count` resources, or more than `fraction` of a stack of at least
+    `small_stack` resources, is refused: a blueprint folder that vanished or a typo in a
+    stack file must not take the city down. `destroy` is exempt: it is asked for by name.
+    """
+
+    fraction: float = 0.20
+    count: int = 50
+    small_stack: int = 25
+    allowed: bool = False
+
+    def exceeded(self, deletes: int, total: int) -> bool:
+        if self.allowed or deletes == 0:
+            return False
+        return deletes > self.count or (total >= self.small_stack and deletes > self.fraction * total)
+
+    def check(self, targets: Sequence[DeleteTarget], recorded: Mapping[str, ResourceState]) -> None:
+        deletes = sum(1 for t in targets if t.cid is None and t.resource.custom)
+        total = sum(1 for r in recorded.values() if r.custom)
+        if self.exceeded(deletes, total):
+            raise EngineError(
+                f"refusing to delete {deletes} of the stack's {total} resources in one apply"
+                f" (the limit is {self.count}, or {self.fraction:.0%} of the stack); nothing was deleted",
+                rule="GC-ENGINE-MASS-DELETE",
+                hint="check that every blueprint folder was read; if the deletes are intended,"
+                     " run again with --allow-mass-delete")
 
 
 def refuse_protected(targets: Sequence[DeleteTarget]) -> None:
@@ -84,10 +115,9 @@ class Deleter:
             for dep in deps:
                 unlocks[dep].append(key)
         ready = [k for k, n in blocked_by.items() if n == 0]
-        if not ready and by_key:
-            raise EngineError("dependency cycle among the resources to delete")
         steps: list[Step] = []
         failure: EngineError | None = None
+        deleted: set[tuple[str, int | None]] = set()
         with ThreadPoolExecutor(self.parallel, thread_name_prefix="govcloud-delete") as pool:
             running: dict[Future[Step], tuple[str, int | None]] = {}
             while ready or running:
@@ -104,13 +134,16 @@ class Deleter:
                     if step.error:
                         failure = failure or EngineError(step.error)
                         continue
+                    deleted.add(key)
                     for nxt in unlocks[key]:
                         blocked_by[nxt] -= 1
                         if blocked_by[nxt] == 0:
                             ready.append(nxt)
-        return steps, failure
+        left = [by_key[key].resource.urn for key in by_key if key not in deleted]
+        return steps, _not_deleted(left, failure)
 
     def _delete(self, target: DeleteTarget) -> Step:
+        """One delete; a failure is the returned step's error, never an exception."""
         res, op = target.resource, target.op
         started = time.monotonic()
         self.emit(EngineEvent("step-started", res.urn, op))
@@ -136,3 +169,20 @@ class Deleter:
         duration = time.monotonic() - started
         self.emit(EngineEvent("step-finished", res.urn, op, duration))
         return Step(res.urn, res.type, op, id=res.id, duration=duration)
+
+
+# The error line names this many of the resources left (the state keeps every one).
+_NAMED = 10
+
+
+def _not_deleted(left: list[str], failure: EngineError | None) -> EngineError | None:
+    """Every target not deleted fails the run, by name: after a failure, or in a cycle."""
+    if not left:
+        return failure
+    urns = sorted(set(left))
+    names = ", ".join(urns[:_NAMED]) + (f" and {len(urns) - _NAMED} more" if len(urns) > _NAMED else "")
+    if failure is not None:
+        return EngineError(f"{failure.message}; not deleted: {names}", rule=failure.rule, hint=failure.hint)
+    # Nothing failed, so what is left waits on itself: a dependency cycle.
+    return EngineError(f"dependency cycle among the resources to delete; not deleted: {names}",
+                       hint="check the recorded dependencies and parents (`govcloud state show`)")

@@ -6,7 +6,7 @@ import traceback
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from govcloud.engine.deletes import DeleteTarget, Deleter, refuse_protected
+from govcloud.engine.deletes import DeleteLimit, DeleteTarget, Deleter, refuse_protected
 from govcloud.engine.errors import EngineError
 from govcloud.engine.host import Program, run_program
 from govcloud.engine.journal import Recovery
@@ -63,6 +63,7 @@ class Engine:
         secret_config_keys: tuple[str, ...] = (),
         project_dir: str | Path = ".",
         stack_default_passphrase: str | None = None,
+        delete_limit: "DeleteLimit | None" = None,
     ) -> None:
         self.project_name = project_name
         self.stack = stack
@@ -76,6 +77,8 @@ class Engine:
         self.config = dict(config or {})
         self.secret_config_keys = secret_config_keys
         self._warnings: list[str] = []
+        self._refresh_first = False
+        self.delete_limit = delete_limit or DeleteLimit()
         # The last run's failure, with its cause: the Result's traceback (for --debug).
         self._failure: EngineError | None = None
 
@@ -113,28 +116,37 @@ class Engine:
         return monitor, runner.failure
 
     # -- commands ---------------------------------------------------------------------
-    def preview(self) -> Plan:
-        """The steps `up` would take; no provider writes, no state writes, no lock."""
+    def preview(self, *, refresh: bool = False) -> Plan:
+        """The steps `up` would take; no provider writes, no state writes, no lock.
+
+        With `refresh`, every recorded resource is read from the cloud first, into a scratch
+        copy of the state: the plan then compares the blueprints with the cloud itself.
+        """
         self._warnings = []
         registry = self._unlock_state()
         pending = self.state.pending_ops()
         if pending:
             self._emit(EngineEvent("warning", message=(
                 f"{len(pending)} interrupted operation(s) will be recovered by the next apply")))
-        old = self.state.resources()
-        runner = StepRunner(self.state, registry, old, preview=True, emit=self._emit)
+        store = self.state.scratch() if refresh else self.state
+        if refresh:
+            Refresher(store, registry, parallel=self.parallel, emit=self._emit).run()
+        old = store.resources()
+        runner = StepRunner(store, registry, old, preview=True, emit=self._emit)
         _, error = self._run(runner, preview=True)
         if error is not None:
             raise error
-        targets = self._removed(old, runner.seen)
+        targets = self._removed(old, runner.seen, store)
         refuse_protected(targets)
-        deletes, _ = Deleter(self.state, registry, parallel=self.parallel, preview=True,
+        deletes, _ = Deleter(store, registry, parallel=self.parallel, preview=True,
                              emit=self._emit).run(targets)
         steps = tuple(runner.steps) + tuple(deletes)
-        return Plan(self.project_name, self.stack, steps, Summary.of(steps), tuple(self._warnings))
+        return Plan(self.project_name, self.stack, steps, Summary.of(steps), tuple(self._warnings),
+                    refreshed=refresh)
 
-    def up(self) -> Result:
-        """Converge the cloud and the state on the program."""
+    def up(self, *, refresh: bool = False) -> Result:
+        """Converge the cloud and the state on the program (reading the cloud first with `refresh`)."""
+        self._refresh_first = refresh
         return self._mutate("up", self._up)
 
     def destroy(self) -> Result:
@@ -186,6 +198,11 @@ class Engine:
             pass
 
     def _up(self, registry: ProviderRegistry) -> tuple[list[Step], str]:
+        if self._refresh_first:
+            drift = Refresher(self.state, registry, parallel=self.parallel, emit=self._emit).run()
+            if drift.gone:
+                self._emit(EngineEvent("warning", message=(
+                    f"{len(drift.gone)} recorded resource(s) are gone from the cloud: they will be created")))
         old = self.state.resources()
         runner = StepRunner(self.state, registry, old, preview=False, emit=self._emit)
         monitor, error = self._run(runner, preview=False)
@@ -196,6 +213,7 @@ class Engine:
         targets = self._removed(old, runner.seen)
         try:
             refuse_protected(targets)
+            self.delete_limit.check(targets, old)
         except EngineError as exc:
             return steps, exc.line()
         deletes, failure = Deleter(self.state, registry, parallel=self.parallel, preview=False,
@@ -219,11 +237,12 @@ class Engine:
         self.state.set_stack_outputs({})
         return steps, ""
 
-    def _removed(self, recorded: Mapping[str, ResourceState], seen: set[str]) -> list[DeleteTarget]:
+    def _removed(self, recorded: Mapping[str, ResourceState], seen: set[str],
+                 store: StateStore | None = None) -> list[DeleteTarget]:
         """Recorded resources the program did not register, plus condemned old halves.
 
         A run only touches resources it saw, so the snapshot taken before it is current
         for the others; condemned rows are re-read because replacements add to them.
         """
         targets = [DeleteTarget(res) for urn, res in recorded.items() if urn not in seen]
-        return targets + [DeleteTarget(c.resource, c.cid) for c in self.state.condemned()]
+        return targets + [DeleteTarget(c.resource, c.cid) for c in (store or self.state).condemned()]

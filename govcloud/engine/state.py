@@ -297,6 +297,20 @@ class StateStore:
     def open_value(self, value: Any) -> Any:
         return self.crypter.open(value)
 
+    def scratch(self) -> "StateStore":
+        """An in-memory copy of this state (unlocked alike) that writes nowhere."""
+        from govcloud.engine.blobstore import MemoryBlobStore
+
+        self._need_loaded()
+        with self._lock:
+            copy = StateStore(MemoryBlobStore(), project=self.project, stack=self.stack)
+            copy._snap = Snapshot(dict(self._snap.resources), dict(self._snap.condemned),
+                                  dict(self._snap.pending), dict(self._snap.outputs),
+                                  self._snap.secrets_state)
+            copy._loaded, copy._crypter, copy._unlocked_with = True, self._crypter, self._unlocked_with
+            copy._ids = dict(self._ids)
+            return copy
+
     # -- reads -----------------------------------------------------------------------------
     @property
     def version(self) -> int:

@@ -60,12 +60,16 @@ class AuditEntry:
     engine: str
     blueprints: str  # the digest
     plan: dict[str, int]
-    result: str  # ok | failed | refused | cancelled
+    result: str  # started | ok | failed | refused | cancelled
     error: str
     duration: float
+    # Pairs the "started" line with the line that ends the same run; a run killed with -9
+    # leaves only its "started" line.
+    run: str = ""
+    resources: tuple[str, ...] = ()  # URNs the run created, changed or deleted
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "duration": round(self.duration, 3)}
+        return {**asdict(self), "duration": round(self.duration, 3), "resources": list(self.resources)}
 
 
 def audit_path(root: Path, stack: str) -> Path:
@@ -83,3 +87,15 @@ def append(root: Path, entry: AuditEntry) -> Path:
     finally:
         os.close(fd)
     return path
+
+
+def new_run_id() -> str:
+    return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{os.getpid()}-{os.urandom(3).hex()}"
+
+
+def started(root: Path, operation: str, stack: str, engine: str, digest: str = "") -> AuditEntry:
+    """Write the line that opens a run; pass the entry to `ended` when it ends."""
+    entry = AuditEntry(who(), now_utc(), operation, stack, engine, digest, {}, "started", "", 0.0,
+                       new_run_id())
+    append(root, entry)
+    return entry

@@ -13,8 +13,11 @@ from pathlib import Path
 
 import yaml
 
+from govcloud.cloud import clients
 from govcloud.cloud.sandbox import CREDENTIALS
 from govcloud.engine import DEFAULT_PARALLEL, Backend, Engine, EngineEvent, StateStore
+from govcloud.engine.blobstore import FileBlobStore
+from govcloud.engine.deletes import DeleteLimit
 from govcloud.errors import GovcloudError
 from govcloud.program import StackConfig, stack_program
 from govcloud.program.stackconfig import ENGINES
@@ -62,6 +65,7 @@ class BackendOptions:
     lock_wait: float = 0.0
     passphrase: str | None = None
     on_event: Callable[[EngineEvent], None] | None = None
+    allow_mass_delete: bool = False
 
 
 def open_backend(config: StackConfig, options: BackendOptions,
@@ -73,18 +77,26 @@ def open_backend(config: StackConfig, options: BackendOptions,
     """
     engine = resolve_engine(config, options.engine)
     sandbox_credentials(config)
+    endpoint = config.resolve_endpoint()
+    # Providers call the stack's current endpoint; what a state recorded is never used.
+    clients.use_endpoint(endpoint)
     program = program or stack_program(config)
     passphrase = options.passphrase or os.environ.get(config.passphrase_env) or None
     name = project_name(config.root)
+    store = StateStore.for_stack(config.root, config.stack, project=name)
     if engine == "pulumi":
         from govcloud.engine.automation import PulumiBackend
 
+        url = store.blobs.url
+        if isinstance(store.blobs, FileBlobStore):
+            url = f"file://{store.blobs.root}"  # absolute: the CLI resolves from its own folder
         return engine, PulumiBackend(
             name, config.stack, program, project_dir=config.root, passphrase=passphrase,
             parallel=options.parallel, on_event=options.on_event,
-            stack_default_passphrase=config.sandbox_passphrase)
+            stack_default_passphrase=config.sandbox_passphrase, backend_url=url, endpoint=endpoint)
     return engine, Engine(
-        name, config.stack, program, StateStore.for_stack(config.root, config.stack),
+        name, config.stack, program, store,
         passphrase=passphrase, parallel=options.parallel, lock_wait=options.lock_wait,
         on_event=options.on_event, project_dir=config.root,
+        delete_limit=DeleteLimit(allowed=options.allow_mass_delete),
         stack_default_passphrase=config.sandbox_passphrase)

@@ -15,7 +15,9 @@ from pathlib import Path
 from govcloud.engine import DEFAULT_PARALLEL, Backend, EngineEvent, Plan
 from govcloud.errors import GovcloudError
 from govcloud.operations import audit
+from govcloud.engine.diff import Op
 from govcloud.operations.backends import BackendOptions, open_backend, resolve_engine
+from govcloud.operations.preflight import preflight
 from govcloud.operations.results import (
     CANCELLED,
     FAILED,
@@ -72,15 +74,24 @@ def plan(
     policies: PathLike | None = None,
     waivers: PathLike | None = None,
     today: date | None = None,
+    refresh: bool = False,
 ) -> PlanResult:
-    """validate → check → preview; a city with unwaived policy errors gets no preview."""
+    """validate → check → preview; a city with unwaived policy errors gets no preview.
+
+    With `refresh`, the preview reads every recorded resource from the cloud first.
+    """
     config = _config(stack, root)
     name = resolve_engine(config, engine)
     checked = _gate(config, policies, waivers, today)
     if checked.exit_code:
         return PlanResult(stack, name, checked, None)
+    preflight(config)
     _, backend = open_backend(config, BackendOptions(name, parallel, 0.0, passphrase))
-    return PlanResult(stack, name, checked, backend.preview())
+    return PlanResult(stack, name, checked, _preview(backend, refresh))
+
+
+def _preview(backend: Backend, refresh: bool) -> Plan:
+    return backend.preview(refresh=refresh)
 
 
 def apply(
@@ -97,12 +108,15 @@ def apply(
     policies: PathLike | None = None,
     waivers: PathLike | None = None,
     today: date | None = None,
+    refresh: bool = False,
+    allow_mass_delete: bool = False,
 ) -> ApplyResult:
     """Converge the cloud on the stack's blueprints, gated by the policy check.
 
     Without `yes`, the plan is previewed and `confirm(plan)` must return True (it is not
     asked when there is nothing to change); with `yes`, the run starts at once. Every run
-    past the usage checks appends a line to the stack's audit log, refused ones included.
+    past the usage checks appends a line to the stack's audit log when it starts and one when
+    it ends, refused ones included; a killed run leaves its "started" line.
     """
     started = time.monotonic()
     config = _config(stack, root)
@@ -110,28 +124,37 @@ def apply(
     if not yes and confirm is None:
         raise _needs_confirmation("apply")
     digest = audit.blueprint_digest(config.blueprints)
-    checked = _gate(config, policies, waivers, today)
+    opened = audit.started(config.root, "apply", stack, name, digest)
+    try:
+        checked = _gate(config, policies, waivers, today)
+    except GovcloudError as exc:
+        _audited(config, opened, started, ApplyResult(stack, name, "apply", FAILED, error=exc.line()), {})
+        raise
 
     def finish(status: str, *, error: str = "", plan_: Plan | None = None,
                result: ApplyResult | None = None) -> ApplyResult:
         outcome = result or ApplyResult(stack, name, "apply", status, checked, plan_,
                                         duration=time.monotonic() - started, error=error)
         counts = (plan_.summary if plan_ is not None else outcome.summary).to_dict()
-        return _audited(config, digest, started, outcome, counts)
+        return _audited(config, opened, started, outcome, counts)
 
     if checked.exit_code:
         return finish(REFUSED, error=_refusal(checked))
-    options = BackendOptions(name, parallel, lock_wait, passphrase, on_event)
+    options = BackendOptions(name, parallel, lock_wait, passphrase, on_event, allow_mass_delete)
     previewed: Plan | None = None
     try:
+        preflight(config)
         _, backend = open_backend(config, options)
         if not yes:
-            previewed = backend.preview()
+            previewed = _preview(backend, refresh)
+            if not allow_mass_delete:
+                _refuse_mass_delete(previewed, config)
             if previewed.summary.changes and confirm is not None and not confirm(previewed):
                 return finish(CANCELLED, error="not confirmed; nothing was changed", plan_=previewed)
-        run = backend.up()
-    except GovcloudError as exc:
-        finish(FAILED, error=exc.line(), plan_=previewed)
+        run = backend.up(refresh=refresh)
+    except (GovcloudError, KeyboardInterrupt) as exc:
+        line = exc.line() if isinstance(exc, GovcloudError) else "interrupted (Ctrl-C)"
+        finish(FAILED, error=line, plan_=previewed)
         raise
     outcome = ApplyResult(stack, name, "apply", OK if run.ok else FAILED, checked, previewed, run,
                           time.monotonic() - started, run.error, None, _departments(config, name))
@@ -157,23 +180,25 @@ def destroy(
     if not yes and confirm is None:
         raise _needs_confirmation("destroy")
     digest = audit.blueprint_digest(config.blueprints)
+    opened = audit.started(config.root, "destroy", stack, name, digest)
 
     def finish(outcome: ApplyResult) -> ApplyResult:
-        return _audited(config, digest, started, outcome, outcome.summary.to_dict())
+        return _audited(config, opened, started, outcome, outcome.summary.to_dict())
 
     held = read_state(config) if name == "embedded" else None
     if not yes and confirm is not None and (held is None or held.resources) and not confirm(
-            held or StateView(stack, Path(), False, 0, (), {}, 0)):
+            held or StateView(stack, "", False, 0, (), {}, 0)):
         return finish(ApplyResult(stack, name, "destroy", CANCELLED,
                                   duration=time.monotonic() - started,
                                   error="not confirmed; nothing was changed"))
     try:
+        preflight(config)
         _, backend = open_backend(config, BackendOptions(name, parallel, lock_wait, passphrase, on_event),
                                   program=_no_program)
         run = backend.destroy()
-    except GovcloudError as exc:
+    except (GovcloudError, KeyboardInterrupt) as exc:
         finish(ApplyResult(stack, name, "destroy", FAILED, duration=time.monotonic() - started,
-                           error=exc.line()))
+                           error=exc.line() if isinstance(exc, GovcloudError) else "interrupted (Ctrl-C)"))
         raise
     return finish(ApplyResult(stack, name, "destroy", OK if run.ok else FAILED, None, None, run,
                               time.monotonic() - started, run.error, None,
@@ -190,23 +215,55 @@ def refresh(
     passphrase: str | None = None,
     on_event: Callable[[EngineEvent], None] | None = None,
 ) -> RefreshResult:
-    """Read every recorded resource back from the cloud: what drifted, what is gone."""
+    """Read every recorded resource back from the cloud: what drifted, what is gone.
+
+    Audited like apply: a line when it starts and one naming what changed when it ends.
+    """
+    started = time.monotonic()
     config = _config(stack, root)
     name = resolve_engine(config, engine)
+    opened = audit.started(config.root, "refresh", stack, name)
     backend: Backend
-    _, backend = open_backend(config, BackendOptions(name, parallel, lock_wait, passphrase, on_event),
-                              program=_no_program)
-    return RefreshResult(stack, name, backend.refresh())
+    try:
+        preflight(config)
+        _, backend = open_backend(config, BackendOptions(name, parallel, lock_wait, passphrase, on_event),
+                                  program=_no_program)
+        drift = backend.refresh()
+    except (GovcloudError, KeyboardInterrupt) as exc:
+        line = exc.line() if isinstance(exc, GovcloudError) else "interrupted (Ctrl-C)"
+        audit.append(config.root, replace(opened, when=audit.now_utc(), result=FAILED, error=line,
+                                          duration=time.monotonic() - started))
+        raise
+    touched = tuple(e.urn for e in drift.changed) + tuple(drift.gone)
+    audit.append(config.root, replace(
+        opened, when=audit.now_utc(), result=OK, duration=time.monotonic() - started,
+        plan={"changed": len(drift.changed), "gone": len(drift.gone)}, resources=touched))
+    return RefreshResult(stack, name, drift)
 
 
 def _departments(config: StackConfig, engine: str) -> dict[str, int]:
     return read_state(config).by_department() if engine == "embedded" else {}
 
 
-def _audited(config: StackConfig, digest: str, started: float, outcome: ApplyResult,
+def _refuse_mass_delete(previewed: Plan, config: StackConfig) -> None:
+    from govcloud.engine.deletes import DeleteLimit
+
+    deletes = sum(1 for s in previewed.steps if s.op is Op.DELETE)
+    total = sum(1 for s in previewed.steps if s.op in (Op.SAME, Op.UPDATE, Op.REPLACE, Op.DELETE)) or 1
+    limit = DeleteLimit()
+    if limit.exceeded(deletes, total):
+        raise GovcloudError(
+            f"the plan deletes {deletes} of stack '{config.stack}''s {total} resources; nothing was changed",
+            rule="GC-ENGINE-MASS-DELETE", exit_code=1,
+            hint="check that every blueprint folder was read; if the deletes are intended,"
+                 " run again with --allow-mass-delete")
+
+
+def _audited(config: StackConfig, opened: audit.AuditEntry, started: float, outcome: ApplyResult,
              counts: dict[str, int]) -> ApplyResult:
-    """Append the run to the stack's audit log; the result, pointing at that log."""
-    path = audit.append(config.root, audit.AuditEntry(
-        audit.who(), audit.now_utc(), outcome.operation, outcome.stack, outcome.engine, digest,
-        counts, outcome.status, outcome.error, time.monotonic() - started))
+    """Append the line that ends the run to the stack's audit log; the result, pointing at it."""
+    touched = tuple(s.urn for s in outcome.steps)
+    path = audit.append(config.root, replace(
+        opened, when=audit.now_utc(), plan=counts, result=outcome.status, error=outcome.error,
+        duration=time.monotonic() - started, resources=touched))
     return replace(outcome, audit=path)

@@ -1,12 +1,11 @@
-"""`govcloud state list|show|export`: the embedded engine's state, read without unlocking it.
+"""`govcloud state list|show|export`: a stack's state, read without unlocking it.
 
-Rows are read straight from the stack's SQLite file in read-only mode: no passphrase is
-needed, nothing is written, and secrets stay the ciphertext objects the engine sealed.
+The checkpoint (and the journal of a run under way) is read from the stack's backend: no
+passphrase is needed, nothing is written, and secrets stay the ciphertext objects the engine
+sealed. The commands that change state (rm, import, unlock, migrate) are in statecommands.py.
 """
 from __future__ import annotations
 
-import json
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,7 +65,7 @@ class StateView:
     """A snapshot of one stack's state file."""
 
     stack: str
-    path: Path
+    path: str
     exists: bool
     version: int
     resources: tuple[StateEntry, ...]
@@ -100,38 +99,31 @@ class StateView:
                 "resources": [e.exported() for e in self.resources], "outputs": self.outputs}
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30.0)
+def open_state(config: StackConfig) -> StateStore:
+    """The stack's state in its backend, loaded (no passphrase needed to read it)."""
+    from govcloud.operations.backends import project_name
+
+    return StateStore.for_stack(config.root, config.stack, project=project_name(config.root)).open()
 
 
-def read_state(config: StackConfig) -> StateView:
+def read_state(config: StackConfig, store: StateStore | None = None) -> StateView:
     """The stack's state; an empty view when it was never applied."""
-    path = StateStore.for_stack(config.root, config.stack).path
-    if not path.is_file():
-        return StateView(config.stack, path, False, 0, (), {}, 0)
-    conn = _connect(path)
-    try:
-        # One read transaction: a concurrent apply's commits never tear the snapshot.
-        conn.execute("BEGIN")
-        version = conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
-        rows = conn.execute(
-            "SELECT urn, type, id, parent, custom, protect, inputs, outputs, dependencies"
-            " FROM resources ORDER BY seq").fetchall()
-        outputs = conn.execute("SELECT name, value FROM stack_outputs ORDER BY name").fetchall()
-        pending = conn.execute("SELECT COUNT(*) FROM pending_ops").fetchone()
-        conn.execute("COMMIT")
-    except sqlite3.Error as exc:
-        raise GovcloudError(f"cannot read the state of stack '{config.stack}' ({path}): {exc}",
-                            rule="GC-STATE", exit_code=1) from exc
-    finally:
-        conn.close()
+    store = store or open_state(config)
+    legacy = store.legacy_pending
+    if legacy is not None:
+        raise GovcloudError(
+            f"{legacy}: the state of stack '{config.stack}' is in govcloud 0.1's format",
+            rule="GC-STATE",
+            hint=f"move it into the backend with `govcloud state migrate --stack {config.stack}`"
+                 " (the next plan, apply, refresh or destroy does it too)")
+    resources = store.sealed_resources()
     entries = tuple(
-        StateEntry(urn, type_, id_, parent, bool(custom), bool(protect), json.loads(inputs),
-                   json.loads(outs), tuple(json.loads(deps)))
-        for urn, type_, id_, parent, custom, protect, inputs, outs, deps in rows
+        StateEntry(r.urn, r.type, r.id, r.parent, r.custom, r.protect, r.inputs, r.outputs, r.dependencies)
+        for r in resources
     )
-    return StateView(config.stack, path, True, int(version[0]) if version else 0, entries,
-                     {name: json.loads(value) for name, value in outputs}, int(pending[0]))
+    exists = bool(resources) or store.version > 0
+    return StateView(config.stack, store.path, exists, store.version, entries, store.sealed_outputs(),
+                     store.pending_count())
 
 
 def _stack_config(stack: str, root: str | Path | None) -> StackConfig:
@@ -150,6 +142,10 @@ def state_show(stack: str, urn: str, *, root: str | Path | None = None) -> State
     return read_state(_stack_config(stack, root)).find(urn)
 
 
-def state_export(stack: str, *, root: str | Path | None = None) -> dict[str, Any]:
-    """The whole state as JSON data; secret values stay ciphertext objects."""
-    return read_state(_stack_config(stack, root)).export()
+def state_export(stack: str, *, root: str | Path | None = None, version: int | None = None) -> dict[str, Any]:
+    """The stack's state as a Pulumi version-3 deployment (`pulumi stack import` reads it);
+    with `version`, the checkpoint that run left. Secret values stay ciphertext objects."""
+    config = _stack_config(stack, root)
+    store = open_state(config)
+    read_state(config, store)  # refuses an unmigrated old-format state
+    return store.history_deployment(version) if version is not None else store.deployment()

@@ -66,7 +66,8 @@ def test_state_of_a_stack_never_applied_is_empty(project: Path) -> None:
     code, out, _ = run("state", "list", "--stack", "sandbox")
     assert code == 0 and "no state yet" in out
     code, out, _ = run("state", "export", "--stack", "sandbox")
-    assert code == 0 and json.loads(out)["resources"] == []
+    exported = json.loads(out)
+    assert code == 0 and exported["version"] == 3 and exported["deployment"]["resources"] == []
     code, _, err = run("state", "show", "nothing/here", "--stack", "sandbox")
     assert code == 2 and "no resource 'nothing/here'" in err
 
