@@ -2,10 +2,11 @@
 from govcloud.consolidation.capacity import CapacityReport, Gauge, QuotaUse, capacity
 from govcloud.consolidation.chargeback import Chargeback, Cost, DepartmentCost, chargeback, monthly_cost
 from govcloud.consolidation.overview import Consolidation, DuplicateGroup, consolidate
-from govcloud.consolidation.savings import Savings, SavingsLine, savings, yuan
+from govcloud.consolidation.money import floor, money, yuan
+from govcloud.consolidation.savings import Savings, SavingsLine, savings, under_review
 
 __all__ = [
     "CapacityReport", "Chargeback", "Consolidation", "Cost", "DepartmentCost", "DuplicateGroup",
     "Gauge", "QuotaUse", "Savings", "SavingsLine", "capacity", "chargeback", "consolidate",
-    "monthly_cost", "savings", "yuan",
+    "floor", "money", "monthly_cost", "savings", "under_review", "yuan",
 ]

@@ -7,16 +7,18 @@ Prices come from the City's price book (monthly, yuan):
     saving of a group       = Σ yearly cost of the group's systems − the largest of them
 
 i.e. keep the largest instance (sized for the heaviest user) and retire the others; when the
-instances are alike this is (n − 1) × the yearly cost of one instance. Sizing is DESIGN §3's
-(vCPU and memory over `compute`, storage = disks + database × replicas + object storage).
-Grouping is one pass over the systems (a dict by function), so it is linear in the city.
+instances are alike this is (n − 1) × the yearly cost of one instance. This is govcloud's own
+estimate (no guidance gives the figure), and it is labelled so wherever it is shown. Sizing
+is the blueprint contract's (vCPU and memory over `compute`, storage = disks + database ×
+replicas + object storage). Functions are compared by vocabulary id (`canonical` maps a
+synonym to its id). Grouping is one pass over the systems, so it is linear in the city.
 """
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 
 from govcloud.consolidation.overview import DuplicateGroup
-from govcloud.consolidation.savings import yuan
+from govcloud.consolidation.money import money
 from govcloud.model import City, Department, System
 
 __all__ = ["DuplicateGroup", "duplicate_groups", "system_yearly_cost"]
@@ -35,16 +37,20 @@ def duplicate_groups(
     departments: Iterable[Department],
     exclude: Collection[str] = (),
     min_departments: int = 2,
+    canonical: Mapping[str, str] | None = None,
 ) -> tuple[DuplicateGroup, ...]:
-    """Every function built by at least `min_departments` departments, by function name.
+    """Every function built by at least `min_departments` departments, by vocabulary id.
 
-    `exclude` names functions left out (e.g. the shared platforms, which GC-DUP-001 reports).
+    `exclude` names functions left out (e.g. the shared platforms, which GC-DUP-001 reports);
+    `canonical` maps each id and synonym to its id (unknown terms stand for themselves).
     """
+    ids = canonical or {}
     by_function: dict[str, list[tuple[Department, System]]] = {}
     for dept in departments:
         for system in dept.systems:
-            if system.function not in exclude:
-                by_function.setdefault(system.function, []).append((dept, system))
+            function = ids.get(system.function, system.function)
+            if system.function not in exclude and function not in exclude:
+                by_function.setdefault(function, []).append((dept, system))
     groups = []
     for function in sorted(by_function):
         members = by_function[function]
@@ -54,8 +60,8 @@ def duplicate_groups(
         costs = [system_yearly_cost(city, s) for _, s in members]
         total, largest = sum(costs), max(costs)
         saving = round(total - largest, 2)
-        formula = (f"{len(members)} systems cost {yuan(round(total, 2))}/yr; keeping the largest "
-                   f"({yuan(round(largest, 2))}/yr) saves {yuan(saving)}/yr")
+        formula = (f"govcloud's estimate: {len(members)} systems cost {money(total)}/yr at the price book; "
+                   f"keeping the largest ({money(largest)}/yr) saves {money(saving)}/yr")
         groups.append(DuplicateGroup(
             function=function,
             departments=codes,

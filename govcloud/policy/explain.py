@@ -46,9 +46,23 @@ def how_checked(rule: Rule) -> str:
     return text
 
 
+def _quotations(rule: Rule) -> str:
+    """Basis: each quotation word for word with its document and clause, then the city's own policy."""
+    text = "Basis (quotations are the exact words of the document)\n"
+    for c in rule.citations:
+        lines = Text(f"“{c.quote}”").wrap(_console, WIDTH - 6)
+        text += f"  {c.title or c.source} · {c.clause}\n" + "\n".join("    " + x.plain.rstrip() for x in lines) + "\n"
+    if rule.policy:
+        policy = rule.policy.removeprefix("City policy: ")
+        lines = Text("City policy (not a quotation): " + " ".join(policy.split())).wrap(_console, WIDTH - 2)
+        text += "\n".join("  " + x.plain.rstrip() for x in lines) + "\n"
+    return text + "\n"
+
+
 def explain_rule(rule: Rule) -> str:
     head = f"{rule.id} · {rule.severity.value} · pack {rule.pack}\n{rule.title}\n\n"
-    body = _para("Basis", rule.basis) + _para("Why", rule.rationale) + _para("Fix", rule.hint)
+    body = _quotations(rule) if rule.citations or rule.policy else _para("Basis", rule.basis)
+    body += _para("Why", rule.rationale) + _para("Fix", rule.hint)
     body += "How it is checked\n" + how_checked(rule) + "\n"
     examples = ""
     if rule.examples:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -18,7 +18,7 @@ from govcloud.load.discover import BLUEPRINT_SUFFIXES
 from govcloud.model import Document, Finding, Severity
 from govcloud.policy.checks import EVALUATE, checks
 from govcloud.policy.inputs import package_schema, package_validator, problem, read_documents, schema_problems
-from govcloud.policy.rule import BUILTIN, DECLARATIVE, Rule
+from govcloud.policy.rule import BUILTIN, DECLARATIVE, Citation, Rule
 from govcloud.policy.template import TemplateError, namespaces_in, references
 
 WAIVERS_FILE = "waivers.yaml"
@@ -58,7 +58,7 @@ def _rule(doc: Document, index: int, raw: dict[str, Any], pack: str) -> Rule:
         id=raw["id"],
         severity=Severity(raw["severity"]),
         title=raw["title"],
-        basis=raw["basis"],
+        basis=raw.get("basis", ""),
         hint=raw.get("hint", ""),
         rationale=raw.get("rationale", ""),
         pack=pack,
@@ -75,7 +75,24 @@ def _rule(doc: Document, index: int, raw: dict[str, Any], pack: str) -> Rule:
         params=raw.get("params", {}),
         examples=raw.get("examples", {}),
         help_uri=raw.get("helpUri"),
+        citations=tuple(Citation(c["source"], c["clause"], c["quote"]) for c in raw.get("citations", ())),
+        policy=raw.get("policy", ""),
     )
+
+
+def _with_sources(rule: Rule, sources: Mapping[str, Any]) -> tuple[Rule, list[Finding]]:
+    """The rule with its citations' document titles filled in and, when it has none of its own,
+    its basis written out from its citations and policy; unknown sources are problems."""
+    problems = []
+    citations = []
+    for c in rule.citations:
+        source = sources.get(c.source)
+        if source is None:
+            problems.append(problem(f"{rule.id}: citation of unknown source '{c.source}'", rule.location,
+                                    "sources are listed in policies/data/sources.yaml"))
+        citations.append(replace(c, title=source["short"] if source else c.source))
+    basis = rule.basis or "；".join([c.text() for c in citations] + ([rule.policy] if rule.policy else []))
+    return replace(rule, citations=tuple(citations), basis=basis), problems
 
 
 def subdocument(doc: Document, prefix: tuple[str | int, ...], data: Any) -> Document:
@@ -209,8 +226,14 @@ def _load(folder: str) -> PolicySet:
                                 "a pack is a YAML file with kind: PolicyPack (see policies/README.md)"))
     data, data_problems = _read_data(folder)
     problems.extend(data_problems)
+    sources = {s["id"]: s for s in (data.get("sources") or {}).get("sources", ())}
+    finished = []
+    for rule in unique:
+        done, found = _with_sources(rule, sources)
+        finished.append(done)
+        problems.extend(found)
     problems.sort(key=Finding.sort_key)
-    return PolicySet(folder, tuple(sorted(unique, key=lambda r: r.id)), data, tuple(problems))
+    return PolicySet(folder, tuple(sorted(finished, key=lambda r: r.id)), data, tuple(problems))
 
 
 def evaluated(policies: PolicySet) -> tuple[Rule, ...]:

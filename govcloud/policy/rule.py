@@ -12,6 +12,19 @@ RESOURCES = ("system", "department", "city")
 
 
 @dataclass(frozen=True)
+class Citation:
+    """An exact quotation of a document (`source` is an id of policies/data/sources.yaml)."""
+
+    source: str
+    clause: str
+    quote: str
+    title: str = ""     # the document's short title, filled in from the sources when known
+
+    def text(self) -> str:
+        return f"{self.title or self.source} {self.clause}：“{self.quote}”"
+
+
+@dataclass(frozen=True)
 class Rule:
     """One catalogue entry: metadata every finding carries, and how it is evaluated.
 
@@ -40,6 +53,8 @@ class Rule:
     params: dict[str, Any] = field(default_factory=dict, compare=False)
     examples: dict[str, str] = field(default_factory=dict, compare=False)
     help_uri: str | None = None
+    citations: tuple[Citation, ...] = field(default=(), compare=False)
+    policy: str = ""    # what the city decides on its own, where no document says it
 
     def finding(
         self,
@@ -59,6 +74,8 @@ class Rule:
         out: dict[str, object] = {
             "id": self.id, "severity": self.severity.value, "title": self.title, "basis": self.basis,
             "hint": self.hint, "rationale": self.rationale, "pack": self.pack, "kind": self.kind,
+            "citations": [{"source": c.source, "clause": c.clause, "quote": c.quote} for c in self.citations],
+            "policy": self.policy,
         }
         if self.kind == BUILTIN:
             out |= {"check": self.check, "params": self.params}

@@ -31,6 +31,7 @@ from govcloud.policy.result import CheckResult, Summary, exit_code
 from govcloud.policy.rule import DECLARATIVE, Rule
 from govcloud.policy.scope import static_scope
 from govcloud.policy.template import STATIC, TemplateError, substitute
+from govcloud.policy.vocabulary import Vocabulary
 from govcloud.policy.waivers import WaiverSet, apply_waivers, load_waivers
 
 
@@ -142,7 +143,7 @@ def _duplicates(policies: PolicySet, project: Project, today: date) -> tuple[Dup
     except TemplateError:
         return ()
     return duplicate_groups(project.city, project.departments, frozenset(params.get("exclude", ())),
-                            int(params.get("minDepartments", 2)))
+                            int(params.get("minDepartments", 2)), Vocabulary.of(policies.data).canonical)
 
 
 def _with_basis(findings: Sequence[Finding], rule: Rule | None) -> list[Finding]:

@@ -21,7 +21,7 @@ from typing import Any
 REFERENCE = re.compile(r"\$\{\s*([^}?]+?)\s*(?:\?\?\s*([^}]*?)\s*)?\}")
 
 # Namespaces known before any department is read (bound once per run) …
-STATIC = ("city", "data", "approved", "params", "today", "each")
+STATIC = ("city", "data", "approved", "derived", "params", "today", "each")
 # … and the ones that change with every evaluated object (resolved per evaluation).
 OBJECT = ("department", "system")
 # In messages only: the failing value, the mapping holding it, its key and its dotted path.

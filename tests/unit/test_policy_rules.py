@@ -41,6 +41,20 @@ def waiver(rule: str, dept: str, expires: str = "2026-12-31", system: str | None
 
 UNCHANGED = Case("unchanged")
 DEDICATED_SLJ = {SLJ: [("network: extranet", "network: dedicated")]}
+LEGACY = "  exemptCategories: [politics-law, social-security]\n"
+# The City's open, per-network exemptions (the legacy exemptCategories line stays, as in users' files).
+NETWORKS = LEGACY + """  exemptNetworks:
+    - {id: medical-insurance, name: 医保专网, basis: 医保专网, departments: [slj], sunset: '2028-12-31'}
+    - {id: golden-tax, name: 金税专网, basis: 金税工程}
+    - {id: politics-law, name: 政法专网, basis: 政法, departments: [gaj]}
+    - {id: old-line, name: 旧专线, basis: 过渡期, sunset: '2026-03-31'}
+  districts: [{code: nanhai, name: 南海区}, {code: shunde, name: 顺德区}]
+"""
+CITY_NETWORKS = (LEGACY, NETWORKS)
+SLJ_ON = lambda net: [("network: extranet", f"network: dedicated\n      dedicatedNetwork: {net}")]  # noqa: E731
+GAJ_DEDICATED = [("network: intranet", "network: dedicated"), ("classified: true", "classified: false")]
+SLJ_SYSTEM_END = "      backup: {offsite: true, rpoMinutes: 60}\n"
+GOVERNMENT_ONLY = [("  category: general\n", "  category: general\n  body: vertical\n")]
 
 # rule id → (cases that must fire it, cases that must keep it quiet)
 CASES: dict[str, tuple[list[Case], list[Case]]] = {
@@ -55,9 +69,25 @@ CASES: dict[str, tuple[list[Case], list[Case]]] = {
         [Case("empty waivers", waivers="waivers: []\n")],
     ),
     "GC-NET-001": (
-        [Case("private line, general department", DEDICATED_SLJ)],
-        [UNCHANGED, Case("private line, politics-law", {GAJ: [("network: intranet", "network: dedicated"),
-                                                              ("classified: true", "classified: false")]})],
+        [Case("private line, general department", DEDICATED_SLJ),
+         Case("names a network the city does not list", {CITY: [CITY_NETWORKS], SLJ: SLJ_ON("water-net")}),
+         Case("a network another department may use", {CITY: [CITY_NETWORKS], SLJ: SLJ_ON("politics-law")}),
+         Case("an exempt department's other line", {CITY: [CITY_NETWORKS],
+                                                     GAJ: GAJ_DEDICATED[:1] + [("classified: true",
+                                                     "classified: false\n      dedicatedNetwork: medical-insurance")]}),
+         Case("exemption past its sunset", {CITY: [CITY_NETWORKS], SLJ: SLJ_ON("old-line")})],
+        [UNCHANGED, Case("private line, politics-law (legacy exemptCategories)", {GAJ: GAJ_DEDICATED}),
+         Case("ybj on the medical-insurance network", {CITY: [CITY_NETWORKS], SLJ: SLJ_ON("medical-insurance")}),
+         Case("vertical agency on 金税", {CITY: [CITY_NETWORKS], SLJ: SLJ_ON("golden-tax") + [
+             ("  category: general\n", "  category: vertical\n")]}),
+         Case("politics-law on its own network", {CITY: [CITY_NETWORKS], GAJ: GAJ_DEDICATED[:1] + [
+             ("classified: true", "classified: false\n      dedicatedNetwork: politics-law")]})],
+    ),
+    "GC-NET-004": (
+        [Case("direct link between the networks", {SLJ: [(SLJ_SYSTEM_END, SLJ_SYSTEM_END + (
+            "      parts: [{name: acceptance, network: extranet}, {name: processing, network: intranet, exchange: direct}]\n"))]})],
+        [UNCHANGED, Case("外网受理、内网办理 through data sharing", {SLJ: [(SLJ_SYSTEM_END, SLJ_SYSTEM_END + (
+            "      parts: [{name: acceptance, network: extranet}, {name: processing, network: intranet}]\n"))]})],
     ),
     "GC-NET-002": (
         [Case("classified on the extranet", {GAJ: [("network: intranet", "network: extranet")]}),
@@ -72,35 +102,50 @@ CASES: dict[str, tuple[list[Case], list[Case]]] = {
     ),
     "GC-DUP-001": (
         [Case("own video conference", {SLJ: [("function: river-monitoring", "function: video-conference")]}),
-         Case("own OA", {SLJ: [("function: river-monitoring", "function: oa")]})],
+         Case("own OA", {SLJ: [("function: river-monitoring", "function: oa")]}),
+         Case("own OA under a synonym", {SLJ: [("function: river-monitoring", "function: office-automation-system")]}),
+         Case("own portal with a public endpoint", {SLJ: [("function: river-monitoring", "function: portal\n"
+                                                            "      publicEndpoint: true")]})],
         [UNCHANGED, Case("similar name", {SLJ: [("function: river-monitoring", "function: video-analytics")]})],
     ),
     "GC-DUP-002": (
         [Case("not the owner", {SLJ: [("      mlps: 2", "      mlps: 2\n      baseDatabase: population")]}),
-         Case("no such base database", {GAJ: [("baseDatabase: population", "baseDatabase: weather")]})],
-        [UNCHANGED],
+         Case("no such base database", {GAJ: [("baseDatabase: population", "baseDatabase: weather")]}),
+         Case("delegated by someone who is not the owner", {
+             SLJ: [("      mlps: 2", "      mlps: 2\n      baseDatabase: legal-entity"),
+                   ("  quota:", "  delegatedHosting: [{baseDatabase: legal-entity, host: slj}]\n  quota:")]})],
+        [UNCHANGED, Case("the data bureau hosts it for the owner", {
+            SLJ: [("      mlps: 2", "      mlps: 2\n      baseDatabase: population")],
+            GAJ: [("  quota:", "  delegatedHosting: [{baseDatabase: population, host: slj}]\n  quota:")]})],
     ),
     "GC-DUP-003": (
         [Case("same function in two departments",
-              {SLJ: [("function: river-monitoring", "function: household-registry")]})],
+              {SLJ: [("function: river-monitoring", "function: household-registry")]}),
+         Case("same function under a synonym", {SLJ: [("function: river-monitoring", "function: hukou-registry")]})],
         [UNCHANGED, Case("same function twice in one department", {SLJ: [("      backup: {offsite: true, rpoMinutes: 60}",
               "      backup: {offsite: true, rpoMinutes: 60}\n    - {name: river-gauges, function: river-monitoring,"
               " network: extranet, mlps: 1}")]})],
     ),
     "GC-SEC-001": (
         [Case("offsite false", {SLJ: [("offsite: true", "offsite: false")]}),
-         Case("no backup at all", {SLJ: [("      backup: {offsite: true, rpoMinutes: 60}\n", "")]})],
+         Case("no backup at all", {SLJ: [("      backup: {offsite: true, rpoMinutes: 60}\n", "")]}),
+         Case("level 3, hourly off-site copies", {GAJ: [("rpoMinutes: 15", "rpoMinutes: 60")]}),
+         Case("level 3, no recovery point", {GAJ: [("backup: {offsite: true, rpoMinutes: 15}", "backup: {offsite: true}")]})],
         [UNCHANGED, Case("level 1 without backup", {SLJ: [("      backup: {offsite: true, rpoMinutes: 60}\n", ""),
                                                           ("      mlps: 2", "      mlps: 1")]})],
     ),
     "GC-SEC-002": (
         [Case("level 3 unencrypted", {GAJ: [("encryption: true", "encryption: false")]}),
-         Case("level 3, encryption left out", {GAJ: [("      encryption: true\n", "")]})],
-        [UNCHANGED],
+         Case("level 3, encryption left out", {GAJ: [("      encryption: true\n", "")]}),
+         Case("level 3, not encrypted in transit", {GAJ: [("      encryptionInTransit: true\n", "")]})],
+        [UNCHANGED, Case("level 2, unencrypted", {SLJ: [(SLJ_SYSTEM_END, SLJ_SYSTEM_END + "      encryption: false\n")]})],
     ),
     "GC-SEC-003": (
         [Case("level 3, one instance", {GAJ: [("count: 2", "count: 1")]}),
-         Case("level 3, count left out", {GAJ: [("count: 2, ", "")]})],
+         Case("level 3, count left out", {GAJ: [("count: 2, ", "")]}),
+         Case("level 3, one database replica", {GAJ: [("replicas: 2", "replicas: 1")]}),
+         Case("level 3, no compute at all", {GAJ: [("      compute: [{role: app, count: 2, vcpu: 8, memoryGiB: 32, "
+                                                    "image: kylin-v10-server, diskGiB: 200}]\n", "")]})],
         [UNCHANGED, Case("level 2, one instance", {SLJ: [("count: 2", "count: 1")]})],
     ),
     "GC-SEC-004": (
@@ -113,18 +158,25 @@ CASES: dict[str, tuple[list[Case], list[Case]]] = {
     ),
     "GC-SITE-001": (
         [Case("www prefix", {SLJ: [("host: slj.foshan.gov.cn", "host: www.slj.foshan.gov.cn")]}),
-         Case("another city's domain", {SLJ: [("host: slj.foshan.gov.cn", "host: slj.wuxi.gov.cn")]})],
-        [UNCHANGED],
+         Case("another city's domain", {SLJ: [("host: slj.foshan.gov.cn", "host: slj.wuxi.gov.cn")]}),
+         Case("the city portal's own host", {SLJ: [("host: slj.foshan.gov.cn", "host: www.foshan.gov.cn")]})],
+        [UNCHANGED, Case("pinyin abbreviation", {SLJ: [("host: slj.foshan.gov.cn", "host: shuili.foshan.gov.cn")]}),
+         Case("vertical agency under its ministry's domain", {SLJ: GOVERNMENT_ONLY + [
+             ("host: slj.foshan.gov.cn", "host: foshan.chinatax.gov.cn")]}),
+         Case("court (outside 47号)", {GAJ: [("  category: politics-law\n", "  category: politics-law\n  body: court\n"),
+                                             ("host: gaj.foshan.gov.cn", "host: fszy.gov.cn")]})],
     ),
     "GC-SITE-002": (
         [Case("no interaction column", {SLJ: [(", interaction]", "]")]})],
-        [UNCHANGED, Case("columns reordered", {SLJ: [("[information-release, interpretation, online-services, interaction]",
+        [UNCHANGED, Case("procuratorate (outside 47号)", {SLJ: [("  category: general\n", "  category: general\n"
+                                                                    "  body: procuratorate\n"), (", interaction]", "]")]}),
+         Case("columns reordered", {SLJ: [("[information-release, interpretation, online-services, interaction]",
                                                        "[interaction, online-services, interpretation, information-release]")]})],
     ),
     "GC-SITE-003": (
         [Case("ipv6 false", {SLJ: [("ipv6: true", "ipv6: false")]}),
          Case("ipv6 left out", {SLJ: [("    ipv6: true\n", "")]})],
-        [UNCHANGED],
+        [UNCHANGED, Case("vertical agency", {SLJ: GOVERNMENT_ONLY + [("ipv6: true", "ipv6: false")]})],
     ),
     "GC-STD-001": (
         [Case("bad project number", {SLJ: [("project: FS-2026-IT-0101", "project: 2026-0101")]}),
@@ -136,7 +188,8 @@ CASES: dict[str, tuple[list[Case], list[Case]]] = {
         [Case("unlisted image", {SLJ: [("image: kylin-v10-server", "image: centos-7-server")]}),
          Case("unlisted engine", {SLJ: [("engine: dm8", "engine: mysql-8")]}),
          Case("listing expired", today=date(2028, 1, 1))],
-        [UNCHANGED, Case("another listed image", {SLJ: [("image: kylin-v10-server", "image: uos-v20-server")]})],
+        [UNCHANGED, Case("another listed image", {SLJ: [("image: kylin-v10-server", "image: uos-v20-server")]}),
+         Case("advisory image (GC-XC-002's)", {SLJ: [("image: kylin-v10-server", "image: openeuler-22.03-lts")]})],
     ),
     "GC-CAP-001": (
         [Case("vCPU over quota", {SLJ: [("quota: {vcpu: 64,", "quota: {vcpu: 4,")]}),
@@ -151,7 +204,37 @@ CASES: dict[str, tuple[list[Case], list[Case]]] = {
     ),
     "GC-OA-001": (
         [Case("no OA tenant", {SLJ: [("  oa: {seats: 180, storageGiB: 200, documentExchange: true}\n", "")]})],
-        [UNCHANGED],
+        [UNCHANGED,
+         Case("vertical agency on its ministry's OA", {SLJ: GOVERNMENT_ONLY + [
+             ("  oa: {seats: 180, storageGiB: 200, documentExchange: true}\n", "  documentExchange: {mailboxes: 1}\n")]}),
+         Case("vertical category implies a vertical agency", {SLJ: [
+             ("  category: general\n", "  category: vertical\n"),
+             ("  oa: {seats: 180, storageGiB: 200, documentExchange: true}\n", "")]}),
+         Case("party body", {SLJ: [("  category: general\n", "  category: general\n  body: party\n"),
+                                   ("  oa: {seats: 180, storageGiB: 200, documentExchange: true}\n", "")]})],
+    ),
+    "GC-SEC-006": (
+        [Case("level 3 without 国密", {GAJ: [("      cryptography: gm\n", "")]}),
+         Case("level 3 on international algorithms", {GAJ: [("cryptography: gm", "cryptography: international")]})],
+        [UNCHANGED, Case("level 2 without 国密", {SLJ: [(SLJ_SYSTEM_END, SLJ_SYSTEM_END + "      cryptography: international\n")]})],
+    ),
+    "GC-STD-002": (
+        [Case("typo", {SLJ: [("function: river-monitoring", "function: river-monitorng")]}),
+         Case("a term of its own", {SLJ: [("function: river-monitoring", "function: water-stuff")]})],
+        [UNCHANGED, Case("synonym", {SLJ: [("function: river-monitoring", "function: citizen-hotline")]})],
+    ),
+    "GC-STD-003": (
+        [Case("district unit in an unknown district", {CITY: [CITY_NETWORKS], SLJ: [
+            ("  category: general\n", "  category: general\n  level: district\n  district: nanhia\n")]}),
+         Case("town unit naming no district", {CITY: [CITY_NETWORKS], SLJ: [
+            ("  category: general\n", "  category: general\n  level: town\n")]})],
+        [UNCHANGED, Case("district unit of Nanhai", {CITY: [CITY_NETWORKS], SLJ: [
+            ("  category: general\n", "  category: general\n  level: district\n  district: nanhai\n")]})],
+    ),
+    "GC-XC-002": (
+        [Case("advisory image", {SLJ: [("image: kylin-v10-server", "image: openeuler-22.03-lts")]}),
+         Case("advisory engine", {SLJ: [("engine: dm8", "engine: opengauss-5")]})],
+        [UNCHANGED, Case("listed image", {SLJ: [("image: kylin-v10-server", "image: uos-v20-server")]})],
     ),
     "GC-DATA-001": (
         [Case("base database nobody hosts", {SLJ: [("      mlps: 2", "      mlps: 2\n      consumes: [legal-entity]")]}),

@@ -5,10 +5,11 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from govcloud.consolidation.duplicates import duplicate_groups
-from govcloud.consolidation.savings import yuan
-from govcloud.model import Department, Finding, System
+from govcloud.consolidation.money import money
+from govcloud.model import Department, Finding, Project, System
 from govcloud.policy.checks.registry import CheckContext, checks
 from govcloud.policy.rule import Rule
+from govcloud.policy.vocabulary import Vocabulary
 
 OWNER_PARAMS = {
     "type": "object", "additionalProperties": False, "required": ["databases"],
@@ -20,10 +21,22 @@ OWNER_PARAMS = {
 }
 
 
+def _delegated(project: Project, owners: Mapping[str, tuple[str, ...]]) -> dict[str, set[str]]:
+    """base database → departments its owner (or a co-owner) has declared as hosts."""
+    out: dict[str, set[str]] = {}
+    for dept in project.departments:
+        for d in dept.delegated_hosting:
+            if dept.code in owners.get(d.base_database, ()):
+                out.setdefault(d.base_database, set()).add(d.host)
+    return out
+
+
 @checks.register("base-database-owner", OWNER_PARAMS)
 def base_database_owner(rule: Rule, params: Mapping[str, Any], ctx: CheckContext) -> Iterator[Finding]:
-    """Only a base database's owner (or co-owner) builds and hosts it."""
+    """Only a base database's owner (or co-owner) builds and hosts it, or the department the owner
+    delegates hosting to (spec.delegatedHosting: e.g. the data bureau, 共建共享)."""
     owners = {db["id"]: (db["owner"], *db.get("coOwners", ())) for db in params["databases"]}
+    delegated = _delegated(ctx.project, owners)
     for dept in ctx.project.departments:
         for system in dept.systems:
             base = system.base_database
@@ -35,10 +48,11 @@ def base_database_owner(rule: Rule, params: Mapping[str, Any], ctx: CheckContext
                     f"system '{system.name}' declares baseDatabase '{base}', which is not one of the base "
                     f"databases ({', '.join(sorted(owners))})", where, dept, system,
                     hint="remove baseDatabase unless the system is one of the base databases")
-            elif dept.code not in owners[base]:
+            elif dept.code not in owners[base] and dept.code not in delegated.get(base, ()):
                 yield rule.finding(
                     f"system '{system.name}' declares base database '{base}', which only "
-                    f"{' and '.join(owners[base])} may host", where, dept, system)
+                    f"{' and '.join(owners[base])} may host, or a department they delegate hosting to",
+                    where, dept, system)
 
 
 DUPLICATE_PARAMS = {
@@ -57,7 +71,8 @@ def duplicate_function(rule: Rule, params: Mapping[str, Any], ctx: CheckContext)
     """Two or more departments build systems with the same function; reported on each of them."""
     project = ctx.project
     groups = duplicate_groups(project.city, project.departments, frozenset(params.get("exclude", ())),
-                              int(params.get("minDepartments", 2)))
+                              int(params.get("minDepartments", 2)),
+                              Vocabulary.of(ctx.scope.get("data", {})).canonical)
     if not groups:
         return
     members: dict[tuple[str, str], tuple[Department, System]] = {
@@ -65,8 +80,9 @@ def duplicate_function(rule: Rule, params: Mapping[str, Any], ctx: CheckContext)
     }
     for group in groups:
         message = (f"function '{group.function}' is built by {len(group.departments)} departments "
-                   f"({', '.join(group.departments)}); building it once would save an estimated "
-                   f"{yuan(group.yearly_saving)} a year")
+                   f"({', '.join(group.departments)}); building it once would save about "
+                   f"{money(group.yearly_saving)} a year (govcloud's estimate: all but the largest system "
+                   f"at the price book)")
         for key in group.systems:
             dept, system = members[key]
             yield rule.finding(message, dept.location_of(system.path + ("function",)), dept, system)
