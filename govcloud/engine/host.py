@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import gc
 import logging
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -45,6 +44,12 @@ def run_program(
         executor = ThreadPoolExecutor(max(1, parallel), thread_name_prefix="govcloud-step")
         loop.set_default_executor(executor)
         asyncio.set_event_loop(loop)
+        # One failed resource otherwise floods "Future exception was never retrieved", during
+        # the run and whenever the failed futures are collected later.
+        loop.set_exception_handler(_quiet_unretrieved)
+        asyncio_logger = logging.getLogger("asyncio")
+        was_disabled = asyncio_logger.disabled
+        asyncio_logger.disabled = True
         try:
             loop.run_until_complete(sdk.run_in_stack(program))
         finally:
@@ -55,19 +60,16 @@ def run_program(
                 executor.shutdown(wait=True)
                 loop.close()
                 asyncio.set_event_loop(None)
+                asyncio_logger.disabled = was_disabled
 
-    # One failed resource otherwise floods "Future exception was never retrieved".
-    asyncio_logger = logging.getLogger("asyncio")
-    was_disabled = asyncio_logger.disabled
-    asyncio_logger.disabled = True
-    try:
-        contextvars.copy_context().run(body)
-    except BaseException:
-        # The failed futures die with the run's context: collect them while still muted.
-        gc.collect()
-        raise
-    finally:
-        asyncio_logger.disabled = was_disabled
+    contextvars.copy_context().run(body)
+
+
+def _quiet_unretrieved(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """The run reports a failure once; its unawaited outputs need not report it again."""
+    if str(context.get("message", "")).endswith("exception was never retrieved"):
+        return
+    loop.default_exception_handler(context)
 
 
 def _cancel_leftovers(loop: asyncio.AbstractEventLoop) -> None:

@@ -64,6 +64,8 @@ class ThingProvider(ResourceProvider):
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         time.sleep(float(props.get("delay", 0)))
+        if props.get("fail") == "delete":
+            raise RuntimeError(f"refusing to delete {props.get('name')}")
         self._cloud().delete(id_)
 
     def find_existing(self, props: dict[str, Any]) -> list[ReadResult]:

@@ -7,7 +7,9 @@ from typing import Any
 import pulumi
 import pytest
 
-from govcloud.engine import Op
+from govcloud.engine import Op, ResourceState
+from govcloud.engine.deletes import DeleteTarget, Deleter
+from govcloud.engine.providers import ProviderRegistry
 from tests.engine_support.harness import Rig
 from tests.engine_support.programs import Tree
 from tests.engine_support.providers import Thing, ThingProvider
@@ -220,3 +222,36 @@ def test_provider_without_diff_ignores_a_changed_provider_alone(rig: Rig) -> Non
     rig.engine(program).up()
     kind["v"] = "other"
     assert rig.engine(program).up().summary.changes == 0
+
+
+def test_a_failed_delete_names_every_resource_left_behind(rig: Rig) -> None:
+    present = {"v": True}
+
+    def program() -> None:
+        if present["v"]:
+            base = Thing("base", {}, rig.cloud_path)
+            Thing("top", {"fail": "delete", "peer": base.arn}, rig.cloud_path)
+
+    rig.engine(program).up()
+    present["v"] = False
+    result = rig.engine(program).up()
+    assert not result.ok
+    # `top` failed, and `base` (waiting for it) was never tried: both are named.
+    assert "refusing to delete top" in result.error and "not deleted:" in result.error
+    left = result.error.split("not deleted:", 1)[1]
+    assert "::top" in left and "::base" in left
+    assert {n for _, _, n in rig.cloud.objects()} == {"base", "top"}
+
+
+def test_targets_caught_in_a_dependency_cycle_fail_the_run_by_name(rig: Rig) -> None:
+    store = rig.state()
+    a, b, c = (f"urn:pulumi:dev::proj::test:index:Group::{n}" for n in "abc")
+    for urn, deps in ((a, (b,)), (b, (a,)), (c, ())):
+        store.put(ResourceState(urn, "test:index:Group", "", False, "", {}, {}, deps))
+    targets = [DeleteTarget(r) for r in store.resources().values()]
+    steps, failure = Deleter(store, ProviderRegistry("proj", {}), parallel=2, preview=False,
+                             emit=lambda e: None).run(targets)
+    assert [s.urn for s in steps] == [c]  # the free one is deleted
+    assert failure is not None and "dependency cycle" in failure.message
+    assert failure.message.endswith(f"not deleted: {a}, {b}")
+    assert set(store.resources()) == {a, b}
