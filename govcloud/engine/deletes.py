@@ -6,7 +6,7 @@ among the resources being deleted is gone.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
@@ -35,6 +35,37 @@ class DeleteTarget:
         if self.resource.retain_on_delete and self.resource.custom:
             return Op.DISCARD
         return Op.DELETE_REPLACED if self.cid is not None else Op.DELETE
+
+
+@dataclass(frozen=True)
+class DeleteLimit:
+    """How much of a stack one `up` may delete before it stops and asks (--allow-mass-delete).
+
+    Deleting more than `count` resources, or more than `fraction` of a stack of at least
+    `small_stack` resources, is refused: a blueprint folder that vanished or a typo in a
+    stack file must not take the city down. `destroy` is exempt: it is asked for by name.
+    """
+
+    fraction: float = 0.20
+    count: int = 50
+    small_stack: int = 25
+    allowed: bool = False
+
+    def exceeded(self, deletes: int, total: int) -> bool:
+        if self.allowed or deletes == 0:
+            return False
+        return deletes > self.count or (total >= self.small_stack and deletes > self.fraction * total)
+
+    def check(self, targets: Sequence[DeleteTarget], recorded: Mapping[str, ResourceState]) -> None:
+        deletes = sum(1 for t in targets if t.cid is None and t.resource.custom)
+        total = sum(1 for r in recorded.values() if r.custom)
+        if self.exceeded(deletes, total):
+            raise EngineError(
+                f"refusing to delete {deletes} of the stack's {total} resources in one apply"
+                f" (the limit is {self.count}, or {self.fraction:.0%} of the stack); nothing was deleted",
+                rule="GC-ENGINE-MASS-DELETE",
+                hint="check that every blueprint folder was read; if the deletes are intended,"
+                     " run again with --allow-mass-delete")
 
 
 def refuse_protected(targets: Sequence[DeleteTarget]) -> None:
