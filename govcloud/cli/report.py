@@ -44,9 +44,9 @@ def report_command(
 ) -> None:
     """The city at a glance: consolidation savings, duplicate functions, capacity and chargeback.
 
-    Savings are figured against every department building its own network lines, OA,
-    website and server room (seed 004's figures, scaled to this city; override them in the
-    City's price book). Findings are those of `govcloud check`. The HTML report is one
+    Savings are figured against every approved department building its own network lines,
+    OA, website and server room (Foshan's figures, which are floors, scaled to this city;
+    override them in the City's price book); money is shown in 万元. Findings are those of `govcloud check`. The HTML report is one
     self-contained file that works offline. Exit code 0 (policy errors do not fail a report),
     2 for invalid blueprints.
 

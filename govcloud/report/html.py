@@ -7,7 +7,7 @@ from typing import Protocol
 
 import jinja2
 
-from govcloud.consolidation import yuan
+from govcloud.consolidation import floor, money, yuan
 from govcloud.model import Finding
 from govcloud.report.charts import BarChart, GaugeArc, bar_chart, gauge_arc, number
 from govcloud.report.result import FindingCounts, ReportResult, rules_of, sorted_findings
@@ -36,6 +36,8 @@ def environment() -> jinja2.Environment:
     env.filters["yuan"] = lambda v: yuan(round(float(v), 2))
     # Headline cards show whole yuan (the exact figure is in data-value and the tables).
     env.filters["yuan0"] = lambda v: yuan(round(float(v)))
+    env.filters["money"] = lambda v: money(float(v))
+    env.filters["floor"] = lambda v: floor(float(v))
     env.filters["number"] = number
     env.filters["plural"] = lambda n, word: f"{number(n)} {word}{'' if n == 1 else 's'}"
     env.filters["percent"] = lambda v: "–" if v is None else f"{float(v) * 100:.1f} %"
@@ -44,25 +46,24 @@ def environment() -> jinja2.Environment:
 
 def savings_chart(result: ReportResult) -> BarChart:
     overview = result.consolidation
-    items = [(f"{line.title} {line.title_zh}", line.amount,
-              yuan(line.amount) + ("/yr" if line.period == "year" else " one-off"),
+    items = [(f"{line.title} {line.title_zh}", line.amount, line.shown,
               "yearly" if line.period == "year" else "oneoff")
              for line in overview.savings.lines]
     if overview.duplicates:
         items.append((f"Duplicate functions 重复建设 ({len(overview.duplicates)})", overview.duplicates_yearly,
-                      yuan(overview.duplicates_yearly) + "/yr possible", "potential"))
+                      money(overview.duplicates_yearly) + "/yr possible (estimate)", "potential"))
     return bar_chart(items)
 
 
 def cost_chart(result: ReportResult) -> BarChart:
     ranked = sorted(result.departments, key=lambda d: (-d.monthly_cost, d.code))
-    items = [(f"{d.name} {d.code}", d.monthly_cost, yuan(round(d.monthly_cost, 2)) + "/mo", "cost")
+    items = [(f"{d.name} {d.code}", d.monthly_cost, money(d.monthly_cost) + "/mo", "cost")
              for d in ranked[:COST_CHART_TOP]]
     named = max((value for _, value, _, _ in items), default=0.0)
     rest = ranked[COST_CHART_TOP:]
     if rest:
         total = sum(d.monthly_cost for d in rest)
-        items.append((f"{len(rest):,} other departments", total, yuan(round(total, 2)) + "/mo", "rest"))
+        items.append((f"{len(rest):,} other departments", total, money(total) + "/mo", "rest"))
     return bar_chart(items, scale=named or None)
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from govcloud.consolidation import Consolidation, DuplicateGroup, consolidate
+from govcloud.consolidation import Consolidation, DuplicateGroup, consolidate, under_review
 from govcloud.consolidation.duplicates import duplicate_groups
 from govcloud.model import Finding, Project
 
@@ -46,6 +46,11 @@ class DepartmentRow:
     share: float
     quota_peak: float | None  # highest of vCPU/memory/storage use against quota; None: no quota
     findings: FindingCounts
+    billed: float = 0.0       # monthly, billed to the department
+    allocated: float = 0.0    # monthly, city-funded (shown, not billed)
+    level: str = "city"
+    district: str | None = None
+    under_review: bool = False
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -53,8 +58,29 @@ class DepartmentRow:
             "vcpu": self.vcpu, "memoryGiB": self.memory_gib, "storageGiB": self.storage_gib,
             "monthlyCost": round(self.monthly_cost, 2), "share": round(self.share, 6),
             "quotaPeak": None if self.quota_peak is None else round(self.quota_peak, 4),
-            "findings": self.findings.to_json(),
+            "findings": self.findings.to_json(), "billed": round(self.billed, 2),
+            "allocated": round(self.allocated, 2), "level": self.level, "district": self.district,
+            "underReview": self.under_review,
         }
+
+
+@dataclass(frozen=True)
+class DistrictRow:
+    """The city's own departments, or one district's units, together (市、区两级)."""
+
+    district: str | None       # None: the city level
+    name: str
+    departments: int
+    vcpu: int
+    memory_gib: int
+    storage_gib: int
+    quota_vcpu: int
+    billed: float
+
+    def to_json(self) -> dict[str, object]:
+        return {"district": self.district, "name": self.name, "departments": self.departments,
+                "vcpu": self.vcpu, "memoryGiB": self.memory_gib, "storageGiB": self.storage_gib,
+                "quotaVcpu": self.quota_vcpu, "billed": round(self.billed, 2)}
 
 
 @dataclass(frozen=True)
@@ -87,6 +113,7 @@ class ReportResult:
     findings: tuple[Finding, ...]
     rules: tuple[Rule, ...]
     exit_code: int = 0        # a report is information: policy errors do not fail it
+    districts: tuple[DistrictRow, ...] = ()
 
     @property
     def summary(self) -> FindingCounts:
@@ -107,6 +134,7 @@ class ReportResult:
             "findings": [f.to_json() for f in self.findings],
             "findingsSummary": self.summary.to_json(),
             "rules": [r.to_json() for r in self.rules],
+            "districts": [d.to_json() for d in self.districts],
         }
 
 
@@ -180,9 +208,30 @@ def build_report(
         DepartmentRow(
             d.code, d.name, d.category, len(d.systems), d.vcpu, d.memory_gib, d.storage_gib,
             cost.cost.total, cost.share, quota.get(d.code), FindingCounts.of(by_department.get(d.code, ())),
+            cost.billed, cost.allocated, d.level, d.district, under_review(d),
         )
         for d, cost in zip(project.departments, overview.chargeback.departments)
     )
     city = project.city
     return ReportResult(city.name, city.title, city.domain, generated, overview, rows, ordered,
-                        rules_of(ordered, catalogue))
+                        rules_of(ordered, catalogue), districts=by_district(project, rows))
+
+
+def by_district(project: Project, rows: Sequence[DepartmentRow]) -> tuple[DistrictRow, ...]:
+    """Demand, quotas and billed cost of the city level and of each district with units."""
+    names = {d.code: d.name for d in project.city.districts}
+    quotas = {d.code: (d.quota.vcpu if d.quota else 0) for d in project.departments}
+    groups: dict[str | None, list[DepartmentRow]] = {}
+    for row in rows:
+        key = row.district if row.level != "city" else None
+        groups.setdefault(key, []).append(row)
+    if list(groups) == [None]:
+        return ()  # a city with no district units has nothing to group
+    out = []
+    for key in sorted(groups, key=lambda k: (k is not None, k or "")):
+        members = groups[key]
+        out.append(DistrictRow(key, "市直 city level" if key is None else names.get(key, f"{key} (unknown)"),
+                               len(members), sum(r.vcpu for r in members), sum(r.memory_gib for r in members),
+                               sum(r.storage_gib for r in members), sum(quotas[r.code] for r in members),
+                               sum(r.billed for r in members)))
+    return tuple(out)

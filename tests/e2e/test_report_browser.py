@@ -167,7 +167,7 @@ def figure(page: Chromium, name: str) -> float:
 
 def test_the_dom_shows_the_same_totals_as_json(page: Chromium, rendered: tuple[Path, dict[str, Any]]) -> None:
     data = rendered[1]
-    assert figure(page, "savings.yearly") == data["savings"]["yearly"] == 226_000
+    assert figure(page, "savings.yearly") == data["savings"]["yearly"] == 229_000
     assert figure(page, "savings.oneOff") == data["savings"]["oneOff"] == 400_000
     assert figure(page, "duplicates.yearly") == data["duplicates"]["yearly"]
     assert figure(page, "chargeback.monthly") == data["chargeback"]["monthlyTotal"]["total"] == 11_155
@@ -180,9 +180,9 @@ def test_the_dom_shows_the_same_totals_as_json(page: Chromium, rendered: tuple[P
     rows = page.evaluate("Array.from(document.querySelectorAll('#department-table tbody tr'))"
                          ".map(r => [r.dataset.department, parseFloat(r.cells[7].dataset.v)])")
     assert {code: cost for code, cost in rows} == {
-        d["code"]: d["monthlyCost"] for d in data["departmentTable"]}
+        d["code"]: d["billed"] for d in data["departmentTable"]}
     headline = page.evaluate("document.querySelector('[data-figure=\"savings.yearly\"]').textContent")
-    assert headline == "¥226,000/yr"
+    assert headline == "≥ ¥22.9万/yr"     # a floor, in 万元
 
 
 def test_chinese_names_and_charts_render(page: Chromium) -> None:

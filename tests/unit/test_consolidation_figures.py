@@ -1,6 +1,7 @@
 """Every consolidation figure of tests/data/consolidation, computed by hand.
 
-The city: gaj (politics-law: one dedicated-line system and one extranet system, OA, site),
+The city: gaj (politics-law: one dedicated-line system and one extranet system, OA, site; it
+still counts on the shared networks: its extranet system, OA and site use them),
 slj (general: two systems, OA, no site, over its vCPU quota), tjj (general: a site only,
 no quota, no system). Sizes per DESIGN §3:
     gaj  case-handling   vCPU 2×8=16  mem 2×32=64  storage 2×100 + 200×2 + 100 = 700
@@ -11,6 +12,8 @@ no quota, no system). Sizes per DESIGN §3:
 from __future__ import annotations
 
 import pytest
+
+from dataclasses import replace
 
 from govcloud.api import load_project
 from govcloud.consolidation import DuplicateGroup, capacity, chargeback, consolidate, savings
@@ -27,12 +30,23 @@ def project() -> Project:
 
 # --- savings -------------------------------------------------------------------------------
 
-def test_network_lines_use_the_overridden_price_book_and_skip_dedicated_lines(project: Project) -> None:
+def test_network_lines_use_the_overridden_price_book_and_keep_a_department_with_one_dedicated_line(
+        project: Project) -> None:
     line = savings(project).line("network-lines")
-    # gaj keeps a dedicated line; slj and tjj are on the shared networks: 3,000,000 ÷ 1,000 × 2
-    assert (line.count, line.reference, line.reference_units) == (2, 3_000_000, 1000)
-    assert line.amount == 6_000
-    assert line.formula == "¥3,000,000/yr ÷ 1,000 units × 2 departments on the shared networks = ¥6,000/yr"
+    # gaj keeps one dedicated line but its other system is on the extranet: all three count
+    assert (line.count, line.reference, line.reference_units) == (3, 3_000_000, 1000)
+    assert line.amount == 9_000
+    # the guidance's figures are floors, and 单位 are organisations
+    assert line.formula == "≥ ¥300万/yr ÷ 1,000 organisations × 3 departments on the shared networks = ≥ ¥0.9万/yr"
+
+
+def test_a_department_all_on_private_lines_is_not_on_the_shared_networks(project: Project) -> None:
+    from govcloud.consolidation.savings import on_shared_network
+
+    gaj = project.department("gaj")
+    assert gaj is not None and on_shared_network(gaj)
+    only_dedicated = replace(gaj, systems=tuple(s for s in gaj.systems if s.network == "dedicated"))
+    assert not on_shared_network(only_dedicated)
 
 
 def test_oa_uses_the_seed_default(project: Project) -> None:
@@ -52,8 +66,8 @@ def test_data_centre_is_one_off_per_system(project: Project) -> None:
     line = s.line("datacentre")
     # four systems: 20,000,000 ÷ 200 × 4 (seed 004 default)
     assert (line.count, line.amount, line.period) == (4, 400_000, "one-off")
-    assert line.formula.endswith("= ¥400,000 one-off")
-    assert s.yearly == 226_000   # 6,000 + 200,000 + 20,000
+    assert line.formula.endswith("= ≥ ¥40万 one-off")
+    assert s.yearly == 229_000   # 9,000 + 200,000 + 20,000
     assert s.one_off == 400_000
 
 
@@ -63,7 +77,7 @@ def test_seed_defaults_scale_to_the_mini_city() -> None:
     # lines 9,000,000/1,500×2 = 12,000; OA 8,000,000/80×2 = 200,000; site 6,000,000/180×2 = 66,666.67
     assert [line.amount for line in s.lines] == [12_000, 200_000, 66_666.67, 200_000]
     assert s.yearly == 278_666.67
-    assert "¥66,666.67/yr" in s.line("site").formula
+    assert s.line("site").shown == "≥ ¥6.6万/yr"    # a floor is rounded down, never up
 
 
 # --- chargeback ----------------------------------------------------------------------------
@@ -156,7 +170,7 @@ def test_overview_orders_duplicates_by_saving(project: Project) -> None:
     assert overview.duplicates_yearly == 51_000
     data = overview.to_json()
     assert data["duplicates"]["yearly"] == 51_000
-    assert data["savings"]["yearly"] == 226_000
+    assert data["savings"]["yearly"] == 229_000
     assert data["chargeback"]["monthlyTotal"]["total"] == 11_155
 
 
@@ -175,3 +189,58 @@ def test_the_schema_documents_every_price_book_default() -> None:
     assert (DEFAULT_PRICES["networkLinesYear"], DEFAULT_PRICES["oaPlatformYear"],
             DEFAULT_PRICES["sitePlatformYear"], DEFAULT_PRICES["datacentreOneOff"]) == (
         9_000_000, 8_000_000, 6_000_000, 20_000_000)
+
+
+# --- funding, requests under review, money ---------------------------------------------------
+
+def test_shared_platforms_are_city_funded_by_default(project: Project) -> None:
+    cb = chargeback(project)
+    # 锡政发[2004]99号 四(五): OA seats and sites are paid by the city, not billed to departments
+    assert cb.funding == {"compute": "department", "memory": "department", "storage": "department",
+                          "oa": "city", "site": "city"}
+    gaj = cb.of("gaj")
+    assert (gaj.billed, gaj.allocated) == (1000 + 720 + 375, 3000 + 2000)
+    assert (cb.billed, cb.allocated) == (1500 + 1080 + 575, 4000 + 4000)
+    data = cb.to_json()
+    assert (data["monthlyBilled"], data["monthlyAllocated"]) == (3155, 8000)
+
+
+def test_the_price_book_can_bill_an_item_to_departments(project: Project) -> None:
+    city = replace(project.city, funding_of={"oa": "department"})
+    cb = chargeback(replace(project, city=city))
+    assert cb.of("gaj").billed == 1000 + 720 + 375 + 3000 and cb.of("gaj").allocated == 2000
+
+
+def test_requests_under_review_are_kept_out_of_the_savings(project: Project) -> None:
+    from govcloud.consolidation import under_review
+
+    slj = project.department("slj")
+    assert slj is not None and not under_review(slj)
+    doc = replace(slj.doc, file="blueprints/requests/slj.yaml")
+    pending = replace(project, departments=tuple(replace(d, doc=doc) if d.code == "slj" else d
+                                                 for d in project.departments))
+    s = savings(pending)
+    assert s.under_review == ("slj",)
+    assert s.line("oa").count == 1 and s.line("oa").pending == 1      # gaj counted, slj apart
+    assert s.line("datacentre").count == 2 and s.line("datacentre").pending == 2
+    assert s.yearly == 6_000 + 100_000 + 20_000          # gaj and tjj only
+    assert s.pending_yearly == 3_000 + 100_000
+
+
+def test_money_is_shown_in_wan_and_floors_round_down() -> None:
+    from govcloud.consolidation import floor, money
+
+    assert money(4_866_666.67) == "¥486.67万" and money(6_900) == "¥0.69万"
+    assert floor(4_866_666.67) == "≥ ¥486万" and floor(12_000) == "≥ ¥1.2万"
+    assert money(6_900, unit="yuan") == "¥6,900"
+
+
+def test_the_duplicate_saving_is_labelled_as_an_estimate() -> None:
+    from govcloud.consolidation.duplicates import duplicate_groups
+
+    project = load_project(MINI)
+    gaj, slj = project.departments
+    renamed = replace(slj, systems=tuple(replace(s, function="hukou-registry") for s in slj.systems))
+    groups = duplicate_groups(project.city, [gaj, renamed], canonical={"hukou-registry": "household-registry"})
+    (group,) = groups
+    assert group.function == "household-registry" and group.formula.startswith("govcloud's estimate:")

@@ -49,7 +49,9 @@ def test_json_has_every_figure_the_page_shows(result: ReportResult) -> None:
     data = json.loads(json.dumps(result.to_json(), ensure_ascii=False))
     assert data["city"] == {"name": "testcity", "title": "测试市", "domain": "test.gov.cn"}
     assert (data["departments"], data["systems"], data["generated"]) == (3, 4, "2026-05-01")
-    assert (data["savings"]["yearly"], data["savings"]["oneOff"]) == (226_000, 400_000)
+    assert (data["savings"]["yearly"], data["savings"]["oneOff"]) == (229_000, 400_000)
+    assert data["savings"]["shown"] == {"yearly": "≥ ¥22.9万/yr", "oneOff": "≥ ¥40万"}
+    assert (data["chargeback"]["monthlyBilled"], data["chargeback"]["monthlyAllocated"]) == (3155, 8000)
     assert [line["item"] for line in data["savings"]["lines"]] == ["network-lines", "oa", "site", "datacentre"]
     assert data["duplicates"] == {"yearly": 30_000, "groups": [DUPLICATE.to_json()]}
     assert data["chargeback"]["monthlyTotal"] == {
@@ -76,8 +78,9 @@ def test_html_is_self_contained(result: ReportResult) -> None:
     assert "default-src 'none'" in page
     assert "<script>alert(1)</script>" not in page                            # findings are escaped
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    for text in ("测试市政务云", "市公安局", "统一网络平台", "¥226,000/yr", "¥400,000", "¥11,155",
-                 "¥3,000,000/yr ÷ 1,000 units × 2 departments on the shared networks = ¥6,000/yr",
+    for text in ("测试市政务云", "市公安局", "统一网络平台", "≥ ¥22.9万/yr", "≥ ¥40万", "¥1.12万", "¥0.32万",
+                 "≥ ¥300万/yr ÷ 1,000 organisations × 3 departments on the shared networks = ≥ ¥0.9万/yr",
+                 "govcloud's estimate", "由市統一支付",
                  "2 systems × ¥15,000/yr", "锡政发[2004]99号 四(四) 严禁重复建设"):
         assert text in page, text
 
@@ -130,8 +133,9 @@ def test_text_tables(result: ReportResult) -> None:
     console = Console(file=io.StringIO(), width=200, record=True)
     render_text(result, console)
     text = console.export_text()
-    for expected in ("测试市政务云", "¥226,000/yr", "¥400,000 one-off", "permit-registry", "¥30,000",
-                     "Site slots", "100.0 %", "166.7 %", "¥11,155", "1 error, 2 warnings"):
+    for expected in ("测试市政务云", "≥ ¥22.9万/yr", "≥ ¥40万 one-off", "permit-registry", "¥3万",
+                     "Site slots", "100.0 %", "166.7 %", "¥0.32万", "City-funded items", "oa, site",
+                     "govcloud's estimate", "1 error, 2 warnings"):
         assert expected in text, expected
 
 
