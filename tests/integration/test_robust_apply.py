@@ -31,6 +31,9 @@ from typing import Any
 import pytest
 
 from govcloud.cloud import clients, sandbox
+from govcloud.engine import StateStore
+from govcloud.engine.lock import holders
+from govcloud.errors import GovcloudError
 from tests.support.faultproxy import FaultProxy
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -52,19 +55,24 @@ class CityProject:
     root: Path
     endpoint: str
     stack: str = STACK
+    # The state backend's URL (Pulumi.yaml backend.url); None: the default file:// folder.
+    backend: str | None = None
 
     @classmethod
     def create(cls, root: Path, endpoint: str, departments: Sequence[str] = DEPARTMENTS,
-               stack: str = STACK) -> CityProject:
+               stack: str = STACK, backend: str | None = None) -> CityProject:
         shutil.rmtree(root, ignore_errors=True)
         (root / "blueprints" / "departments").mkdir(parents=True)
         (root / "stacks").mkdir()
-        shutil.copy(PROJECT / "Pulumi.yaml", root / "Pulumi.yaml")
+        pulumi_yaml = (PROJECT / "Pulumi.yaml").read_text(encoding="utf-8")
+        if backend:
+            pulumi_yaml += f"backend:\n  url: {backend}\n"
+        (root / "Pulumi.yaml").write_text(pulumi_yaml, encoding="utf-8")
         shutil.copy(PROJECT / "blueprints" / "city.yaml", root / "blueprints" / "city.yaml")
         for code in departments:
             shutil.copy(PROJECT / "blueprints" / "departments" / f"{code}.yaml",
                         root / "blueprints" / "departments" / f"{code}.yaml")
-        project = cls(root, endpoint, stack)
+        project = cls(root, endpoint, stack, backend)
         project.point_at(endpoint)
         return project
 
@@ -79,18 +87,22 @@ class CityProject:
             "  govcloud:sandbox: true\n"
             "  govcloud:engine: embedded\n"
             f"  govcloud:sandboxPassphrase: {PASSPHRASE}\n", encoding="utf-8")
-        return CityProject(self.root, endpoint, self.stack)
+        return CityProject(self.root, endpoint, self.stack, self.backend)
 
-    @property
-    def state_path(self) -> Path:
-        return self.root / ".govcloud" / "state" / f"{self.stack}.db"
+    def store(self) -> StateStore:
+        """The stack's state, read as `govcloud state` reads it (no passphrase)."""
+        return StateStore.for_stack(self.root, self.stack, project="govcloud").open()
 
-    @property
-    def lock_path(self) -> Path:
-        return self.state_path.with_suffix(".lock")
+    def locked(self) -> bool:
+        store = StateStore.for_stack(self.root, self.stack, project="govcloud")
+        return bool(holders(store.blobs, "govcloud", self.stack))
 
     def forget_state(self) -> None:
         shutil.rmtree(self.root / ".govcloud", ignore_errors=True)
+        if self.backend:
+            blobs = StateStore.for_stack(self.root, self.stack, project="govcloud").blobs
+            for key in blobs.list(""):
+                blobs.delete(key)
 
     def spawn_apply(self, *extra: str) -> subprocess.Popen[str]:
         """`govcloud apply --stack S --yes` in the project, as an operator runs it."""
@@ -119,25 +131,23 @@ class CityProject:
 
     def steps(self) -> dict[str, int]:
         """The summary the state recorded for its last run: {"create": 3, "same": 94, ...}."""
-        if not self.state_path.exists():
-            return {}
-        with _sqlite(self.state_path) as conn:
-            row = conn.execute("SELECT summary FROM history ORDER BY hid DESC LIMIT 1").fetchone()
-        return dict(json.loads(row[0])) if row else {}
+        history = self.store().history()
+        return dict(history[-1].changes) if history else {}
 
     def recorded(self) -> Recorded:
         """Every cloud id the state holds, by resource type, and what is still open."""
         ids: dict[str, set[str]] = {}
-        if not self.state_path.exists():
-            return Recorded(ids, 0, 0)
-        with _sqlite(self.state_path) as conn:
-            rows = conn.execute("SELECT type, id FROM resources WHERE custom = 1 UNION ALL"
-                                " SELECT type, id FROM condemned").fetchall()
-            pending = conn.execute("SELECT COUNT(*) FROM pending_ops").fetchone()[0]
-            condemned = conn.execute("SELECT COUNT(*) FROM condemned").fetchone()[0]
+        store = self.store()
+        deployment = store.deployment()["deployment"]
+        rows = [(r["type"], r["id"]) for r in deployment["resources"] if r.get("custom")]
+        condemned = sum(1 for r in deployment["resources"] if r.get("delete"))
         for type_, id_ in rows:
             ids.setdefault(_token(type_), set()).add(_canonical(_token(type_), id_))
-        return Recorded(ids, int(pending), int(condemned))
+        # A generated secret is an output the state keeps sealed: none may be missing.
+        lost = tuple(sorted(r["urn"] for r in deployment["resources"]
+                            if r.get("custom") and r.get("inputs", {}).get("generate_admin_password") is True
+                            and not isinstance(r.get("outputs", {}).get("admin_password"), dict)))
+        return Recorded(ids, store.pending_count(), condemned, lost)
 
 
 @dataclass(frozen=True)
@@ -162,20 +172,7 @@ class Recorded:
     ids: dict[str, set[str]]
     pending: int
     condemned: int
-
-
-class _sqlite:
-    """A read-only look into the state file, beside a run that may be writing it."""
-
-    def __init__(self, path: Path) -> None:
-        import sqlite3
-        self.conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30.0)
-
-    def __enter__(self) -> Any:
-        return self.conn
-
-    def __exit__(self, *_: object) -> None:
-        self.conn.close()
+    lost_secrets: tuple[str, ...] = ()
 
 
 def _token(type_: str) -> str:
@@ -339,15 +336,17 @@ class Audit:
     pending: int
     condemned: int
     managed: int  # cloud objects tagged managed-by=govcloud
+    lost_secrets: tuple[str, ...] = ()  # resources whose generated secret the state lost
 
     @property
     def clean(self) -> bool:
-        return not (self.orphans or self.duplicates or self.dangling or self.pending or self.condemned)
+        return not (self.orphans or self.duplicates or self.dangling or self.pending or self.condemned
+                    or self.lost_secrets)
 
     def describe(self) -> str:
         return (f"orphans={[(o.token, o.id, o.identity) for o in self.orphans]} "
                 f"duplicates={self.duplicates} dangling={list(self.dangling)} "
-                f"pending={self.pending} condemned={self.condemned}")
+                f"pending={self.pending} condemned={self.condemned} lost_secrets={list(self.lost_secrets)}")
 
 
 def audit(project: CityProject, endpoint: str | None = None) -> Audit:
@@ -360,7 +359,8 @@ def audit(project: CityProject, endpoint: str | None = None) -> Audit:
     dangling = tuple(sorted(f"{token} {id_}" for token, ids in recorded.ids.items() if token in listed
                             for id_ in ids if (token, id_) not in live))
     return Audit(orphans, {k: n for k, n in counts.items() if n > 1}, dangling,
-                 recorded.pending, recorded.condemned, sum(o.managed for o in objects))
+                 recorded.pending, recorded.condemned, sum(o.managed for o in objects),
+                 recorded.lost_secrets)
 
 
 # Kinds the inventory lists (and so can vouch that a state id is live).
@@ -399,9 +399,9 @@ def _wait_for_holder(project: CityProject, proc: subprocess.Popen[str], timeout:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and proc.poll() is None:
         try:
-            if project.lock_path.read_text(encoding="utf-8").strip():
+            if project.locked():
                 return True
-        except OSError:
+        except GovcloudError:
             pass
         time.sleep(0.01)
     return False
