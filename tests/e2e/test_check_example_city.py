@@ -35,7 +35,7 @@ def test_the_requests_give_exactly_the_findings_readme_lists(monkeypatch: pytest
     found = {(f.rule, f.severity.value, f.department or "", f.system, f.location.file if f.location else "")
              for f in result.findings}
     expected = expected_findings()
-    assert len(expected) == 10
+    assert len(expected) == 13
     assert found == expected
     assert len(result.findings) == len(expected)  # each once
     assert all(f.location and f.location.file.startswith("blueprints/requests/") for f in result.findings)
@@ -57,6 +57,22 @@ def test_the_cli_gate_and_the_reviewers_view(monkeypatch: pytest.MonkeyPatch) ->
     assert gate.exit_code == 0, gate.stdout
     view = runner.invoke(app, ["check", "blueprints/"], catch_exceptions=False)
     assert view.exit_code == 1
-    for code in ("ybj", "xfj", "rfb", "sws"):
+    for code in ("ybj", "xfj", "rfb", "sws", "nhzsj"):
         assert code in view.stdout
-    assert "8 errors, 2 warnings" in view.stdout
+    assert "10 errors, 3 warnings" in view.stdout
+
+
+def test_the_domain_review_cases(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ybj on the national 医保专网 and sws on 金税 are no longer flagged; the new planted cases are."""
+    monkeypatch.chdir(ROOT)
+    result = check(["blueprints"], today=TODAY)
+    by = {(f.rule, f.department, f.system): f for f in result.findings}
+    assert not any(f.rule == "GC-NET-001" and f.department in ("ybj", "sws") for f in result.findings)
+    assert not any(f.rule.startswith(("GC-OA", "GC-SITE")) and f.department == "sws" for f in result.findings)
+    assert not any(f.rule == "GC-SITE-001" for f in result.findings)          # xinfang.foshan.gov.cn
+    assert "office-automation-system" in by["GC-DUP-001", "ybj", "office-automation"].message   # a synonym of oa
+    assert "did you mean 'self-service-tax-terminals'" in by["GC-STD-002", "sws", "self-service-tax"].hint
+    assert "240 minutes" in by["GC-SEC-001", "rfb", "air-defence-command"].message               # RPO
+    assert "replicas 1" in by["GC-SEC-003", "sws", "tax-analytics"].message                     # replicas
+    assert "nanhia" in by["GC-STD-003", "nhzsj", None].message                                  # district
+    assert "政法专网" in by["GC-NET-001", "rfb", "shelter-works"].message
