@@ -8,6 +8,7 @@ import typer
 import govcloud
 from govcloud.cli.apply import apply_command
 from govcloud.cli.check import check_command
+from govcloud.cli.context import set_debug
 from govcloud.cli.destroy import destroy_command
 from govcloud.cli.init import init_command
 from govcloud.cli.plan import plan_command
@@ -59,6 +60,7 @@ def root(
         "--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
 ) -> None:
     ctx.obj = {"debug": debug}
+    set_debug(debug)
 
 
 app.command("init")(init_command)

@@ -17,7 +17,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from govcloud.cli.context import err, handles_errors
+from govcloud.cli.context import debug_enabled, err, handles_errors
 from govcloud.cli.plan import (
     EngineOption,
     Format,
@@ -118,6 +118,8 @@ def render_outcome(result: ApplyResult, *, listed: bool) -> None:
         for line in step_lines(failed, diffs=False):
             typer.echo(line, err=True)
         typer.echo(f"{what} FAILED after {result.duration:.1f} s ({counts}): {result.error}", err=True)
+        if debug_enabled() and result.result is not None and result.result.traceback:
+            typer.echo(result.result.traceback.rstrip(), err=True)  # --debug: how it failed
         typer.echo("The state records every step that completed; run it again to converge.", err=True)
     elif result.nothing_to_do:
         typer.echo(f"Nothing to do: stack '{result.stack}' already matches the blueprints "

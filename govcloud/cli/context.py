@@ -6,9 +6,9 @@ from datetime import date
 import os
 import sys
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any, ParamSpec, TypeVar
 
-import click
 import typer
 from rich.console import Console
 
@@ -21,10 +21,16 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+# Set by the root command from --debug (typer runs commands outside click's own context stack).
+_DEBUG: ContextVar[bool] = ContextVar("govcloud_debug", default=False)
+
+
+def set_debug(enabled: bool) -> None:
+    _DEBUG.set(enabled)
+
+
 def debug_enabled() -> bool:
-    ctx = click.get_current_context(silent=True)
-    root = ctx.find_root() if ctx else None
-    if root is not None and isinstance(root.obj, dict) and root.obj.get("debug"):
+    if _DEBUG.get():
         return True
     return os.environ.get("GOVCLOUD_DEBUG", "") not in ("", "0")
 
