@@ -77,6 +77,7 @@ class CapacityReport:
     gauges: tuple[Gauge, ...]
     quotas: tuple[QuotaUse, ...]          # departments with a quota, by code
     without_quota: tuple[str, ...]        # department codes with no quota granted
+    members: tuple[tuple[str, int], ...] = ()   # (platform, departments on it): OA, document exchange, site
 
     def gauge(self, resource: str) -> Gauge:
         return next(g for g in self.gauges if g.resource == resource)
@@ -85,7 +86,8 @@ class CapacityReport:
         return {"gauges": [g.to_json() for g in self.gauges],
                 "overQuota": sum(1 for q in self.quotas if q.over),
                 "quotas": [q.to_json() for q in self.quotas],
-                "withoutQuota": list(self.without_quota)}
+                "withoutQuota": list(self.without_quota),
+                "members": dict(self.members)}
 
 
 def _quota_use(d: Department) -> QuotaUse | None:
@@ -118,4 +120,8 @@ def capacity(project: Project) -> CapacityReport:
     gauges.append(Gauge("site-slots", "Site slots", "sites", sum(1 for d in depts if d.site),
                         platforms.site_max_sites))
     quotas = tuple(q for q in (_quota_use(d) for d in depts) if q is not None)
-    return CapacityReport(tuple(gauges), quotas, tuple(d.code for d in depts if d.quota is None))
+    # Memberships differ by platform: Foshan had about 80 units on the OA but 220+ on the exchange.
+    members = (("oa", sum(1 for d in depts if d.oa)),
+               ("document-exchange", sum(1 for d in depts if d.on_document_exchange)),
+               ("site", sum(1 for d in depts if d.site)))
+    return CapacityReport(tuple(gauges), quotas, tuple(d.code for d in depts if d.quota is None), members)

@@ -57,6 +57,10 @@ def render_text(result: ReportResult, console: Console) -> None:
         use = f"[red]{_percent(g.ratio)}[/]" if g.over else _percent(g.ratio)
         table.add_row(g.title, f"{number(g.requested)} {g.unit}", f"{number(g.capacity)} {g.unit}", use)
     console.print(table)
+    members = dict(c.capacity.members)
+    if members:
+        console.print(f"Platform members: OA {members['oa']:,} · document exchange {members['document-exchange']:,}"
+                      f" · site platform {members['site']:,} departments")
 
     if result.districts:
         table = Table(title="By level and district (市、区两级)", title_justify="left")

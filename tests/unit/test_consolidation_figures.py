@@ -244,3 +244,16 @@ def test_the_duplicate_saving_is_labelled_as_an_estimate() -> None:
     groups = duplicate_groups(project.city, [gaj, renamed], canonical={"hukou-registry": "household-registry"})
     (group,) = groups
     assert group.function == "household-registry" and group.formula.startswith("govcloud's estimate:")
+
+
+def test_document_exchange_is_a_membership_of_its_own(project: Project) -> None:
+    members = dict(capacity(project).members)
+    assert members["oa"] == 2 and members["site"] == 2
+    slj = project.department("slj")
+    assert slj is not None
+    # a department without an OA tenant can still be on the document exchange
+    alone = replace(slj, oa=None, exchange_mailboxes=1)
+    assert alone.on_document_exchange and not replace(slj, oa=None).on_document_exchange
+    others = tuple(alone if d.code == "slj" else d for d in project.departments)
+    assert dict(capacity(replace(project, departments=others)).members)["oa"] == 1
+    assert capacity(project).to_json()["members"] == members
