@@ -1,8 +1,8 @@
 """The resource monitor the SDK talks to, in-process instead of over gRPC.
 
-`pulumi.runtime.reset_options(monitor_address=<object>)` accepts any object with the
-monitor's method names (the contract `set_mocks` relies on); tests/unit/
-test_pulumi_contract.py pins the names the SDK calls.
+`sdk.start_run(monitor=<object>)` hands the SDK any object with the monitor's method names
+(the contract `set_mocks` relies on); tests/unit/test_pulumi_contract.py checks that this
+class implements every RPC of the SDK's ResourceMonitor service.
 """
 from __future__ import annotations
 
