@@ -31,6 +31,11 @@ def _error(message: str, location: Location, hint: str = "", department: str | N
 
 def _networks(city: City) -> list[Finding]:
     out: list[Finding] = []
+    if "internetZone" not in city.networks:  # the site platform's front end lives there
+        out.append(_error("missing required key 'internetZone' in spec.networks",
+                          city.location_of(("spec", "networks")),
+                          "the site platform's front end needs the Internet access zone, e.g. "
+                          "internetZone: {cidr: 10.96.0.0/16}"))
     parsed: list[tuple[str, ipaddress.IPv4Network]] = []
     for name in ("extranet", "intranet", "internetZone"):
         cidr = city.networks.get(name)

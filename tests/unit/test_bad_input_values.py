@@ -106,6 +106,8 @@ CITY_CASES = [
      "overlaps the extranet (10.16.0.0/12)"),
     ("internet-zone-overlap", ("internetZone: {cidr: 10.96.0.0/16}", "internetZone: {cidr: 10.64.0.0/16}"), 9, 26,
      "overlaps the intranet"),
+    ("no-internet-zone", ("    internetZone: {cidr: 10.96.0.0/16}\n", ""), 7, 5,
+     "missing required key 'internetZone' in spec.networks"),
     ("cidr-too-small", ("extranet: {cidr: 10.16.0.0/12}", "extranet: {cidr: 10.16.0.0/20}"), 7, 22, "is too small"),
     ("cidr-full-width", ("extranet: {cidr: 10.16.0.0/12}", "extranet: {cidr: 1０.16.0.0/12}"), 7, 22,
      "does not match the pattern"),
