@@ -75,3 +75,23 @@ def test_invalid_blueprints_exit_2_with_one_line(tmp_path: Path) -> None:
 def test_a_bad_today_is_a_usage_error() -> None:
     code, _, err = run(str(CITY), "--today", "yesterday")
     assert code == 2 and "--today 'yesterday' is not a date" in err
+
+
+def test_the_example_city_report_keeps_requests_apart_and_groups_by_district() -> None:
+    code, out, _ = run(str(ROOT / "blueprints"), "--policies", str(ROOT / "policies"), "--today", "2026-06-01",
+                       "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    savings = data["savings"]
+    assert savings["underReview"]["departments"] == ["nhzsj", "rfb", "sws", "xfj", "ybj"]
+    assert savings["floor"] is True and savings["shown"]["yearly"].startswith("≥ ¥")
+    assert savings["shown"]["yearly"].endswith("万/yr")
+    oa = next(line for line in savings["lines"] if line["item"] == "oa")
+    assert (oa["count"], oa["pending"]) == (32, 3)          # approved departments on the OA; requests apart
+    assert data["chargeback"]["funding"]["oa"] == data["chargeback"]["funding"]["site"] == "city"
+    rows = {row["code"]: row for row in data["departmentTable"]}
+    assert rows["gaj"]["billed"] + rows["gaj"]["allocated"] == rows["gaj"]["monthlyCost"]
+    assert rows["nhzsj"]["level"] == "district" and rows["ybj"]["underReview"]
+    assert [d["district"] for d in data["districts"]] == [None, "nanhia"]
+    # sws joins the document exchange without an OA tenant (a membership of its own)
+    assert data["capacity"]["members"] == {"oa": 35, "document-exchange": 34, "site": 35}
