@@ -238,9 +238,9 @@ class StepRunner:
             raise EngineError(f"{reg.urn}: a custom resource cannot become a component")
         op = Op.CREATE if old is None else Op.SAME
         new = self._state_of(reg, "", old.outputs if old else {}, old)
-        if old is not None and reg.urn in self.renamed:
-            if not self.preview:
-                self.store.rekey(self.renamed[reg.urn], new)
+        former = self.renamed.get(reg.urn)
+        if not self.preview and former:
+            self.store.rekey(former, new)
         elif not self.preview and (old is None or _metadata_changed(old, new) or old.inputs != new.inputs):
             self.store.put(new)
         self._record(Step(reg.urn, reg.type, op))
@@ -250,13 +250,14 @@ class StepRunner:
     def _same(self, reg: Registration, old: ResourceState | None, decision: Decision) -> tuple[str, Props]:
         assert old is not None
         new = self._state_of(reg, old.id, old.outputs, old)
-        # Keep the sealed provider: it only changes when a real update happens.
-        kept = replace(new, inputs={**reg.inputs, PROVIDER_KEY: old.inputs[PROVIDER_KEY]})
-        if reg.urn in self.renamed:
-            if not self.preview:
-                self.store.rekey(self.renamed[reg.urn], kept)
-        elif not self.preview and (_metadata_changed(old, new) or decision.diffs):
-            self.store.put(kept)
+        former = self.renamed.get(reg.urn)
+        if not self.preview and (former or _metadata_changed(old, new) or decision.diffs):
+            # Keep the sealed provider: it only changes when a real update happens.
+            kept = replace(new, inputs={**reg.inputs, PROVIDER_KEY: old.inputs[PROVIDER_KEY]})
+            if former:
+                self.store.rekey(former, kept)
+            else:
+                self.store.put(kept)
         self._record(Step(reg.urn, reg.type, Op.SAME, id=old.id))
         self.emit(EngineEvent("step-finished", reg.urn, Op.SAME))
         return old.id, old.outputs
