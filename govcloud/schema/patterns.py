@@ -13,10 +13,14 @@ alternation), so no pattern can hang `check`.
 from __future__ import annotations
 
 import re
-import re._constants as sre  # the parser's opcodes: the only way to see a pattern's structure
-import re._parser as sre_parse
+import warnings
 from functools import lru_cache
 from typing import Any
+
+with warnings.catch_warnings():  # the parser is the only way to see a pattern's structure
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import sre_constants as sre
+    import sre_parse
 
 MAX_PATTERN_LENGTH = 256
 MAX_VARIABLE_REPEATS = 4  # several variable-length runs in a row backtrack polynomially
