@@ -37,7 +37,7 @@ class Cost:
         return Cost(*(getattr(self, i) + getattr(other, i) for i in ITEMS))
 
     def part(self, items: tuple[str, ...]) -> float:
-        return sum(getattr(self, i) for i in items)
+        return float(sum(getattr(self, i) for i in items))
 
     def to_json(self) -> dict[str, float]:
         out = {i: round(getattr(self, i), 2) for i in ITEMS}

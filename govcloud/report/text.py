@@ -44,9 +44,9 @@ def render_text(result: ReportResult, console: Console) -> None:
         table.add_column("Saving/yr", justify="right", no_wrap=True)
         table.add_column("Systems")
         table.add_column("Formula", overflow="fold")
-        for g in c.duplicates:
-            table.add_row(g.function, money(g.yearly_saving), ", ".join(f"{d}/{n}" for d, n in g.systems),
-                          g.formula)
+        for group in c.duplicates:
+            table.add_row(group.function, money(group.yearly_saving),
+                          ", ".join(f"{d}/{n}" for d, n in group.systems), group.formula)
         console.print(table)
 
     table = Table(title="Capacity", title_justify="left")
@@ -66,8 +66,9 @@ def render_text(result: ReportResult, console: Console) -> None:
         table = Table(title="By level and district (市、区两级)", title_justify="left")
         for name in ("District", "Departments", "vCPU", "Quota vCPU", "Billed/mo"):
             table.add_column(name, justify="left" if name == "District" else "right", no_wrap=True)
-        for d in result.districts:
-            table.add_row(d.name, str(d.departments), number(d.vcpu), number(d.quota_vcpu), money(d.billed))
+        for district in result.districts:
+            table.add_row(district.name, str(district.departments), number(district.vcpu),
+                          number(district.quota_vcpu), money(district.billed))
         console.print(table)
 
     cb = c.chargeback
