@@ -24,6 +24,11 @@ DEPARTMENT_FOLDERS = ("departments", "requests")  # where a file is named after 
 _PREFIX = "p-s"
 
 
+def _fitted(name: str, limit: int) -> str:
+    """The shape of graph/names.py's `fit`: a long name keeps its head and ends in a hash."""
+    return name if len(name) <= limit else name[: limit - 9].rstrip("-.") + "-0123abcd"
+
+
 def _error(message: str, location: Location, hint: str = "", department: str | None = None,
            system: str | None = None) -> Finding:
     return Finding(RULE, Severity.ERROR, message, location, department=department, system=system, hint=hint)
@@ -76,6 +81,10 @@ def check_city(city: City) -> list[Finding]:
     names: list[tuple[Path, str, str, str]] = [
         (("spec", "domain"), "certificate-name", f"www.{city.domain}", "the portal's certificate name"),
         (("metadata", "name"), "bucket", f"{city.name}-s-{RESERVED_CODE}-oa-documents", "the city's bucket names"),
+        (("metadata", "name"), "security-group-name", f"{city.name}-s/{RESERVED_CODE}/site/security-group",
+         "the security group names"),
+        (("metadata", "name"), "elb-name", _fitted(f"{city.name}-s-{RESERVED_CODE}-site", cloudnames.ELB_NAME_MAX),
+         "the site platform's load balancer name"),
         (("metadata", "title"), "certificate-subject", f"{city.title}政务CA", "the city CA's common name"),
         (("metadata", "title"), "zone-comment", f"{city.title} government sites", "the hosted zone's comment"),
     ]

@@ -120,6 +120,8 @@ CITY_CASES = [
     ("domain-label-too-long", ("  domain: foshan.gov.cn\n", "  domain: " + "a" * 64 + ".gov.cn\n"), 5, 11,
      "must be at most 60 characters"),
     ("city-name-sthree", ("name: foshan,", "name: sthree,"), 3, 18, "must not start with 'sthree-'"),
+    ("city-name-sg", ("name: foshan,", "name: sg,"), 3, 18, "must not start with 'sg-'"),
+    ("city-name-internal", ("name: foshan,", "name: internal,"), 3, 18, "must not start with 'internal-'"),
     ("city-name-trailing-hyphen", ("name: foshan,", "name: foshan-,"), 3, 18, "does not match the pattern"),
     ("city-title-too-long", ("title: 佛山市}", "title: " + "佛" * 61 + "}"), 3, 33, "must be at most 60 characters"),
     ("mlps-float", ("    mlps: 3\n", "    mlps: 3.0\n"), 15, 11, "must be an integer, not number 3.0"),
