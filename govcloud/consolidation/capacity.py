@@ -1,6 +1,6 @@
 """What the departments request against what the data centre and shared platforms hold.
 
-Sizing follows DESIGN §3 (`System.vcpu`, `.memory_gib`, `.storage_gib`); storage is compared in
+Sizing follows the blueprint format (`System.vcpu`, `.memory_gib`, `.storage_gib`); storage is compared in
 GiB, with 1 TiB = 1,024 GiB. OA and site storage count against the shared platforms, not
 against the data centre or a department's quota.
 """

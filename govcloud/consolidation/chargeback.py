@@ -1,7 +1,7 @@
 """Each department's monthly cost from the city's price book.
 
     compute = vCPU × vcpuMonth            memory = GiB × memoryGiBMonth
-    storage = GiB × storageGiBMonth       (systems only: DESIGN §3 sizing)
+    storage = GiB × storageGiBMonth       (systems only, sized as the blueprint format says)
     OA      = seats × oaSeatYear ÷ 12     site   = siteYear ÷ 12 when the department has a sub-site
 
 OA and site storage are part of the seat and site prices, so they are not charged again.

@@ -1,7 +1,7 @@
 """Layer 2: policy packs, waivers, rule evaluation and output formats.
 
     result = check(["blueprints/"])          # CheckResult: findings, summary, exit_code
-    result.to_json()                         # the DESIGN §4 envelope
+    result.to_json()                         # the check envelope
 """
 from govcloud.policy.checks import Check, CheckContext, checks
 from govcloud.policy.packs import PolicySet, load_policies

@@ -1,4 +1,4 @@
-"""Blueprint defaults (DESIGN §3) applied to raw documents before rules look at them.
+"""Blueprint defaults (of the blueprint format) applied to raw documents before rules look at them.
 
 The defaults are read from the blueprint schema's `default` keywords, so the schema stays
 their one source. A filled-in key has no place in the file, so a finding about it points

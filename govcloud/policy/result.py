@@ -49,7 +49,7 @@ def exit_code(findings: Iterable[Finding], fail_on: Severity) -> int:
 
 @dataclass(frozen=True)
 class CheckResult:
-    """The outcome of `govcloud check`; `to_json()` is the DESIGN §4 envelope, exactly."""
+    """The outcome of `govcloud check`; `to_json()` is the check envelope, exactly."""
 
     findings: tuple[Finding, ...]
     summary: Summary

@@ -23,11 +23,11 @@ from govcloud.policy.rule import BUILTIN, Rule
 
 # Used when a policy folder does not list the waiver rules itself.
 EXPIRED = Rule("GC-WAIVER-001", Severity.WARNING, "Expired waiver",
-               "govcloud waiver contract (DESIGN §4): an expired waiver no longer applies",
+               "City policy: an expired waiver no longer applies",
                hint="renew the approval with a new expiry date, or remove the waiver",
                kind=BUILTIN, check="waiver-expired")
 STALE = Rule("GC-WAIVER-002", Severity.WARNING, "Stale waiver",
-             "govcloud waiver contract (DESIGN §4): exceptions are reviewed and removed when no longer needed",
+             "City policy: exceptions are reviewed and removed when no longer needed",
              hint="remove the waiver from the waivers file", kind=BUILTIN, check="waiver-stale")
 
 

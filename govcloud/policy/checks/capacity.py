@@ -17,7 +17,7 @@ def _n(value: float) -> str:
 
 @checks.register("department-quota")
 def department_quota(rule: Rule, params: Mapping[str, Any], ctx: CheckContext) -> Iterator[Finding]:
-    """Each department's systems (DESIGN §3 sizing) fit in the quota it was granted."""
+    """Each department's systems (sized as the blueprint format says) fit in the quota it was granted."""
     for dept in ctx.project.departments:
         wanted = (dept.vcpu, dept.memory_gib, dept.storage_gib)
         if dept.quota is None:

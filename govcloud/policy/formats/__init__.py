@@ -1,4 +1,4 @@
-"""Output formats of `govcloud check`: text (rich), json (the DESIGN §4 envelope), sarif, junit."""
+"""Output formats of `govcloud check`: text (rich), json (the check envelope), sarif, junit."""
 from __future__ import annotations
 
 from collections.abc import Callable

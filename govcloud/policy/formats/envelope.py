@@ -1,4 +1,4 @@
-"""`--format json`: exactly the DESIGN §4 envelope, pretty-printed, Chinese kept readable."""
+"""`--format json`: exactly the check envelope, pretty-printed, Chinese kept readable."""
 from __future__ import annotations
 
 import json
