@@ -33,6 +33,8 @@ STATE_FILE = "sandbox.json"
 LOG_FILE = "sandbox.log"
 # moto accepts any credentials; these only keep boto3 from looking for real ones.
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "sandbox", "AWS_SECRET_ACCESS_KEY": "sandbox"}
+# moto's server, with Secrets Manager authorised by the secret's ARN (see the module).
+SERVER_MODULE = "govcloud.cloud.sandboxserver"
 # No DNS reaches the sandbox's public CA: it issues a requested certificate at once.
 SERVER_SETTINGS = {"MOTO_ACM_VALIDATION_WAIT": "0"}
 # Used when the approved-products file is missing: the ids DESIGN §3 names.
@@ -103,7 +105,7 @@ def _is_moto(pid: int) -> bool:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
     except OSError:
         return pid in _children  # no /proc: trust only processes we started
-    return b"moto.server" in cmdline or b"moto_server" in cmdline
+    return b"moto.server" in cmdline or b"moto_server" in cmdline or SERVER_MODULE.encode() in cmdline
 
 
 def _answers(endpoint: str, timeout: float = 1.0) -> bool:
@@ -143,7 +145,7 @@ def _start(state_dir: Path, extra_env: dict[str, str], timeout: float) -> tuple[
     env = {**os.environ, **CREDENTIALS, **SERVER_SETTINGS, **extra_env}
     with log_path.open("ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(port)],
+            [sys.executable, "-m", SERVER_MODULE, "-H", HOST, "-p", str(port)],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
             start_new_session=True,  # outlives the CLI and ignores its Ctrl-C
         )

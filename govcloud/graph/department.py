@@ -44,7 +44,7 @@ def build_department(b: Builder, department: Department) -> str:
         })
     policy = b.add(policy_node(code), tokens.POLICY, c, identity, {
         "name": b.names.policy(*b.names.own(code, "tenant")),
-        "document": iam.tenant_policy(b, department, key),
+        "document": iam.tenant_policy(b, department, key, platform.KEY),
         # IAM descriptions are Latin-1 only: the department's Chinese name stays in KMS and tags.
         "description": f"department {code}: only its own buckets, mailbox, audit logs, key and machines",
     })

@@ -40,6 +40,7 @@ MAILBOX_ACTIONS = ("sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQ
 LOG_WRITE_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 LOG_READ_ACTIONS = ("logs:DescribeLogStreams", "logs:FilterLogEvents", "logs:GetLogEvents")
 KEY_USE_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey")
+DATA_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
 INSTANCE_OPERATIONS = ("ec2:RebootInstances", "ec2:StartInstances", "ec2:StopInstances")
 SECRET_READ_ACTIONS = ("secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue")
 
@@ -153,8 +154,12 @@ def secret_name(b: Builder, code: str, system: str) -> str:
     return f"govcloud/{b.names.prefix}/{code}/{system}/db-admin"
 
 
-def tenant_policy(b: Builder, department: Department, key: str | None) -> dict[str, Any]:
-    """A department's role: its own buckets' objects, mailbox, audit logs, key and machines."""
+def tenant_policy(b: Builder, department: Department, key: str | None, platform_key: str) -> dict[str, Any]:
+    """A department's role: its own buckets' objects, mailbox, audit logs, key and machines.
+
+    Its OA documents and mailbox live on the shared platform, encrypted with the platform's
+    key: it may use that key only where the encryption context names its own bucket or queue.
+    """
     code = department.code
     buckets = _s3(b, f"{b.names.bucket_scope(code)}*")
     logs = _arn(b, "logs", f"log-group:{log_group_scope(b, code)}*")
@@ -167,8 +172,14 @@ def tenant_policy(b: Builder, department: Department, key: str | None) -> dict[s
                {"StringEquals": {"aws:ResourceTag/gov:department": code,
                                  "aws:ResourceTag/gov:stack": b.target.stack}}),
     ]
+    if department.oa is not None:
+        statements.append(_allow("PlatformKeyForOwnDocuments", DATA_KEY_ACTIONS, [Ref(platform_key, "arn")],
+                                 {"StringLike": {"kms:EncryptionContext:aws:s3:arn": [buckets, f"{buckets}/*"]}}))
     if department.oa is not None and department.oa.document_exchange:
-        statements.append(_allow("OwnMailbox", MAILBOX_ACTIONS, [_arn(b, "sqs", mailbox_name(b, code))]))
+        mailbox = _arn(b, "sqs", mailbox_name(b, code))
+        statements.append(_allow("OwnMailbox", MAILBOX_ACTIONS, [mailbox]))
+        statements.append(_allow("PlatformKeyForOwnMailbox", DATA_KEY_ACTIONS, [Ref(platform_key, "arn")],
+                                 {"StringLike": {"kms:EncryptionContext:aws:sqs:arn": [mailbox]}}))
     if key is not None:
         # The key only for S3 objects of its own buckets (SSE-KMS names the bucket in the context).
         statements.append(_allow("OwnKeyForOwnBuckets", KEY_USE_ACTIONS, [Ref(key, "arn")],

@@ -40,7 +40,7 @@ def test_a_secret_is_generated_once_and_found_again_by_its_name(
         lifecycle: Callable[..., Lifecycle], unique: Callable[[str], str], aws: Callable[..., Any],
         key_arn: str) -> None:
     secrets = lifecycle(SecretProvider)
-    props = {"name": f"govcloud/{unique('t')}/gaj/household-registry/db-admin", "kms_key_id": key_arn,
+    props: dict[str, Any] = {"name": f"govcloud/{unique('t')}/gaj/household-registry/db-admin", "kms_key_id": key_arn,
              "description": "database admin password", "region": PRIMARY, "tags": governance_tags()}
     arn, outs = secrets.create(props)
     value = _value(aws, arn)

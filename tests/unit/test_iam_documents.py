@@ -195,7 +195,13 @@ def test_tenant_roles_grant_nothing_on_shared_resources_and_only_their_own(graph
                 if statement["Effect"] != "Allow":
                     continue
                 for resource in _listed(statement["Resource"]):
-                    assert f"{PREFIX}-city-" not in resource and "key/city-" not in resource, (role.name, resource)
+                    assert f"{PREFIX}-city-" not in resource, (role.name, resource)
+                    if resource.endswith("key/city-key"):
+                        # The platform's key, only where the context names the tenant's own data.
+                        context = statement["Condition"]["StringLike"]
+                        assert [k for k in context if k.startswith("kms:EncryptionContext:aws:")], role.name
+                        assert all(any(part in v for part in own) for v in sum(context.values(), [])), role.name
+                        continue
                     assert any(part in resource for part in own), (role.name, resource)
                 if any(str(r).endswith(":instance/*") for r in _listed(statement["Resource"])):
                     assert statement["Condition"]["StringEquals"]["aws:ResourceTag/gov:department"] == code
@@ -270,6 +276,19 @@ def test_a_department_uses_its_key_only_for_its_own_buckets(graph: Graph) -> Non
     assert evaluate(policies, "kms:ScheduleKeyDeletion", key, own) == "deny"
     assert evaluate(policies, "kms:Decrypt", _arn_of(graph, Ref("slj/key", "arn")), {
         "kms:EncryptionContext:aws:s3:arn": SLJ_BUCKET}) == "implicit"
+
+
+def test_a_department_uses_the_platform_key_only_for_its_own_documents_and_mailbox(graph: Graph) -> None:
+    policies, key = policies_of(graph, "gaj/role"), _arn_of(graph, Ref("city/key", "arn"))
+    mailbox = f"arn:aws-cn:sqs:cn-north-1:{ACCOUNT}:{PREFIX}-gaj--mailbox"
+    assert evaluate(policies, "kms:GenerateDataKey", key, {"kms:EncryptionContext:aws:s3:arn": GAJ_OA}) == "allow"
+    assert evaluate(policies, "kms:Decrypt", key, {"kms:EncryptionContext:aws:sqs:arn": mailbox}) == "allow"
+    assert evaluate(policies, "kms:Decrypt", key, {
+        "kms:EncryptionContext:aws:s3:arn": f"arn:aws-cn:s3:::{PREFIX}-slj--oa"}) == "implicit"
+    assert evaluate(policies, "kms:Decrypt", key, {
+        "kms:EncryptionContext:aws:s3:arn": f"arn:aws-cn:s3:::{PREFIX}-city-oa-documents"}) == "implicit"
+    assert evaluate(policies, "kms:Encrypt", key, {"kms:EncryptionContext:aws:s3:arn": GAJ_OA}) == "implicit"
+    assert evaluate(policies, "kms:DisableKey", key) == "deny"
 
 
 def test_only_the_systems_own_machines_read_its_admin_secret(graph: Graph) -> None:

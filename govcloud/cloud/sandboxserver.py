@@ -1,0 +1,59 @@
+"""The sandbox cloud's server process: moto's server with two corrections for IAM.
+
+- moto checks an IAM policy's Resource element only for S3, IAM, SQS and STS; for every
+  other service it asks whether the caller may act on `*`, so a grant confined to one
+  secret (as the real cloud reads it) would be refused. Here Secrets Manager names the
+  secret a request is about, as the real cloud does, so the sandbox proves that a system's
+  machines read their own database secret and no other.
+- moto cannot evaluate a policy's conditions and treats every one as met, so a bucket
+  policy that denies plain HTTP (`aws:SecureTransport: false`) would deny every request,
+  TLS or not. Here bucket-policy statements with a condition are left out of the
+  evaluation: the sandbox enforces no condition at all, and the documents' conditions are
+  tested on their own (tests/unit/test_iam_documents.py).
+
+Everything else is moto's server unchanged.
+
+Run as `python -m govcloud.cloud.sandboxserver -H 127.0.0.1 -p PORT` (what `sandbox up` does).
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from moto import server
+from moto.iam.access_control import IAMPolicy, PermissionResult
+from moto.s3.models import FakeBucket
+from moto.secretsmanager.responses import SecretsManagerResponse
+
+
+def _secret_resource(response: Any) -> str:
+    """The ARN of the secret a request names, or `*` (a listing, or no such secret)."""
+    try:
+        secret_id = response._get_param("SecretId")
+        if not secret_id:
+            return "*"
+        return str(response.backend.describe_secret(secret_id).arn)
+    except Exception:  # never break a request only because its resource cannot be named
+        return "*"
+
+
+def _unconditional_permission(bucket: Any, action: str, resource: str) -> Any:
+    """The bucket policy's verdict from its statements without a condition."""
+    if bucket.policy is None:
+        return PermissionResult.NEUTRAL
+    policy = json.loads(bucket.policy.decode())
+    listed = policy["Statement"] if isinstance(policy["Statement"], list) else [policy["Statement"]]
+    statements = [s for s in listed if "Condition" not in s]
+    if not statements:
+        return PermissionResult.NEUTRAL
+    return IAMPolicy(json.dumps({**policy, "Statement": statements})).is_action_permitted(action, resource)
+
+
+def main() -> None:
+    SecretsManagerResponse._determine_resource = _secret_resource  # type: ignore[attr-defined]
+    FakeBucket.get_permission = _unconditional_permission  # type: ignore[method-assign,assignment]
+    server.main()
+
+
+if __name__ == "__main__":
+    main()
