@@ -71,11 +71,37 @@ class Vocabulary:
     def terms(self) -> list[str]:
         return sorted(self.canonical)
 
+    @cached_property
+    def _trigrams(self) -> dict[str, tuple[str, ...]]:
+        """trigram → terms containing it: a suggestion compares a term with a few candidates only."""
+        index: dict[str, list[str]] = {}
+        for term in self.terms():
+            for gram in _grams(term):
+                index.setdefault(gram, []).append(term)
+        return {gram: tuple(terms) for gram, terms in index.items()}
+
     def suggest(self, term: str) -> str | None:
-        """The id closest to an unknown term, by its ids and synonyms (None when nothing is close)."""
-        close = difflib.get_close_matches(term, self.terms(), n=1, cutoff=0.75)
-        if not close:
-            # a word of the term that is itself a term (e.g. 'own-website-portal' → 'website')
-            parts = [p for p in term.split("-") if p in self.canonical]
-            return self.resolve(parts[0]) if parts else None
-        return self.resolve(close[0])
+        """The id closest to an unknown term, by its ids and synonyms (None when nothing is close).
+
+        Candidates are the terms sharing the most trigrams with it; only those few are scored,
+        so a city of thousands of unknown terms is not compared with the whole vocabulary each.
+        """
+        shared: dict[str, int] = {}
+        for gram in _grams(term):
+            for candidate in self._trigrams.get(gram, ()):
+                shared[candidate] = shared.get(candidate, 0) + 1
+        best = sorted(shared, key=lambda c: (-shared[c], c))[:CANDIDATES]
+        close = difflib.get_close_matches(term, best, n=1, cutoff=0.75)
+        if close:
+            return self.resolve(close[0])
+        # a word of the term that is itself a term (e.g. 'own-website-portal' → 'website')
+        parts = [p for p in term.split("-") if p in self.canonical]
+        return self.resolve(parts[0]) if parts else None
+
+
+CANDIDATES = 4  # enough for a typo or a missing suffix; each costs a SequenceMatcher
+
+
+def _grams(term: str) -> set[str]:
+    padded = f"  {term} "
+    return {padded[i:i + 3] for i in range(len(padded) - 2)}
