@@ -5,7 +5,8 @@ apply leaves the city half-built. Validation checks the fields that names are ma
 the graph checks every name it builds, and providers may check again before a call.
 
 Each rule is `problem(kind, value) -> str | None`: None when the cloud accepts `value`,
-else the reason in a few words. `KINDS` lists the kinds.
+else the reason in a few words. `KINDS` lists the kinds; `property_problems(token, props)`
+checks a resource's inputs by `PROPERTY_RULES` (type token → property → kind).
 
 | kind | rule |
 |---|---|
@@ -31,7 +32,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 BUCKET_MIN, BUCKET_MAX = 3, 63
 SECURITY_GROUP_NAME_MAX = 255
@@ -240,6 +242,50 @@ RULES: dict[str, Rule] = {
     "tag-value": tag_value,
 }
 KINDS = tuple(RULES)
+
+
+# The cloud's rule for each named property of each resource type (the catalogue's tokens,
+# govcloud.cloud.types); EC2 Name tags of VPCs, subnets, instances and volumes are tag values.
+PROPERTY_RULES: dict[str, dict[str, str]] = {
+    "govcloud:network:Vpc": {"name": "tag-value"},
+    "govcloud:network:Subnet": {"name": "tag-value"},
+    "govcloud:compute:Instance": {"name": "tag-value"},
+    "govcloud:compute:Volume": {"name": "tag-value"},
+    "govcloud:network:SecurityGroup": {"name": "security-group-name", "description": "security-group-description"},
+    "govcloud:storage:Bucket": {"name": "bucket"},
+    "govcloud:keys:Key": {"alias": "kms-alias", "description": "kms-description"},
+    "govcloud:identity:Role": {"name": "iam-role-name", "description": "iam-description"},
+    "govcloud:identity:Policy": {"name": "iam-policy-name", "description": "iam-description"},
+    "govcloud:identity:InstanceProfile": {"name": "iam-policy-name"},  # 128 of the IAM name characters
+    "govcloud:messaging:Queue": {"name": "queue-name"},
+    "govcloud:dns:Zone": {"name": "dns-name", "comment": "zone-comment"},
+    "govcloud:dns:Record": {"name": "dns-name"},
+    "govcloud:certificates:CityCA": {"common_name": "certificate-subject", "organization": "certificate-subject"},
+    "govcloud:certificates:Certificate": {"domain_name": "certificate-name"},
+    "govcloud:certificates:PublicCertificate": {"domain_name": "certificate-name"},
+    "govcloud:loadbalancing:LoadBalancer": {"name": "elb-name"},
+    "govcloud:loadbalancing:TargetGroup": {"name": "elb-name"},
+    "govcloud:logs:LogGroup": {"name": "log-group"},
+}
+
+
+def property_problems(token: str, props: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(property, reason) for every name, description or tag in `props` of a `token`
+    resource the cloud would refuse; values not known yet (not strings) are skipped."""
+    out: list[tuple[str, str]] = []
+    for prop, kind in PROPERTY_RULES.get(token, {}).items():
+        value = props.get(prop)
+        if isinstance(value, str) and (reason := problem(kind, value)) is not None:
+            out.append((prop, f"{value!r} {reason}"))
+    for name in props.get("subject_alternative_names") or ():
+        if isinstance(name, str) and (reason := problem("dns-name", name)) is not None:
+            out.append(("subject_alternative_names", f"{name!r} {reason}"))
+    tags = props.get("tags")
+    for key, value in (tags.items() if isinstance(tags, Mapping) else ()):
+        for kind, text in (("tag-key", key), ("tag-value", value)):
+            if isinstance(text, str) and (reason := problem(kind, text)) is not None:
+                out.append((f"tags.{key}", f"{text!r} {reason}"))
+    return out
 
 
 def problem(kind: str, value: str) -> str | None:

@@ -160,39 +160,12 @@ def _run(args: list[str], allowed: tuple[int, ...] = (0, 2)) -> int:
 
 
 # -- the planned names of whatever validates -----------------------------------------------
-NAMED = {  # resource type → {input: the cloud's rule for it}
-    tokens.VPC: {"name": "tag-value"}, tokens.SUBNET: {"name": "tag-value"},
-    tokens.INSTANCE: {"name": "tag-value"}, tokens.VOLUME: {"name": "tag-value"},
-    tokens.SECURITY_GROUP: {"name": "security-group-name", "description": "security-group-description"},
-    tokens.BUCKET: {"name": "bucket"},
-    tokens.KEY: {"alias": "kms-alias", "description": "kms-description"},
-    tokens.ROLE: {"name": "iam-role-name", "description": "iam-description"},
-    tokens.POLICY: {"name": "iam-policy-name", "description": "iam-description"},
-    tokens.QUEUE: {"name": "queue-name"},
-    tokens.ZONE: {"name": "dns-name", "comment": "zone-comment"},
-    tokens.RECORD: {"name": "dns-name"},
-    tokens.CITY_CA: {"common_name": "certificate-subject", "organization": "certificate-subject"},
-    tokens.CERTIFICATE: {"domain_name": "certificate-name"},
-    tokens.LOAD_BALANCER: {"name": "elb-name"}, tokens.TARGET_GROUP: {"name": "elb-name"},
-    tokens.LOG_GROUP: {"name": "log-group"},
-}
-
-
 def cloud_problems(graph: Graph) -> list[str]:
     """Every name, description and tag of `graph` the cloud would refuse."""
     out = []
     for node in graph.nodes:
-        for key, kind in NAMED.get(node.type, {}).items():
-            value = node.inputs.get(key)
-            if isinstance(value, str) and (reason := cloudnames.problem(kind, value)):
-                out.append(f"{node.name} {key} {value!r} {reason}")
-        for name in node.inputs.get("subject_alternative_names", []) or []:
-            if isinstance(name, str) and (reason := cloudnames.problem("dns-name", name)):
-                out.append(f"{node.name} SAN {name!r} {reason}")
-        for key, value in node.tags.items():
-            for kind, text in (("tag-key", key), ("tag-value", value)):
-                if (reason := cloudnames.problem(kind, text)) is not None:
-                    out.append(f"{node.name} tag {key}={value!r} {reason}")
+        props = {**node.inputs, "tags": dict(node.tags)}  # the full tag set, even of untaggable types
+        out.extend(f"{node.name} {prop} {reason}" for prop, reason in cloudnames.property_problems(node.type, props))
     return out
 
 
@@ -300,3 +273,5 @@ def test_the_name_checker_sees_what_the_cloud_refuses() -> None:
     assert cloud_problems(broken) == [
         f"{group.name} description '河道水情监测系统 (市水利局)' may hold only ASCII letters, digits, spaces "
         "and ._-:/()#,@[]+=&;{}!$*"]
+    known = {t for t in vars(tokens).values() if isinstance(t, str) and t.startswith("govcloud:")}
+    assert set(cloudnames.PROPERTY_RULES) <= known  # every rule names a real resource type
