@@ -61,6 +61,7 @@ def build_department(doc: Document) -> Department:
         district=meta.get("district"),
         delegated_hosting=tuple(Delegation(x["baseDatabase"], x["host"]) for x in spec.get("delegatedHosting", [])),
         exchange_mailboxes=(spec["documentExchange"] or {}).get("mailboxes", 1) if "documentExchange" in spec else 0,
+        former_code=meta.get("formerCode"),
     )
 
 

@@ -137,6 +137,7 @@ class Department:
     district: str | None = None
     delegated_hosting: tuple[Delegation, ...] = ()
     exchange_mailboxes: int = 0             # on the document exchange, with or without OA
+    former_code: str | None = None          # before an institutional reform (机构改革) renamed it
 
     @property
     def kind_of_body(self) -> str:

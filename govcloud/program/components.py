@@ -6,6 +6,7 @@ from typing import ClassVar
 import pulumi
 
 from govcloud.graph import Component
+from govcloud.program.reform import Renames
 
 
 class GovComponent(pulumi.ComponentResource):
@@ -52,7 +53,9 @@ KINDS: dict[str, type[GovComponent]] = {
 }
 
 
-def create_components(components: tuple[Component, ...]) -> dict[str, GovComponent]:
+def create_components(
+    components: tuple[Component, ...], renames: Renames | None = None,
+) -> dict[str, GovComponent]:
     """One ComponentResource per graph component, each created after its parent."""
     created: dict[str, GovComponent] = {}
     pending = list(components)
@@ -62,6 +65,9 @@ def create_components(components: tuple[Component, ...]) -> dict[str, GovCompone
             raise ValueError(f"components with unknown parents: {[c.name for c in pending]}")
         for c in ready:
             opts = pulumi.ResourceOptions(parent=created[c.parent]) if c.parent else None
-            created[c.name] = KINDS[c.kind](c.name, opts)
+            if renames is not None:
+                created[c.name] = KINDS[c.kind](renames.name(c.name), renames.options(c.name, opts))
+            else:
+                created[c.name] = KINDS[c.kind](c.name, opts)
         pending = [c for c in pending if c.name not in created]
     return created

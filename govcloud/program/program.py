@@ -16,6 +16,7 @@ from govcloud.graph import Graph, Node, Ref, Target, build_graph
 from govcloud.model import Project
 from govcloud.program.components import GovComponent, create_components
 from govcloud.program.outputs import component_outputs, stack_outputs
+from govcloud.program.reform import Renames, under_former_codes
 
 # Builds the resource of one node: `(token, name, inputs, endpoint_url, opts) -> Resource`.
 ResourceFactory = Callable[[str, str, Mapping[str, Any], "str | None", pulumi.ResourceOptions], pulumi.CustomResource]
@@ -57,20 +58,30 @@ def _create(
     resources: Mapping[str, pulumi.CustomResource],
     endpoint_url: str | None,
     factory: ResourceFactory,
+    renames: Renames | None = None,
 ) -> pulumi.CustomResource:
     # depends_on repeats what the Refs imply, so every edge of the graph is explicit in the state.
     opts = pulumi.ResourceOptions(
         parent=components[node.component], depends_on=[resources[d] for d in node.deps]
     )
-    return factory(node.type, node.name, _resolve(node.inputs, resources), endpoint_url, opts)
+    name = node.name
+    if renames is not None:
+        name, opts = renames.name(node.name), renames.options(node.name, opts) or opts
+    return factory(node.type, name, _resolve(node.inputs, resources), endpoint_url, opts)
 
 
-def deploy(graph: Graph, *, endpoint_url: str | None = None, factory: ResourceFactory = catalogue_factory) -> Deployment:
-    """Register every component and resource of `graph` in dependency order; export the outputs."""
-    components = create_components(graph.components)
+def deploy(
+    graph: Graph, *, endpoint_url: str | None = None, factory: ResourceFactory = catalogue_factory,
+    renames: Renames | None = None,
+) -> Deployment:
+    """Register every component and resource of `graph` in dependency order; export the outputs.
+
+    With `renames`, renamed departments register under their new codes (aliased).
+    """
+    components = create_components(graph.components, renames)
     resources: dict[str, pulumi.CustomResource] = {}
     for node in graph.order():
-        resources[node.name] = _create(node, components, resources, endpoint_url, factory)
+        resources[node.name] = _create(node, components, resources, endpoint_url, factory, renames)
     for name, component in components.items():
         component.register_outputs(component_outputs(graph, graph.component(name), resources))
     for key, value in stack_outputs(graph, resources).items():
@@ -85,10 +96,15 @@ def make_program(
     endpoint_url: str | None = None,
     factory: ResourceFactory = catalogue_factory,
 ) -> Callable[[], None]:
-    """The program for `project` on `target`; the graph is built now, so bad input fails early."""
-    graph = build_graph(project, target)
+    """The program for `project` on `target`; the graph is built now, so bad input fails early.
+
+    A department renamed in an institutional reform is built under its former code (its
+    cloud resources stay as they are) and registered under its new one.
+    """
+    graph = build_graph(under_former_codes(project), target)
+    renames = Renames(project)
 
     def program() -> None:
-        deploy(graph, endpoint_url=endpoint_url, factory=factory)
+        deploy(graph, endpoint_url=endpoint_url, factory=factory, renames=renames if renames.codes else None)
 
     return program

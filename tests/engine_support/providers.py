@@ -101,3 +101,33 @@ class Thing(Resource, module="test", name="Thing"):
 class Group(pulumi.ComponentResource):
     def __init__(self, name: str, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("test:index:Group", name, None, opts)
+
+
+class EchoProvider(ResourceProvider):
+    """Any catalogue resource in the fake cloud: its outputs are named after its id."""
+
+    def __init__(self, cloud_path: str) -> None:
+        super().__init__()
+        self.cloud_path = cloud_path
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        clean = {k: v for k, v in props.items() if k != "__provider"}
+        id_ = Cloud(self.cloud_path).create(str(props["_token"]), str(props.get("name", "")), clean)
+        return CreateResult(id_, {**clean, **{o: f"{id_}:{o}" for o in props["_outputs"]}})
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        clean = {k: v for k, v in news.items() if k != "__provider"}
+        Cloud(self.cloud_path).update(id_, clean)
+        return UpdateResult({**clean, **{o: f"{id_}:{o}" for o in news["_outputs"]}})
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        Cloud(self.cloud_path).delete(id_)
+
+
+class Echo(Resource, module="test", name="Echo"):
+    """Stands in for the catalogue's resource of `token`, with the same outputs."""
+
+    def __init__(self, token: str, resource_name: str, inputs: dict[str, Any], outputs: tuple[str, ...],
+                 cloud_path: str, opts: pulumi.ResourceOptions | None = None) -> None:
+        props = {**{o: None for o in outputs}, **inputs, "_token": token, "_outputs": list(outputs)}
+        super().__init__(EchoProvider(cloud_path), resource_name, props, opts)
