@@ -114,6 +114,9 @@ def check_department(dept: Department, documents_in_file: int = 1) -> list[Findi
     if dept.code == RESERVED_CODE:
         out.append(_error(f"department code '{RESERVED_CODE}' is reserved for the city's own resources",
                           code_at, "choose the department's pinyin initials", department=dept.code))
+    if getattr(dept, "former_code", None) == RESERVED_CODE:  # its resources would be named as the city's
+        out.append(_error(f"formerCode '{RESERVED_CODE}' is reserved for the city's own resources",
+                          dept.location_of(("metadata", "formerCode")), department=dept.code))
     named = _file_name(dept, documents_in_file)
     if named is not None:
         out.append(named)

@@ -72,6 +72,8 @@ DEPARTMENT_CASES = [
     ("title-too-long", ("      title: 河道水情监测系统\n", "      title: " + "河" * 65 + "\n"), 19, 14,
      "must be at most 64 characters"),
     ("reserved-code", ("  code: slj\n", "  code: city\n"), 4, 9, "reserved for the city's own resources"),
+    ("reserved-former-code", ("  code: slj\n", "  code: slj\n  formerCode: city\n"), 5, 15,
+     "formerCode 'city' is reserved"),
     ("database-volume-too-big", ("storageGiB: 200, replicas", "storageGiB: 70000, replicas"), 25, 43, "≤ 65536"),
 ]
 
