@@ -8,7 +8,8 @@ Objects of one stack, under the backend's root (Pulumi's layout, project mode):
     .pulumi/history/<project>/<stack>/<stack>-<ns>.checkpoint.json  the checkpoint after it
     .pulumi/locks/organization/<project>/<stack>/<uuid>.json  the lock (engine/lock.py)
     .pulumi/govcloud-journal/<project>/<stack>/manifest.json  the journal of the run under way
-    .pulumi/govcloud-journal/<project>/<stack>/<n>.json       its entries
+    .pulumi/govcloud-journal/<project>/<stack>/entries.jsonl  its entries, a line each (file://)
+    .pulumi/govcloud-journal/<project>/<stack>/<n>.json       its entries, an object each (s3://)
 
 Durability per step without rewriting the checkpoint per step (which is quadratic): every
 write is one small journal entry, and the checkpoint is rewritten once, when the run ends
@@ -56,6 +57,8 @@ HISTORY_SUFFIX = ".history.json"
 CHECKPOINT_SUFFIX = ".checkpoint.json"
 
 Op = dict[str, Any]
+# A journal write to a remote backend waits until this many steps share it (or its window ends).
+BATCH_TARGET = 16
 
 
 @dataclass
@@ -118,11 +121,14 @@ class StateStore:
     _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False)
     _queue: list[_Write] = field(default_factory=list, init=False, repr=False)
     _queue_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _queue_ready: threading.Condition = field(init=False, repr=False)
     _crypter: Crypter | None = field(default=None, init=False, repr=False)
     _unlocked_with: str = field(default="", init=False, repr=False)
     _ids: dict[str, int] = field(default_factory=lambda: {"op": 0, "cid": 0}, init=False, repr=False)
+    _broken: BaseException | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self._queue_ready = threading.Condition(self._queue_lock)
         if isinstance(self.location, BlobStore):
             self.blobs = self.location
             if not self.stack:
@@ -224,17 +230,23 @@ class StateStore:
                 hint="upgrade it with `pulumi state upgrade`")
 
     def _replay(self, key: str) -> None:
-        raw = self.blobs.read(key)
+        raw = self.blobs.read(key) or b""
         where = self.blobs.where(key)
-        try:
-            entry = json.loads((raw or b"").decode("utf-8"))
-            ops = entry["ops"]
-            if not isinstance(ops, list):
-                raise ValueError("'ops' is not a list")
+        lines = raw.split(b"\n") if key.endswith(".jsonl") else [raw]
+        if key.endswith(".jsonl") and lines and lines[-1] == b"":
+            lines.pop()
+        for number, line in enumerate(lines, start=1):
+            try:
+                entry = json.loads(line.decode("utf-8"))
+                ops = entry["ops"]
+                if not isinstance(ops, list):
+                    raise ValueError("'ops' is not a list")
+            except (UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+                if number == len(lines) and not raw.endswith(b"\n"):
+                    break  # a last line torn by a power cut: its step was never acknowledged
+                raise StateCorruptError(f"{where}:{number}", f"a journal entry cannot be read ({exc})") from None
             for op in ops:
                 self._apply(op, where)
-        except (UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
-            raise StateCorruptError(where, f"a journal entry cannot be read ({exc})") from None
 
     @property
     def loaded(self) -> bool:
@@ -302,7 +314,7 @@ class StateStore:
         from govcloud.engine.blobstore import MemoryBlobStore
 
         self._need_loaded()
-        with self._lock:
+        with self._queue_lock:
             copy = StateStore(MemoryBlobStore(), project=self.project, stack=self.stack)
             copy._snap = Snapshot(dict(self._snap.resources), dict(self._snap.condemned),
                                   dict(self._snap.pending), dict(self._snap.outputs),
@@ -319,7 +331,7 @@ class StateStore:
 
     def resources(self) -> dict[str, ResourceState]:
         self._need_loaded()
-        with self._lock:
+        with self._queue_lock:
             out: dict[str, ResourceState] = {}
             for urn, res in self._snap.resources.items():
                 opened = self._opened.get(urn)
@@ -331,17 +343,17 @@ class StateStore:
     def sealed_resources(self) -> list[ResourceState]:
         """Resources as stored (secrets sealed): for listing without the passphrase."""
         self._need_loaded()
-        with self._lock:
+        with self._queue_lock:
             return list(self._snap.resources.values())
 
     def condemned(self) -> list[Condemned]:
         self._need_loaded()
-        with self._lock:
+        with self._queue_lock:
             return [Condemned(cid, self._opened_resource(res)) for cid, res in sorted(self._snap.condemned.items())]
 
     def pending_ops(self) -> list[PendingOp]:
         self._need_loaded()
-        with self._lock:
+        with self._queue_lock:
             return [replace(op, inputs=self.crypter.open(op.inputs), outputs=self.crypter.open(op.outputs))
                     for _, op in sorted(self._snap.pending.items())]
 
@@ -351,7 +363,7 @@ class StateStore:
 
     def stack_outputs(self) -> Props:
         self._need_loaded()
-        with self._lock:
+        with self._queue_lock:
             result: Props = self.crypter.open(self._snap.outputs)
             return result
 
@@ -362,7 +374,7 @@ class StateStore:
     def deployment(self) -> dict[str, Any]:
         """The state as a Pulumi deployment (checkpoint plus the live journal), sealed."""
         self._need_loaded()
-        with self._lock:
+        with self._queue_lock:
             return to_deployment(self._snap)
 
     # -- applying journal ops to memory ------------------------------------------------------
@@ -417,22 +429,45 @@ class StateStore:
             raise ValueError(f"unknown journal op {kind!r}")
 
     # -- writing -----------------------------------------------------------------------------
-    def _write(self, *ops: Op) -> None:
-        """Store `ops` as (part of) one journal entry and apply them to memory.
+    def _write(self, *ops: Op, wait: bool = True) -> None:
+        """Apply `ops` to memory and journal them; with `wait`, return once they are stored.
 
-        Flat combining: the caller queues its write, then whoever gets the lock stores
-        everything queued by then as one entry, so parallel steps share one object write.
+        Memory follows at once, in journal order. A write that must be durable before the
+        run goes on (the start of a provider call) waits; the records of finished steps do
+        not: they ride along with the next waiting write (group commit) or the final fold.
+        A kill before they are stored loses nothing: the journaled start of each call lets
+        recovery find what it did. Flat combining: whoever gets the flush lock stores
+        everything queued by then as one entry.
         """
         self._need_loaded()
+        if self._broken is not None:
+            raise self._broken
         item = _Write(list(ops))
-        with self._queue_lock:
+        with self._queue_ready:
+            for op in item.ops:
+                self._apply(op)
             self._queue.append(item)
+            self._queue_ready.notify_all()
+        if wait:
+            self._flush(item)
+
+    def flush(self) -> None:
+        """Store every write queued so far."""
+        self._flush()
+
+    def _flush(self, item: _Write | None = None) -> None:
+        """Store what is queued (up to `item`, or everything)."""
         with self._lock:
-            if not item.done:
-                with self._queue_lock:
+            if item is None or not item.done:
+                window = self.blobs.batch_window if item is not None else 0.0
+                with self._queue_ready:
+                    if window:
+                        # Let concurrent steps join this entry: one round trip for many.
+                        self._queue_ready.wait_for(lambda: len(self._queue) >= BATCH_TARGET, timeout=window)
                     batch, self._queue = self._queue, []
-                self._commit(batch)
-        if item.error is not None:
+                if batch:
+                    self._commit(batch)
+        if item is not None and item.error is not None:
             raise item.error
 
     def _commit(self, batch: list[_Write]) -> None:
@@ -441,10 +476,10 @@ class StateStore:
             if self._snap.secrets_state is not None and not self._journal_live:
                 ops.insert(0, {"op": "secrets", "state": self._snap.secrets_state})
             self._store_entry(ops)
-            for op in ops:
-                self._apply(op)
             self._writes += len(batch)
         except BaseException as exc:
+            # Memory is ahead of the journal now: every later write fails with this error.
+            self._broken = exc
             for item in batch:
                 item.error = exc
             raise
@@ -459,13 +494,15 @@ class StateStore:
                         "stack": self.stack, "project": self.project}
             self.blobs.write(self.journal_prefix + "manifest.json", _dumps(manifest))
             self._journal_live = True
-        key = f"{self.journal_prefix}{self._next_entry:010d}.json"
-        self.blobs.write(key, _dumps({"ops": ops}))
+        if self.blobs.appendable:
+            # One line per entry in one file: no file creation or fsync per step.
+            self.blobs.append(self.journal_prefix + "entries.jsonl", _dumps({"ops": ops}) + b"\n")
+        else:
+            self.blobs.write(f"{self.journal_prefix}{self._next_entry:010d}.json", _dumps({"ops": ops}))
         self._next_entry += 1
 
     def _clear_stale(self) -> None:
-        for key in self._stale:
-            self.blobs.delete(key)
+        self.blobs.delete_many(self._stale)
         self._stale = []
 
     def _res_op(self, kind: str, res: ResourceState, **extra: Any) -> Op:
@@ -474,7 +511,7 @@ class StateStore:
 
     def put(self, res: ResourceState) -> None:
         """Record a resource that needed no provider call (components, metadata changes)."""
-        self._write(self._res_op("put", res))
+        self._write(self._res_op("put", res), wait=False)
 
     def rekey(self, old_urn: str, res: ResourceState) -> None:
         """Move a resource from `old_urn` to `res.urn` (an alias) in one write."""
@@ -509,10 +546,10 @@ class StateStore:
             ops.append({"op": "condemn", "urn": res.urn, "cid": cid})
         ops.append(self._res_op("put", res))
         ops.append({"op": "end", "opId": op_id})
-        self._write(*ops)
+        self._write(*ops, wait=False)
 
     def finish_update(self, op_id: int, res: ResourceState) -> None:
-        self._write(self._res_op("put", replace(res, dirty=False)), {"op": "end", "opId": op_id})
+        self._write(self._res_op("put", replace(res, dirty=False)), {"op": "end", "opId": op_id}, wait=False)
 
     def finish_delete(self, op_id: int | None, urn: str, cid: int | None, id_: str) -> None:
         """The deleted resource (or condemned half) leaves state with its pending op."""
@@ -524,13 +561,13 @@ class StateStore:
             ops.append({"op": "delete", "urn": urn, "id": id_})
         if op_id is not None:
             ops.append({"op": "end", "opId": op_id})
-        self._write(*ops)
+        self._write(*ops, wait=False)
 
     def drop_op(self, op_id: int, *, mark_dirty: str | None = None) -> None:
         ops: list[Op] = [{"op": "end", "opId": op_id}]
         if mark_dirty is not None:
             ops.append({"op": "dirty", "urn": mark_dirty})
-        self._write(*ops)
+        self._write(*ops, wait=False)
 
     def set_stack_outputs(self, outputs: Props) -> None:
         self._write({"op": "outputs", "outputs": self.crypter.seal(outputs)})
@@ -543,11 +580,13 @@ class StateStore:
     # -- folding and history -----------------------------------------------------------------
     def checkpoint(self) -> bool:
         """Fold the journal into the checkpoint; True if anything was written."""
+        self._flush()
         with self._lock:
             if not self._journal_live:
                 return False
-            data = json.dumps(to_deployment(self._snap), ensure_ascii=False, indent=4,
-                              allow_nan=False).encode("utf-8")
+            with self._queue_lock:
+                deployment = to_deployment(self._snap)
+            data = json.dumps(deployment, ensure_ascii=False, indent=4, allow_nan=False).encode("utf-8")
             if self.blobs.read(".pulumi/meta.yaml") is None:
                 self.blobs.write(".pulumi/meta.yaml", b"version: 1\n")
             self.blobs.write(self.checkpoint_key, data)
@@ -557,9 +596,7 @@ class StateStore:
 
     def _drop_journal(self) -> None:
         # Entries first: leftovers without their manifest are stale by construction.
-        for key in self.blobs.list(self.journal_prefix):
-            if not key.endswith("manifest.json"):
-                self.blobs.delete(key)
+        self.blobs.delete_many([k for k in self.blobs.list(self.journal_prefix) if not k.endswith("manifest.json")])
         self.blobs.delete(self.journal_prefix + "manifest.json")
         self._journal_live = False
         self._next_entry = 1

@@ -129,10 +129,12 @@ def test_each_step_is_one_small_journal_entry_and_the_checkpoint_waits_for_the_f
     blobs = store.blobs
     for n in range(200):
         store.put(_thing(n))
-    entries = [k for k in blobs.list(store.journal_prefix) if not k.endswith("manifest.json")]
-    assert len(entries) == 200 and blobs.read(store.checkpoint_key) is None
+        store.flush()  # as the start of the next provider call would
+    assert blobs.list(store.journal_prefix) == [store.journal_prefix + "entries.jsonl", store.journal_prefix + "manifest.json"]
+    lines = (blobs.read(store.journal_prefix + "entries.jsonl") or b"").splitlines()
+    assert len(lines) == 200 and blobs.read(store.checkpoint_key) is None
     # An entry is as big as its step, not as the state: no quadratic rewrite.
-    sizes = [len(blobs.read(k) or b"") for k in entries]
+    sizes = [len(line) for line in lines]
     assert max(sizes) < 2 * min(sizes) and max(sizes) < 2_000
     # A new process (a killed run's successor) sees every step from the journal.
     again = StateStore(tmp_path / "dev.db")
@@ -145,10 +147,50 @@ def test_each_step_is_one_small_journal_entry_and_the_checkpoint_waits_for_the_f
     assert len(third.resources()) == 200
 
 
+def test_a_last_journal_line_torn_by_a_power_cut_is_skipped_others_are_errors(tmp_path: Path) -> None:
+    store = StateStore(tmp_path / "dev.db")
+    store.unlock(PASSPHRASE)
+    store.put(_thing(1))
+    store.flush()
+    store.put(_thing(2))
+    store.flush()
+    key = store.journal_prefix + "entries.jsonl"
+    whole = store.blobs.read(key) or b""
+    store.blobs.write(key, whole[:-40])  # the second line lost its end
+    torn = StateStore(tmp_path / "dev.db")
+    torn.unlock(PASSPHRASE)
+    assert set(torn.resources()) == {_thing(1).urn}
+    store.blobs.write(key, b"{not json}\n" + whole)
+    with pytest.raises(StateCorruptError, match=r"entries.jsonl:1: .*journal entry"):
+        StateStore(tmp_path / "dev.db").open()
+
+
+def test_the_s3_layout_writes_one_object_per_entry(tmp_path: Path) -> None:
+    from govcloud.engine.blobstore import MemoryBlobStore
+
+    class WholeObjects(MemoryBlobStore):
+        appendable = False
+
+    store = StateStore(WholeObjects(), stack="dev")
+    store.unlock(PASSPHRASE)
+    for n in range(3):
+        store.put(_thing(n))
+        store.flush()
+    keys = store.blobs.list(store.journal_prefix)
+    assert [k.rsplit("/", 1)[1] for k in keys] == ["0000000001.json", "0000000002.json", "0000000003.json",
+                                                    "manifest.json"]
+    again = StateStore(store.blobs, stack="dev")
+    again.unlock(PASSPHRASE)
+    assert len(again.resources()) == 3
+    again.checkpoint()
+    assert store.blobs.list(store.journal_prefix) == []
+
+
 def test_entries_left_after_a_completed_fold_are_stale_and_ignored(tmp_path: Path) -> None:
     store = StateStore(tmp_path / "dev.db")
     store.unlock(PASSPHRASE)
     store.put(_thing(1))
+    store.flush()
     stale = {k: store.blobs.read(k) for k in store.blobs.list(store.journal_prefix)}
     store.checkpoint()
     store.put(_thing(2))
@@ -203,11 +245,13 @@ def test_a_full_or_read_only_backend_is_one_clear_error(tmp_path: Path, monkeypa
     def full(*_: Any, **__: Any) -> Any:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("os.fsync", full)
+    monkeypatch.setattr("os.write", full)
+    store.put(_thing(1))  # a finished step's record waits for the next durable write
     with pytest.raises(StateAccessError, match="No space left on device") as err:
-        store.put(_thing(1))
+        store.flush()
     assert "free disk space" in err.value.hint
-    assert _thing(1).urn not in store.resources()  # memory follows only what was stored
+    with pytest.raises(StateAccessError):  # the store stays failed: nothing runs on a lost journal
+        store.put(_thing(2))
 
 
 # -- choosing the backend ------------------------------------------------------------------
