@@ -25,6 +25,8 @@ def money(amount: float, unit: str = "wan") -> str:
     """An exact amount: ¥X万 to two decimals (¥0.69万 is ¥6,900), or whole yuan with unit='yuan'."""
     if unit == "yuan":
         return yuan(round(amount, 2))
+    if round(amount / WAN, 2) == 0:
+        return "¥0"  # nothing, rather than "¥0万"
     return f"¥{_trim(f'{amount / WAN:,.2f}')}万"
 
 

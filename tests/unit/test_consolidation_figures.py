@@ -233,6 +233,7 @@ def test_money_is_shown_in_wan_and_floors_round_down() -> None:
     assert money(4_866_666.67) == "¥486.67万" and money(6_900) == "¥0.69万"
     assert floor(4_866_666.67) == "≥ ¥486万" and floor(12_000) == "≥ ¥1.2万"
     assert money(6_900, unit="yuan") == "¥6,900"
+    assert money(0) == "¥0"
 
 
 def test_the_duplicate_saving_is_labelled_as_an_estimate() -> None:
