@@ -8,7 +8,6 @@ the vocabulary's ids and synonyms of functions a shared platform provides.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
