@@ -11,7 +11,7 @@ from govcloud.load.build import build_city, build_department
 from govcloud.load.consistency import check_city, check_department
 from govcloud.load.discover import discover
 from govcloud.load.located import LoadedFile, load_file
-from govcloud.model import City, Department, Document, Finding, Location, Project, Severity
+from govcloud.model import Department, Document, Finding, Location, Project, Severity
 from govcloud.schema import validate_document
 
 RULE = "GC-SCHEMA"

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from govcloud.errors import GovcloudError
 from govcloud.graph import Target
@@ -71,6 +72,11 @@ class StackConfig:
     def resolve_endpoint(self) -> str | None:
         """The endpoint to call: the explicit one, or a sandbox stack's running sandbox."""
         if self.endpoint or not self.sandbox:
+            if self.endpoint is not None and not _is_url(self.endpoint):
+                # checked when used, so a template with FILL IN values still lists and loads
+                raise GovcloudError(
+                    f"{NAMESPACE}:endpoint {self.endpoint!r} is not an http(s) URL", rule="GC-STACK",
+                    location=_key_location(self.file, "endpoint"), hint="e.g. https://cloud-api.example.gov.cn")
             return self.endpoint
         info = self.root / SANDBOX_FILE
         try:
@@ -94,6 +100,21 @@ class StackConfig:
                 rule="GC-STACK", hint=f"set {self.passphrase_env}",
             )
         return found
+
+
+def _is_url(text: str) -> bool:
+    parts = urlsplit(text)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not any(c.isspace() for c in text)
+
+
+def _key_location(file: Path, name: str) -> Location:
+    try:
+        doc = _read_yaml(file)
+    except GovcloudError:
+        doc = None
+    if doc is None:
+        return Location(str(file), 1, 1)
+    return doc.location_of(("config", f"{NAMESPACE}:{name}"), key=True)
 
 
 def find_root(start: Path | None = None) -> Path:

@@ -98,3 +98,17 @@ def test_an_invalid_stack_name_is_refused(tmp_path: Path) -> None:
     with pytest.raises(GovcloudError, match="invalid stack name") as caught:
         load_stack_config("prod east", root)
     assert (caught.value.rule, caught.value.exit_code) == ("GC-STACK", 2)
+
+
+def test_an_endpoint_that_is_no_url_is_refused_when_used(tmp_path: Path) -> None:
+    root = _root(tmp_path, GOOD + "  govcloud:endpoint: 'FILL IN: https://cloud-api.example.gov.cn'\n")
+    config = load_stack_config("test", root)  # a template still loads and lists
+    with pytest.raises(GovcloudError) as caught:
+        config.resolve_endpoint()
+    error = caught.value
+    assert (error.rule, error.exit_code) == ("GC-STACK", 2) and error.location is not None
+    assert (error.location.line, error.location.column) == (4, 3)
+    assert error.message == "govcloud:endpoint 'FILL IN: https://cloud-api.example.gov.cn' is not an http(s) URL"
+    (tmp_path / "good").mkdir()
+    good = load_stack_config("test", _root(tmp_path / "good", GOOD + "  govcloud:endpoint: https://x.gov.cn:8443\n"))
+    assert good.resolve_endpoint() == "https://x.gov.cn:8443"
