@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 
 import govcloud
+from govcloud.cli.adopt import import_command
 from govcloud.cli.apply import apply_command
 from govcloud.cli.check import check_command
 from govcloud.cli.context import set_debug
@@ -75,3 +76,4 @@ app.command("apply")(apply_command)
 app.command("refresh")(refresh_command)
 app.command("destroy")(destroy_command)
 app.add_typer(state_app, name="state")
+app.command("import")(import_command)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from govcloud.engine.deletes import DeleteLimit, DeleteTarget, Deleter, refuse_protected
+from govcloud.engine.diff import Op
 from govcloud.engine.errors import EngineError
 from govcloud.engine.host import Program, run_program
 from govcloud.engine.journal import Recovery
@@ -148,6 +149,29 @@ class Engine:
         """Converge the cloud and the state on the program (reading the cloud first with `refresh`)."""
         self._refresh_first = refresh
         return self._mutate("up", self._up)
+
+    def adopt(self, kind: str, name: str, id_: str) -> Result:
+        """Record the existing cloud resource `id_` as the program's resource `kind` `name`."""
+        from govcloud.engine.adopt import Finder, adopted_state
+
+        def body(registry: ProviderRegistry) -> tuple[list[Step], str]:
+            old = self.state.resources()
+            finder = Finder(self.state, registry, old, preview=True, emit=self._emit, kind=kind, name=name)
+            _, error = self._run(finder, preview=True)
+            if error is not None:
+                raise error
+            if len(finder.found) != 1:
+                raise EngineError(
+                    f"the stack's program has {'no' if not finder.found else len(finder.found)} {kind} named {name!r}",
+                    hint="name it as `govcloud plan` lists it (e.g. gaj/systems/household-registry/bucket)")
+            reg = finder.found[0]
+            if reg.urn in old:
+                raise EngineError(f"{reg.urn} is already in the stack's state (id {old[reg.urn].id})",
+                                  hint="forget it first with `govcloud state rm` to import another id")
+            self.state.put(adopted_state(reg, registry, id_, seq=len(old) + 1))
+            return [Step(reg.urn, reg.type, Op.ADOPT, id=id_)], ""
+
+        return self._mutate("import", body)
 
     def destroy(self) -> Result:
         """Delete every resource of the stack in reverse dependency order."""

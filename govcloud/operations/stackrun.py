@@ -267,3 +267,31 @@ def _audited(config: StackConfig, opened: audit.AuditEntry, started: float, outc
         opened, when=audit.now_utc(), plan=counts, result=outcome.status, error=outcome.error,
         duration=time.monotonic() - started, resources=touched))
     return replace(outcome, audit=path)
+
+
+def import_resource(
+    stack: str,
+    kind: str,
+    name: str,
+    id_: str,
+    *,
+    root: PathLike | None = None,
+    lock_wait: float = 0.0,
+    passphrase: str | None = None,
+) -> ApplyResult:
+    """Adopt the existing cloud resource `id_` as the stack's `kind` `name` (no cloud writes)."""
+    started = time.monotonic()
+    config = _config(stack, root)
+    name_ = resolve_engine(config, "embedded")
+    opened = audit.started(config.root, "import", stack, name_, audit.blueprint_digest(config.blueprints))
+    try:
+        preflight(config)
+        _, backend = open_backend(config, BackendOptions(name_, DEFAULT_PARALLEL, lock_wait, passphrase))
+        run = backend.adopt(kind, name, id_)  # type: ignore[attr-defined]
+    except (GovcloudError, KeyboardInterrupt) as exc:
+        line = exc.line() if isinstance(exc, GovcloudError) else "interrupted (Ctrl-C)"
+        _audited(config, opened, started, ApplyResult(stack, name_, "import", FAILED, error=line), {})
+        raise
+    outcome = ApplyResult(stack, name_, "import", OK if run.ok else FAILED, None, None, run,
+                          time.monotonic() - started, run.error)
+    return _audited(config, opened, started, outcome, outcome.summary.to_dict())

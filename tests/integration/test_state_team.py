@@ -251,3 +251,25 @@ def test_the_production_template_as_it_is_stops_before_anything(tmp_path: Path) 
         assert "GC-STACK" in result.stderr and "FILL IN" in result.stderr
         assert "Pulumi.production.yaml:" in result.stderr
     assert not (root / ".govcloud" / "state").exists()
+
+
+def test_import_adopts_an_existing_cloud_resource_without_a_second_create(file_city: CityProject) -> None:
+    stack = file_city.stack
+    listed = json.loads(cli(file_city, "state", "list", "--stack", stack, "--format", "json").stdout)
+    bucket = next(r for r in listed if r["type"].endswith(":Bucket"))
+    assert cli(file_city, "state", "rm", bucket["name"], "--stack", stack).returncode == 0
+    # Forgotten, the bucket is a department's pre-existing one: import it under its name.
+    wrong = cli(file_city, "import", "Bucket", bucket["name"], "no-such-bucket-anywhere", "--stack", stack)
+    assert wrong.returncode == 1 and "does not exist in the cloud" in wrong.stderr, wrong.stderr
+    unknown = cli(file_city, "import", "Bucket", "nobody/bucket", bucket["id"], "--stack", stack)
+    assert unknown.returncode == 1 and "no Bucket named 'nobody/bucket'" in unknown.stderr
+    imported = cli(file_city, "import", "Bucket", bucket["name"], bucket["id"], "--stack", stack)
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    again = cli(file_city, "import", "Bucket", bucket["name"], bucket["id"], "--stack", stack)
+    assert again.returncode == 1 and "already in the stack's state" in again.stderr
+    applied = file_city.apply_here()
+    assert applied.returncode == 0 and applied.steps.get("create", 0) == 0, applied.steps
+    found = audit(file_city)
+    assert found.clean and not found.duplicates, found.describe()
+    audited = [json.loads(x) for x in (file_city.root / ".govcloud" / "audit" / f"{stack}.jsonl").read_text().splitlines()]
+    assert any(x["operation"] == "import" and x["result"] == "ok" and x["resources"] for x in audited)
