@@ -230,3 +230,23 @@ def test_children_inherit_the_former_urn_of_a_renamed_parent() -> None:
     assert resolver.former_urns(explicit, renamed) == (f"urn:pulumi:dev::proj::{GROUP}${THING}::x",)
     stack = make_urn("dev", "proj", "", "pulumi:pulumi:Stack", "proj-dev")
     assert resolver.former_urns(Goal("x", THING, stack, (Alias(name="y"),)), {}) == (urn("y"),)
+
+
+def test_a_resource_moved_into_a_component_is_the_same(rig: Rig) -> None:
+    moved = {"v": False}
+
+    def program() -> None:
+        if moved["v"]:
+            group = Group("g")
+            Thing("t", {"name": "phys"}, rig.cloud_path, pulumi.ResourceOptions(
+                parent=group, aliases=[pulumi.Alias(parent=None)]))  # it had no parent but the stack
+        else:
+            Thing("t", {"name": "phys"}, rig.cloud_path)
+
+    rig.engine(program).up()
+    old_id = custom_urns(rig)[urn("t")]
+    moved["v"] = True
+    plan = rig.engine(program).preview()
+    assert (plan.summary.create, plan.summary.delete) == (1, 0)  # only the new component
+    assert rig.engine(program).up().ok
+    assert custom_urns(rig) == {urn("t", f"{GROUP}${THING}"): old_id}
