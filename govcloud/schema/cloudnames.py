@@ -25,6 +25,8 @@ checks a resource's inputs by `PROPERTY_RULES` (type token → property → kind
 | kms-alias | KMS: `alias/` + `A-Za-z0-9/_-`, at most 256, not `alias/aws/…` |
 | kms-description | KMS key description: at most 8,192 characters |
 | zone-comment | Route 53 hosted zone comment: at most 256 characters |
+| secret-name | Secrets Manager: 1-512 of `A-Za-z0-9/_+=.@-`, not ending in `-` and six characters (the ARN's own suffix) |
+| secret-description | Secrets Manager: at most 2,048 characters |
 | tag-key | 1-128 of letters, digits, spaces and `_.:/=+-@`, not starting `aws:` |
 | tag-value | 0-256 of letters, digits, spaces and `_.:/=+-@` |
 """
@@ -51,6 +53,8 @@ LOG_GROUP_MAX = 512
 KMS_ALIAS_MAX = 256
 KMS_DESCRIPTION_MAX = 8192
 ZONE_COMMENT_MAX = 256
+SECRET_NAME_MAX = 512
+SECRET_DESCRIPTION_MAX = 2048
 TAG_KEY_MAX = 128
 TAG_VALUE_MAX = 256
 
@@ -64,6 +68,8 @@ _DNS_LABEL = re.compile(r"\A[a-z0-9]([a-z0-9-]*[a-z0-9])?\Z", re.ASCII)
 _ELB = re.compile(r"\A[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\Z", re.ASCII)
 _QUEUE = re.compile(r"\A[A-Za-z0-9_-]+\Z", re.ASCII)
 _LOG_GROUP = re.compile(r"\A[A-Za-z0-9._/#-]+\Z", re.ASCII)
+_SECRET = re.compile(r"\A[A-Za-z0-9/_+=.@-]+\Z", re.ASCII)
+_ARN_SUFFIX = re.compile(r"-[A-Za-z0-9]{6}\Z", re.ASCII)
 _KMS_ALIAS = re.compile(r"\Aalias/[A-Za-z0-9/_-]+\Z", re.ASCII)
 _TAG_EXTRA = set(" _.:/=+-@")
 
@@ -198,6 +204,18 @@ def zone_comment(text: str) -> str | None:
     return _length(text, 0, ZONE_COMMENT_MAX)
 
 
+def secret_name(name: str) -> str | None:
+    if (problem := _matching(_SECRET, SECRET_NAME_MAX, "ASCII letters, digits and /_+=.@-")(name)):
+        return problem
+    if _ARN_SUFFIX.search(name):  # a partial-ARN lookup would take it for the random suffix
+        return "must not end with a hyphen and six characters"
+    return None
+
+
+def secret_description(text: str) -> str | None:
+    return _length(text, 0, SECRET_DESCRIPTION_MAX)
+
+
 def _tag_chars(text: str) -> bool:
     return all(ch.isalnum() or ch.isspace() and ch.isprintable() or ch in _TAG_EXTRA for ch in text)
 
@@ -238,6 +256,8 @@ RULES: dict[str, Rule] = {
     "kms-alias": kms_alias,
     "kms-description": kms_description,
     "zone-comment": zone_comment,
+    "secret-name": secret_name,
+    "secret-description": secret_description,
     "tag-key": tag_key,
     "tag-value": tag_value,
 }
@@ -266,6 +286,7 @@ PROPERTY_RULES: dict[str, dict[str, str]] = {
     "govcloud:loadbalancing:LoadBalancer": {"name": "elb-name"},
     "govcloud:loadbalancing:TargetGroup": {"name": "elb-name"},
     "govcloud:logs:LogGroup": {"name": "log-group"},
+    "govcloud:secrets:Secret": {"name": "secret-name", "description": "secret-description"},
 }
 
 

@@ -31,6 +31,8 @@ ACCEPTED = [
     ("tag-key", "gov:department"),
     ("tag-value", "河道水情监测系统"),
     ("tag-value", ""),
+    ("secret-name", "govcloud/foshan-sandbox/slj/river-monitoring/db-admin"),
+    ("secret-description", "database admin password of system river-monitoring of department slj"),
 ]
 
 REFUSED = [
@@ -83,6 +85,10 @@ REFUSED = [
     ("tag-key", "k" * 129, "is 129 characters; the limit is 128"),
     ("tag-value", "户籍（一）", "may hold only letters, digits, spaces and _.:/=+-@"),
     ("tag-value", "v" * 257, "is 257 characters; the limit is 256"),
+    ("secret-name", "slj/db admin", "may hold only ASCII letters, digits and /_+=.@-"),
+    ("secret-name", "slj/db-secret", "must not end with a hyphen and six characters"),
+    ("secret-name", "s" * 513, "is 513 characters; the limit is 512"),
+    ("secret-description", "d" * 2049, "is 2049 characters; the limit is 2048"),
 ]
 
 
