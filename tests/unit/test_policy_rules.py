@@ -164,7 +164,10 @@ CASES: dict[str, tuple[list[Case], list[Case]]] = {
          Case("vertical agency under its ministry's domain", {SLJ: GOVERNMENT_ONLY + [
              ("host: slj.foshan.gov.cn", "host: foshan.chinatax.gov.cn")]}),
          Case("court (outside 47号)", {GAJ: [("  category: politics-law\n", "  category: politics-law\n  body: court\n"),
-                                             ("host: gaj.foshan.gov.cn", "host: fszy.gov.cn")]})],
+                                             ("host: gaj.foshan.gov.cn", "host: fszy.gov.cn")]}),
+         Case("district unit under its district's portal", {CITY: [CITY_NETWORKS], SLJ: [
+             ("  category: general\n", "  category: general\n  level: district\n  district: nanhai\n"),
+             ("host: slj.foshan.gov.cn", "host: slj.nanhai.gov.cn")]})],
     ),
     "GC-SITE-002": (
         [Case("no interaction column", {SLJ: [(", interaction]", "]")]})],
