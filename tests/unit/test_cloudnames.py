@@ -129,3 +129,33 @@ def test_fitted_names_stay_valid() -> None:
     assert cloudnames.elb_name(names.elb("city", "site")) is None
     assert cloudnames.iam_role_name(names.role("c" * 16)) is None
     assert fit("x" * 10, 63) == "x" * 10
+
+
+def test_every_planned_name_of_the_example_city_is_valid_for_the_cloud() -> None:
+    from pathlib import Path
+
+    from govcloud.graph import Target, build_graph
+    from govcloud.load import load
+
+    root = Path(__file__).resolve().parents[2] / "blueprints"
+    result = load([str(root / "city.yaml"), str(root / "departments")])
+    assert result.ok and result.project is not None
+    for stack in ("sandbox", "production"):
+        graph = build_graph(result.project, Target.create(stack, {"city-dc-1": "cn-north-1",
+                                                                  "city-dr-1": "cn-northwest-1"}))
+        refused = [(node.name, problem) for node in graph.nodes
+                   for problem in cloudnames.property_problems(node.type, {**node.inputs, "tags": dict(node.tags)})]
+        assert len(graph.nodes) > 1000 and refused == []
+
+
+def test_property_problems_names_the_property() -> None:
+    props = {"name": "sg-x", "description": "安全组", "tags": {"aws:x": "ok", "gov:title": "户籍（一）"}}
+    assert cloudnames.property_problems("govcloud:network:SecurityGroup", props) == [
+        ("name", "'sg-x' must not start with 'sg-'"),
+        ("description", "'安全组' may hold only ASCII letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*"),
+        ("tags.aws:x", "'aws:x' must not start with 'aws:'"),
+        ("tags.gov:title", "'户籍（一）' may hold only letters, digits, spaces and _.:/=+-@"),
+    ]
+    assert cloudnames.property_problems("govcloud:certificates:PublicCertificate",
+                                        {"domain_name": "a.gov.cn", "subject_alternative_names": ["a_b.gov.cn"]}) == [
+        ("subject_alternative_names", "'a_b.gov.cn' has an invalid label 'a_b' (letters, digits and inner hyphens only)")]
