@@ -143,10 +143,11 @@ class CityProject:
         condemned = sum(1 for r in deployment["resources"] if r.get("delete"))
         for type_, id_ in rows:
             ids.setdefault(_token(type_), set()).add(_canonical(_token(type_), id_))
-        # A generated secret is an output the state keeps sealed: none may be missing.
+        # A database machine reads its admin password from a secret: the state must hold that secret.
+        secrets = {r["id"] for r in deployment["resources"] if r.get("custom") and r["type"].endswith(":Secret")}
         lost = tuple(sorted(r["urn"] for r in deployment["resources"]
-                            if r.get("custom") and r.get("inputs", {}).get("generate_admin_password") is True
-                            and not isinstance(r.get("outputs", {}).get("admin_password"), dict)))
+                            if r.get("custom") and r.get("inputs", {}).get("admin_secret_arn")
+                            and r["inputs"]["admin_secret_arn"] not in secrets))
         return Recorded(ids, store.pending_count(), condemned, lost)
 
 
@@ -297,7 +298,12 @@ def inventory(endpoint: str) -> list[CloudObject]:
         for cert in acm.list_certificates()["CertificateSummaryList"]:
             arn = cert["CertificateArn"]
             tags = _tags(acm.list_tags_for_certificate(CertificateArn=arn).get("Tags"))
-            add("govcloud:certificates:Certificate", arn, tags.get("govcloud:key", arn), tags)
+            public = acm.describe_certificate(CertificateArn=arn)["Certificate"]["Type"] == "AMAZON_ISSUED"
+            token = "govcloud:certificates:PublicCertificate" if public else "govcloud:certificates:Certificate"
+            add(token, arn, tags.get("govcloud:key", arn), tags)
+        sm = client("secretsmanager")
+        for secret in sm.list_secrets()["SecretList"]:
+            add("govcloud:secrets:Secret", secret["ARN"], secret["Name"], _tags(secret.get("Tags")))
     s3 = clients.client("s3", REGIONS[0], endpoint)
     for bucket in s3.list_buckets()["Buckets"]:
         name = bucket["Name"]
@@ -310,6 +316,9 @@ def inventory(endpoint: str) -> list[CloudObject]:
     for role in iam.list_roles()["Roles"]:
         name = role["RoleName"]
         add("govcloud:identity:Role", name, name, _tags(iam.list_role_tags(RoleName=name)["Tags"]))
+    for profile in iam.list_instance_profiles()["InstanceProfiles"]:
+        add("govcloud:identity:InstanceProfile", profile["InstanceProfileName"], profile["InstanceProfileName"],
+            _tags(profile.get("Tags")))
     for policy in iam.list_policies(Scope="Local")["Policies"]:
         arn = policy["Arn"]
         add("govcloud:identity:Policy", arn, policy["PolicyName"],
@@ -370,8 +379,9 @@ _LISTED = frozenset({
     "govcloud:logs:LogGroup", "govcloud:keys:Key", "govcloud:loadbalancing:LoadBalancer",
     "govcloud:loadbalancing:Listener", "govcloud:loadbalancing:ListenerRule",
     "govcloud:loadbalancing:TargetGroup", "govcloud:certificates:Certificate",
+    "govcloud:certificates:PublicCertificate", "govcloud:secrets:Secret",
     "govcloud:storage:Bucket", "govcloud:identity:Role", "govcloud:identity:Policy",
-    "govcloud:dns:Zone",
+    "govcloud:identity:InstanceProfile", "govcloud:dns:Zone",
 })
 
 
