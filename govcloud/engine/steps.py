@@ -77,6 +77,10 @@ class StepRunner:
         # URN → the former URN its resource was found under; and the reverse.
         self.renamed: dict[str, str] = {}
         self._claimed: dict[str, str] = {}
+        # Recorded rows that name a URN as parent or dependency (built at the first rename),
+        # and the rows rewritten to follow a rename.
+        self._referrers: dict[str, list[str]] | None = None
+        self._followed: dict[str, ResourceState] = {}
         self.steps: list[Step] = []
         self.failure: EngineError | None = None
         self._lock = threading.Lock()
@@ -186,8 +190,30 @@ class StepRunner:
         if former is None or self.preview:
             return old
         moved = replace(old, urn=reg.urn, parent=reg.parent, dependencies=reg.dependencies)
-        self.store.rekey(former, moved)
+        self._move(former, moved)
         return moved
+
+    def _move(self, former: str, moved: ResourceState) -> None:
+        """Re-key the row; rows not yet registered that name the former URN follow it.
+
+        Registered rows write their own references; the others would otherwise keep naming
+        a URN that is gone, and a destroy after a failed run would lose their order.
+        """
+        self.store.rekey(former, moved)
+        with self._lock:  # register() marks a row seen under this lock before it writes it
+            if self._referrers is None:
+                self._referrers = {}
+                for urn, res in self.old.items():
+                    for target in {res.parent, *res.dependencies} - {""}:
+                        self._referrers.setdefault(target, []).append(urn)
+            for urn in self._referrers.get(former, ()):
+                if urn in self.seen:
+                    continue
+                row = self._followed.get(urn, self.old[urn])
+                row = replace(row, parent=moved.urn if row.parent == former else row.parent,
+                              dependencies=tuple(moved.urn if d == former else d for d in row.dependencies))
+                self._followed[urn] = row
+                self.store.put(row)
 
     # -- decisions --------------------------------------------------------------------
     def _check(self, reg: Registration, provider: ResourceProvider, old: ResourceState | None) -> Registration:
@@ -240,7 +266,7 @@ class StepRunner:
         new = self._state_of(reg, "", old.outputs if old else {}, old)
         former = self.renamed.get(reg.urn)
         if not self.preview and former:
-            self.store.rekey(former, new)
+            self._move(former, new)
         elif not self.preview and (old is None or _metadata_changed(old, new) or old.inputs != new.inputs):
             self.store.put(new)
         self._record(Step(reg.urn, reg.type, op))
@@ -255,7 +281,7 @@ class StepRunner:
             # Keep the sealed provider: it only changes when a real update happens.
             kept = replace(new, inputs={**reg.inputs, PROVIDER_KEY: old.inputs[PROVIDER_KEY]})
             if former:
-                self.store.rekey(former, kept)
+                self._move(former, kept)
             else:
                 self.store.put(kept)
         self._record(Step(reg.urn, reg.type, Op.SAME, id=old.id))

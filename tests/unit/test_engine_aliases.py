@@ -250,3 +250,26 @@ def test_a_resource_moved_into_a_component_is_the_same(rig: Rig) -> None:
     assert (plan.summary.create, plan.summary.delete) == (1, 0)  # only the new component
     assert rig.engine(program).up().ok
     assert custom_urns(rig) == {urn("t", f"{GROUP}${THING}"): old_id}
+
+
+def test_after_a_failed_rename_run_the_state_still_orders_a_destroy(rig: Rig) -> None:
+    state: dict[str, Any] = {"name": "old", "aliases": [], "user": {"delay": 0.3}}
+
+    def program() -> None:
+        opts = pulumi.ResourceOptions(aliases=state["aliases"])
+        first = Thing(state["name"], {"name": "phys"}, rig.cloud_path, opts)
+        # `user` is slow to delete: only its recorded dependency keeps `phys` waiting for it.
+        Thing("user", {"peer": first.arn, **state["user"]}, rig.cloud_path)
+
+    assert rig.engine(program).up().ok
+    state.update(name="new", aliases=[pulumi.Alias(name="old")], user={"delay": 0.3, "fail": "update"})
+    failed = rig.engine(program).up()
+    assert not failed.ok and "refusing to update user" in failed.error
+    # The rename is recorded, and the row whose own step failed follows it.
+    assert set(custom_urns(rig)) == {urn("new"), urn("user")}
+    assert rig.state().resources()[urn("user")].dependencies == (urn("new"),)
+
+    destroyed = rig.engine(program, parallel=4).destroy()
+    assert destroyed.ok, destroyed.error
+    order = [w[2] for w in rig.cloud.writes("delete")]
+    assert order.index("user") < order.index("phys"), order
