@@ -80,3 +80,9 @@ def test_debug_lets_a_known_error_raise_and_without_it_prints_one_line() -> None
     assert quiet.exit_code == 2 and quiet.stderr.count("\n") == 1
     with pytest.raises(GovcloudError, match="no such file"):
         CliRunner().invoke(app, ["--debug", *missing], catch_exceptions=False)
+
+
+def test_a_failed_step_keeps_the_providers_traceback(rig: Rig) -> None:
+    result = rig.engine(lambda: Thing("bad", {"fail": "create"}, rig.cloud_path)).up()
+    assert not result.ok and "refusing to create bad" in result.error
+    assert "engine_support/providers.py" in result.traceback and "in create" in result.traceback
