@@ -233,7 +233,8 @@ class Engine:
         steps = list(runner.steps)
         if error is not None:
             # Like Pulumi: after a failure nothing is deleted; the next run converges.
-            return steps, error.line() if isinstance(error, EngineError) else str(error)
+            hint = f" (hint: {error.hint})" if error.hint else ""  # e.g. which option to remove
+            return steps, error.line() + hint
         targets = self._removed(old, runner.seen)
         try:
             refuse_protected(targets)
