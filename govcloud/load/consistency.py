@@ -117,6 +117,10 @@ def check_department(dept: Department, documents_in_file: int = 1) -> list[Findi
     if getattr(dept, "former_code", None) == RESERVED_CODE:  # its resources would be named as the city's
         out.append(_error(f"formerCode '{RESERVED_CODE}' is reserved for the city's own resources",
                           dept.location_of(("metadata", "formerCode")), department=dept.code))
+    if dept.project is not None and (reason := cloudnames.problem("tag-value", dept.project)) is not None:
+        out.append(_error(f"metadata.project {dept.project!r} {reason} (it becomes the gov:project tag)",
+                          dept.location_of(("metadata", "project")), "write the number as approved, e.g. "
+                          "FS-2026-IT-0012", department=dept.code))
     named = _file_name(dept, documents_in_file)
     if named is not None:
         out.append(named)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import operator
-import re
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from govcloud.policy.template import OBJECT, namespaces_in, substitute
+from govcloud.schema import SchemaValidator, compile_pattern
 
 Scope = Mapping[str, Any]
 Predicate = Callable[[Any, Scope], bool]
@@ -134,11 +134,11 @@ def _compile(schema: Any) -> Predicate:
             add(lambda v, s: any(json_equal(v, a) for a in get_enum(s)))
     if "pattern" in schema:
         if _is_const(schema["pattern"]):
-            search = re.compile(schema["pattern"]).search
+            search = compile_pattern(schema["pattern"]).search  # JSON Schema's meaning: \d is [0-9]
             add(lambda v, s: not isinstance(v, str) or search(v) is not None)
         else:
             get_pattern = _value(schema["pattern"])
-            add(lambda v, s: not isinstance(v, str) or re.search(get_pattern(s), v) is not None)
+            add(lambda v, s: not isinstance(v, str) or compile_pattern(get_pattern(s)).search(v) is not None)
     for key, compare in _LENGTHS.items():
         if key in schema:
             add(_bounded(_value(schema[key]), compare, lambda v: isinstance(v, str), len))
@@ -238,7 +238,7 @@ def _array(schema: dict[str, Any]) -> Predicate:
 
 @lru_cache(maxsize=256)
 def _validator(schema_json: str) -> Draft202012Validator:
-    return Draft202012Validator(json.loads(schema_json))
+    return SchemaValidator(json.loads(schema_json))  # the predicates' meaning of `pattern`, so both agree
 
 
 def validator_for(schema: Any, scope: Scope) -> Draft202012Validator:
