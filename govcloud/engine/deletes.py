@@ -62,7 +62,8 @@ class DeleteLimit:
         if self.exceeded(deletes, total):
             raise EngineError(
                 f"refusing to delete {deletes} of the stack's {total} resources in one apply"
-                f" (the limit is {self.count}, or {self.fraction:.0%} of the stack); nothing was deleted",
+                f" (the limit is {self.count}, or {self.fraction:.0%} of the stack); nothing was deleted;"
+                " if intended, run again with --allow-mass-delete",
                 rule="GC-ENGINE-MASS-DELETE",
                 hint="check that every blueprint folder was read; if the deletes are intended,"
                      " run again with --allow-mass-delete")

@@ -66,6 +66,8 @@ class PlanResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"stack": self.stack, "engine": self.engine, "refused": self.refused,
+                # Whether the cloud was read first; else the plan compares with the state only.
+                "refreshed": self.plan.refreshed if self.plan is not None else False,
                 "summary": self.summary.to_dict(), "steps": [s.to_dict() for s in self.steps],
                 "warnings": list(self.warnings),
                 "findings": [f.to_json() for f in blocking_findings(self.check)]}
