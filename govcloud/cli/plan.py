@@ -56,7 +56,9 @@ def step_lines(steps: Iterable[Step], *, diffs: bool = True) -> list[str]:
     lines = []
     for step in steps:
         error = f"  FAILED: {step.error}" if step.error else ""
-        lines.append(f"  {_MARK.get(step.op.value, '?')} {step.op.value:<8} {kind_of(step.type):<14} {step.name}{error}")
+        renamed = f" (was {step.renamed_from.rsplit('::', 1)[-1]})" if getattr(step, "renamed_from", "") else ""
+        lines.append(f"  {_MARK.get(step.op.value, '?')} {step.op.value:<8} {kind_of(step.type):<14} {step.name}"
+                     f"{renamed}{error}")
         if diffs and step.op.value in _DIFFED:
             for d in step.diffs:
                 forces = " (forces replacement)" if d.replaces else ""

@@ -30,7 +30,8 @@ def blocking_findings(check: CheckResult | None) -> tuple[Finding, ...]:
 
 
 def changed_steps(steps: tuple[Step, ...]) -> tuple[Step, ...]:
-    return tuple(s for s in steps if s.op is not Op.SAME)
+    """The steps worth listing: every change, and renames (an alias) even when nothing else changed."""
+    return tuple(s for s in steps if s.shown)
 
 
 @dataclass(frozen=True)
