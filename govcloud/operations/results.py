@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from govcloud.engine import Drift, Plan, Result, Step, Summary
-from govcloud.engine.diff import Op
 from govcloud.model import Finding, Severity
 from govcloud.policy import CheckResult
 
