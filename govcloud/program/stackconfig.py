@@ -142,11 +142,9 @@ def _read_yaml(file: Path) -> Document | None:
 
 
 def stacks_dir(root: Path) -> Path:
-    """`stackConfigDir` of the project's Pulumi.yaml, default `stacks/`."""
-    try:
-        doc = _read_yaml(root / "Pulumi.yaml")
-    except GovcloudError:
-        doc = None  # a broken Pulumi.yaml has no say; the stack file is still found where expected
+    """`stackConfigDir` of the project's Pulumi.yaml, default `stacks/`; GovcloudError if it is broken."""
+    file = root / "Pulumi.yaml"
+    doc = _read_yaml(file) if file.is_file() else None
     project = doc.data if doc is not None else {}
     configured = project.get("stackConfigDir") if isinstance(project, dict) else None
     return root / str(configured or DEFAULT_STACKS_DIR)

@@ -112,3 +112,13 @@ def test_an_endpoint_that_is_no_url_is_refused_when_used(tmp_path: Path) -> None
     (tmp_path / "good").mkdir()
     good = load_stack_config("test", _root(tmp_path / "good", GOOD + "  govcloud:endpoint: https://x.gov.cn:8443\n"))
     assert good.resolve_endpoint() == "https://x.gov.cn:8443"
+
+
+def test_a_broken_project_file_is_named(tmp_path: Path) -> None:
+    root = _root(tmp_path, GOOD)
+    (root / "Pulumi.yaml").write_bytes("name: govcloud\ndescription: 政务云\n".encode("gbk"))
+    with pytest.raises(GovcloudError) as caught:
+        load_stack_config("test", root)
+    error = caught.value
+    assert (error.rule, error.exit_code, str(error.location)) == ("GC-STACK", 2, f"{root / 'Pulumi.yaml'}:2:14")
+    assert error.message == "file is not UTF-8 (byte 0xd5)"
