@@ -7,7 +7,11 @@ the state: orphans (govcloud resources the state does not hold), duplicates (two
 resources for one resource) and dangling state. The harness is the suite's
 (tests/integration/test_robust_apply.py); the sandbox is a moto server of this run's own.
 
-    python bench/crash.py [--trials 50] [--seed 1] [--departments gzw swj tjj]
+With `--backend s3`, the stack's state lives in a bucket on a second moto server (the
+city's object storage), as a team would keep it; every trial also checks that no generated
+secret was lost.
+
+    python bench/crash.py [--trials 50] [--seed 1] [--departments gzw swj tjj] [--backend file|s3]
 """
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from govcloud.cloud import sandbox
+from govcloud.cloud import clients, sandbox
 from tests.integration.test_robust_apply import (
     PRODUCTS,
     CityProject,
@@ -36,6 +40,7 @@ def main() -> int:
     parser.add_argument("--trials", type=int, default=50)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--departments", nargs="+", default=["gzw", "swj", "tjj"])
+    parser.add_argument("--backend", choices=["file", "s3"], default="file")
     args = parser.parse_args()
     os.environ.update(sandbox.CREDENTIALS)
     os.environ.update({"AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull})
@@ -45,14 +50,22 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         info = sandbox.up(Path(tmp) / "sandbox", PRODUCTS if PRODUCTS.exists() else None)
         assert info.endpoint
+        backend = None
+        if args.backend == "s3":
+            storage = sandbox.up(Path(tmp) / "storage", None)
+            assert storage.endpoint
+            clients.client("s3", sandbox.PRIMARY_REGION, storage.endpoint).create_bucket(
+                Bucket="crash-state", CreateBucketConfiguration={"LocationConstraint": sandbox.PRIMARY_REGION})
+            backend = (f"s3://crash-state?endpoint={storage.endpoint}&region={sandbox.PRIMARY_REGION}"
+                       "&s3ForcePathStyle=true")
         try:
-            project = CityProject.create(Path(tmp) / "city", info.endpoint, args.departments)
+            project = CityProject.create(Path(tmp) / "city", info.endpoint, args.departments, backend=backend)
             duration = measure_apply(project)
             print(f"city + {', '.join(args.departments)}: an apply takes {duration:.2f} s "
                   f"after taking the lock; {args.trials} trials, seed {args.seed}", flush=True)
             started = time.monotonic()
             totals = {"killed": 0, "converged": 0, "rerun_same": 0, "orphans": 0, "duplicates": 0,
-                      "dangling": 0, "ok": 0}
+                      "dangling": 0, "lost_secrets": 0, "ok": 0}
             for number, delay in enumerate(crash_delays(args.seed, args.trials, duration)):
                 trial = killed_trial(project, number, delay)
                 found = trial.audit
@@ -64,6 +77,7 @@ def main() -> int:
                     totals["orphans"] += len(found.orphans)
                     totals["duplicates"] += sum(n - 1 for n in found.duplicates.values())
                     totals["dangling"] += len(found.dangling)
+                    totals["lost_secrets"] += len(found.lost_secrets)
                 recovered = ", ".join(f"{n} {op}" for op, n in trial.recovered.items() if n)
                 print(f"  trial {number:3d}: kill at {trial.kill_after:5.2f} s "
                       f"{'killed' if trial.killed else 'missed'}; re-run: {recovered or '-'}; "
@@ -71,9 +85,12 @@ def main() -> int:
                       + ("" if found is None or found.clean else f" {found.describe()}"), flush=True)
         finally:
             sandbox.down(Path(tmp) / "sandbox")
+            if backend:
+                sandbox.down(Path(tmp) / "storage")
     print(f"{args.trials} trials in {time.monotonic() - started:.0f} s: {totals['killed']} killed mid-apply, "
           f"{totals['converged']} converged, {totals['rerun_same']} re-runs all same, "
-          f"{totals['orphans']} orphans, {totals['duplicates']} duplicates, {totals['dangling']} dangling; "
+          f"{totals['orphans']} orphans, {totals['duplicates']} duplicates, {totals['dangling']} dangling, "
+          f"{totals['lost_secrets']} lost secrets ({args.backend}:// state); "
           f"{totals['ok']}/{args.trials} clean")
     return 0 if totals["ok"] == args.trials else 1
 
