@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import json
 import operator
+import re
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
 from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
 
 from govcloud.policy.template import OBJECT, namespaces_in, substitute
-from govcloud.schema import SchemaValidator, compile_pattern
+from govcloud.schema import PatternError, SchemaValidator, check_safe, compile_pattern
 
 Scope = Mapping[str, Any]
 Predicate = Callable[[Any, Scope], bool]
@@ -99,6 +101,14 @@ def _is_const(raw: Any) -> bool:
     return not (namespaces_in(raw) & set(OBJECT))
 
 
+def _safe(pattern: str) -> re.Pattern[str]:
+    """A reviewer's pattern runs against every department: refuse one that could hang `check`."""
+    try:
+        return check_safe(pattern)
+    except PatternError as exc:
+        raise SchemaError(f"pattern {pattern!r}: {exc}") from None
+
+
 def _compile(schema: Any) -> Predicate:
     if schema is True or schema == {}:
         return lambda v, s: True
@@ -134,7 +144,7 @@ def _compile(schema: Any) -> Predicate:
             add(lambda v, s: any(json_equal(v, a) for a in get_enum(s)))
     if "pattern" in schema:
         if _is_const(schema["pattern"]):
-            search = compile_pattern(schema["pattern"]).search  # JSON Schema's meaning: \d is [0-9]
+            search = _safe(schema["pattern"]).search  # JSON Schema's meaning: \d is [0-9]
             add(lambda v, s: not isinstance(v, str) or search(v) is not None)
         else:
             get_pattern = _value(schema["pattern"])

@@ -79,13 +79,62 @@ def _body_is_simple(items: Any) -> bool:
     return True
 
 
+_CATEGORIES = {
+    sre.CATEGORY_DIGIT: str.isdigit, sre.CATEGORY_SPACE: str.isspace,
+    sre.CATEGORY_WORD: lambda ch: ch.isalnum() or ch == "_",
+}
+
+
+def _may_match(item: tuple[Any, Any], ch: str) -> bool:
+    """Whether one single-character item could match `ch` (True when unsure)."""
+    op, av = item
+    if op is sre.LITERAL:
+        return bool(av == ord(ch))
+    if op is sre.NOT_LITERAL:
+        return bool(av != ord(ch))
+    if op is sre.IN:
+        hit, negate = False, False
+        for sub_op, sub_av in av:
+            if sub_op is sre.NEGATE:
+                negate = True
+            elif sub_op is sre.LITERAL:
+                hit = hit or sub_av == ord(ch)
+            elif sub_op is sre.RANGE:
+                hit = hit or sub_av[0] <= ord(ch) <= sub_av[1]
+            elif sub_op is sre.CATEGORY and sub_av in _CATEGORIES:
+                hit = hit or _CATEGORIES[sub_av](ch)
+            else:
+                return True
+        return hit != negate
+    return True
+
+
+def _delimited(body: Any) -> bool:
+    """`-[A-Z0-9]+` and the like: each round starts with a character nothing else in it can match,
+    so the rounds split one way only and repeating the group cannot backtrack exponentially."""
+    items = list(body)
+    while len(items) == 1 and items[0][0] is sre.SUBPATTERN:
+        items = list(items[0][1][-1])
+    if not items or items[0][0] is not sre.LITERAL:
+        return False
+    first = chr(items[0][1])
+    for op, av in items[1:]:
+        if op in _REPEATS:
+            inner = list(av[2])
+            if len(inner) != 1 or inner[0][0] not in _SIMPLE or _may_match(inner[0], first):
+                return False
+        elif op not in _SIMPLE or (op is not sre.AT and _may_match((op, av), first)):
+            return False
+    return True
+
+
 def _walk(items: Any, counts: list[int]) -> None:
     for op, av in items:
         if op in (sre.GROUPREF, sre.GROUPREF_EXISTS):
             raise PatternError("backreferences are not allowed")
         if op in _REPEATS:
             low, high, body = av
-            if high != 1 and not _body_is_simple(body):
+            if high != 1 and not (_body_is_simple(body) or _delimited(body)):
                 raise PatternError("a repeated group may not hold another quantifier or an alternation "
                                    "(it can take exponential time to match)")
             if low != high:
