@@ -121,7 +121,8 @@ def test_apply_with_policy_errors_changes_nothing(city: Applied, proxy: FaultPro
 
 def _real_password(city: Applied, exported: dict[str, Any]) -> tuple[str, str]:
     """(secret name, the generated admin password), read back from the cloud's secret store."""
-    secret = next(r for r in exported["resources"] if r["type"].endswith(":Secret"))
+    resources = exported.get("deployment", exported)["resources"]  # a version-3 deployment
+    secret = next(r for r in resources if r["type"].endswith(":Secret"))
     password = aws(city.endpoint, "secretsmanager").get_secret_value(SecretId=secret["id"])["SecretString"]
     assert len(password) >= 16
     # The state keeps where the password is, not the password.
