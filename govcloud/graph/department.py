@@ -107,6 +107,7 @@ def _site_tenant(b: Builder, department: Department, parent: str) -> None:
     # A public site needs a certificate browsers trust: from the public CA, not the 政务 CA.
     b.add(f"{c}/certificate", tokens.PUBLIC_CERTIFICATE, c, scope, {
         "domain_name": site.host, "validation_zone_id": Ref(platform.ZONE, "zone_id"),
+        "listener_arn": Ref(platform.LISTENER, "arn"),  # the shared listener serves it by SNI
     })
     b.add(f"{c}/record", tokens.RECORD, c, scope, platform.alias_record(site.host))
     b.add(f"{c}/rule", tokens.LISTENER_RULE, c, scope, {
