@@ -67,7 +67,9 @@ class _Write:
 
     ops: list[Op]
     done: bool = False
+    taken: bool = False  # a flush has it in a batch (possibly still being stored)
     error: BaseException | None = None
+    stored: threading.Event = field(default_factory=threading.Event)
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,7 @@ class StateStore:
     _unlocked_with: str = field(default="", init=False, repr=False)
     _ids: dict[str, int] = field(default_factory=lambda: {"op": 0, "cid": 0}, init=False, repr=False)
     _broken: BaseException | None = field(default=None, init=False, repr=False)
+    _in_flight: int = field(default=0, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._queue_ready = threading.Condition(self._queue_lock)
@@ -216,7 +219,8 @@ class StateStore:
         if live:
             for key in entries:
                 self._replay(key)
-            self._next_entry = len(entries) + 1
+            numbers = [int(k.rsplit("/", 1)[1].split(".")[0]) for k in entries if k.rsplit("/", 1)[1][:1].isdigit()]
+            self._next_entry = max(numbers, default=0) + 1
         self._ids = {"op": snap.next_op() - 1, "cid": snap.next_cid() - 1}
         self._version = len(history)
         self._loaded = True
@@ -456,26 +460,61 @@ class StateStore:
         self._flush()
 
     def _flush(self, item: _Write | None = None) -> None:
-        """Store what is queued (up to `item`, or everything)."""
-        with self._lock:
-            if item is None or not item.done:
-                window = self.blobs.batch_window if item is not None else 0.0
-                with self._queue_ready:
-                    if window:
-                        # Let concurrent steps join this entry: one round trip for many.
-                        self._queue_ready.wait_for(lambda: len(self._queue) >= BATCH_TARGET, timeout=window)
-                    batch, self._queue = self._queue, []
-                if batch:
-                    self._commit(batch)
-        if item is not None and item.error is not None:
-            raise item.error
+        """Store what is queued (up to `item`, or everything); returns once `item` is stored.
 
-    def _commit(self, batch: list[_Write]) -> None:
+        A file journal is appended by one writer at a time. An object store takes one object
+        per entry, numbered when its batch is taken, so several entries are written at once
+        (as Pulumi's DIY journal does): replay sorts them, and an entry can only be missing if
+        nobody was told it was stored.
+        """
+        if self.blobs.appendable:
+            with self._lock:
+                if item is None or not item.taken:
+                    with self._queue_ready:
+                        batch, self._queue = self._queue, []
+                        for queued in batch:
+                            queued.taken = True
+                    if batch:
+                        self._commit(batch, None)
+        else:
+            with self._queue_ready:
+                if item is not None and item.taken:
+                    batch = []  # another flush stores it: wait for that one below
+                else:
+                    batch, self._queue = self._queue, []
+                    for queued in batch:
+                        queued.taken = True
+                    number = self._next_entry
+                    self._next_entry += 1 if batch else 0
+                    self._in_flight += 1 if batch else 0
+            if batch:
+                try:
+                    self._commit(batch, number)
+                finally:
+                    with self._queue_ready:
+                        self._in_flight -= 1
+                        self._queue_ready.notify_all()
+        if item is not None:
+            item.stored.wait()
+            if item.error is not None:
+                raise item.error
+
+    def _settled(self) -> None:
+        """Every queued write stored, none in flight (before a fold)."""
+        self._flush()
+        with self._queue_ready:
+            self._queue_ready.wait_for(lambda: self._in_flight == 0)
+        if self._broken is not None:
+            raise self._broken
+
+    def _commit(self, batch: list[_Write], number: int | None) -> None:
         try:
             ops = [op for item in batch for op in item.ops]
-            if self._snap.secrets_state is not None and not self._journal_live:
+            with self._lock:
+                first = self._start_journal()
+            if first and self._snap.secrets_state is not None:
                 ops.insert(0, {"op": "secrets", "state": self._snap.secrets_state})
-            self._store_entry(ops)
+            self._store_entry(ops, number)
             self._writes += len(batch)
         except BaseException as exc:
             # Memory is ahead of the journal now: every later write fails with this error.
@@ -486,20 +525,25 @@ class StateStore:
         finally:
             for item in batch:
                 item.done = True
+                item.stored.set()
 
-    def _store_entry(self, ops: list[Op]) -> None:
-        if not self._journal_live:
-            self._clear_stale()
-            manifest = {"base": self._base_hash, "created": time.time(), "pid": os.getpid(),
-                        "stack": self.stack, "project": self.project}
-            self.blobs.write(self.journal_prefix + "manifest.json", _dumps(manifest))
-            self._journal_live = True
+    def _start_journal(self) -> bool:
+        """Write the manifest of a new journal (once); True for the writer that did."""
+        if self._journal_live:
+            return False
+        self._clear_stale()
+        manifest = {"base": self._base_hash, "created": time.time(), "pid": os.getpid(),
+                    "stack": self.stack, "project": self.project}
+        self.blobs.write(self.journal_prefix + "manifest.json", _dumps(manifest))
+        self._journal_live = True
+        return True
+
+    def _store_entry(self, ops: list[Op], number: int | None) -> None:
         if self.blobs.appendable:
             # One line per entry in one file: no file creation or fsync per step.
             self.blobs.append(self.journal_prefix + "entries.jsonl", _dumps({"ops": ops}) + b"\n")
         else:
-            self.blobs.write(f"{self.journal_prefix}{self._next_entry:010d}.json", _dumps({"ops": ops}))
-        self._next_entry += 1
+            self.blobs.write(f"{self.journal_prefix}{number:010d}.json", _dumps({"ops": ops}))
 
     def _clear_stale(self) -> None:
         self.blobs.delete_many(self._stale)
@@ -580,7 +624,7 @@ class StateStore:
     # -- folding and history -----------------------------------------------------------------
     def checkpoint(self) -> bool:
         """Fold the journal into the checkpoint; True if anything was written."""
-        self._flush()
+        self._settled()
         with self._lock:
             if not self._journal_live:
                 return False
@@ -606,6 +650,7 @@ class StateStore:
         summary: dict[str, int], error: str = "",
     ) -> None:
         """Fold the run into the checkpoint and add it to the stack's history."""
+        self._settled()  # outside the lock: in-flight entries take it to start the journal
         with self._lock:
             changed = self.checkpoint() or kind != "preview"
             if not changed:
