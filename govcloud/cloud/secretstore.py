@@ -9,6 +9,7 @@ value: a secret is never generated twice for the same system.
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 import string
 from typing import Any
@@ -34,6 +35,27 @@ def generate(length: int) -> str:
             return value
 
 
+_READERS_SID = "OnlyItsReaders"
+
+
+def resource_policy(readers: list[str]) -> dict[str, Any]:
+    """Deny reading the value to every principal but `readers` (an explicit deny beats any grant)."""
+    return {"Version": "2012-10-17", "Statement": [{
+        "Sid": _READERS_SID, "Effect": "Deny", "Principal": "*", "Action": "secretsmanager:GetSecretValue",
+        "Resource": "*", "Condition": {"StringNotLike": {"aws:PrincipalArn": sorted(readers)}}}]}
+
+
+def _readers(policy_text: str | None) -> list[str]:
+    """The readers of a resource policy this provider wrote; none for any other policy."""
+    if not policy_text:
+        return []
+    statements = json.loads(policy_text).get("Statement", [])
+    ours = [s for s in statements if isinstance(s, dict) and s.get("Sid") == _READERS_SID]
+    if len(statements) != 1 or not ours:
+        return []
+    return sorted(ours[0].get("Condition", {}).get("StringNotLike", {}).get("aws:PrincipalArn", []))
+
+
 def request_token(name: str, tags: dict[str, str]) -> str:
     """The same create request gets the same token, so a retried CreateSecret is idempotent."""
     return hashlib.sha256(f"{tags.get(tagging.STACK, '')}/{name}".encode()).hexdigest()[:64]
@@ -54,6 +76,7 @@ class SecretProvider(CloudProvider):
             failures.append(("length", "must be 16..128"))
         if not 7 <= props["recovery_window_days"] <= 30:
             failures.append(("recovery_window_days", "must be 7..30"))
+        props["readers"] = sorted(props["readers"])
         return failures
 
     def _describe(self, sm: Any, secret_id: str) -> dict[str, Any] | None:
@@ -88,7 +111,16 @@ class SecretProvider(CloudProvider):
         if props.get("kms_key_id"):
             args["KmsKeyId"] = props["kms_key_id"]
         created = sm.create_secret(**args)
+        if props["readers"]:
+            self._set_readers(sm, str(created["ARN"]), props["readers"])
         return str(created["ARN"]), {"arn": created["ARN"]}
+
+    def _set_readers(self, sm: Any, arn: str, readers: list[str]) -> None:
+        if readers:
+            sm.put_resource_policy(SecretId=arn, ResourcePolicy=json.dumps(resource_policy(readers)),
+                                   BlockPublicPolicy=True)
+        else:
+            sm.delete_resource_policy(SecretId=arn)
 
     def _read(self, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
         found = self._describe(self.client("secretsmanager", props["region"]), id_)
@@ -102,6 +134,8 @@ class SecretProvider(CloudProvider):
         current.pop("kms_key_id", None)
         if found.get("KmsKeyId"):
             current["kms_key_id"] = found["KmsKeyId"]
+        policy = self.client("secretsmanager", props["region"]).get_resource_policy(SecretId=id_)
+        current["readers"] = _readers(policy.get("ResourcePolicy"))
         return current
 
     def _update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
@@ -113,6 +147,8 @@ class SecretProvider(CloudProvider):
             changes["Description"] = news["description"]
         if changes:
             sm.update_secret(SecretId=id_, **changes)
+        if sorted(olds.get("readers", [])) != news["readers"]:
+            self._set_readers(sm, id_, news["readers"])
         to_set, to_remove = tagging.changes(olds.get("tags", {}), news["tags"])
         if to_set:
             sm.tag_resource(SecretId=id_, Tags=tagging.to_aws(to_set))

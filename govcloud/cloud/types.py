@@ -227,6 +227,9 @@ SECRET = ResourceType(
         Prop("length", "int", replace=True, default=32, doc="characters of the generated value"),
         Prop("recovery_window_days", "int", default=7,
              doc="a deleted secret can be restored (and is adopted by a re-run) for this long"),
+        Prop("readers", "list", default=[],
+             doc="role ARNs (patterns) that alone may read the value: the secret's resource "
+                 "policy denies GetSecretValue to every other principal, whatever it is granted"),
     ),
     outputs=("arn",),
     natural_key=("name",),

@@ -128,6 +128,11 @@ def _arn(b: Builder, service: str, resource: str, *, region: str | None = None) 
     return f"arn:{b.target.partition}:{service}:{region or b.primary}:*:{resource}"
 
 
+def role_arn(b: Builder, name: str) -> str:
+    """A role's ARN by its name (the role refers to the secret, so the secret cannot refer back)."""
+    return f"arn:{b.target.partition}:iam::*:role/{name}"
+
+
 def _s3(b: Builder, name: str) -> str:
     return f"arn:{b.target.partition}:s3:::{name}"
 

@@ -152,15 +152,17 @@ def _machine_identity(b: Builder, department: Department, system: System, c: str
     code = department.code
     key = iam.department_key(department)
     secret = None
+    role_name = b.names.role(code, system.name)
     if system.database is not None:
         # Created before any machine, under a name a re-run finds: a crash never loses the value.
         secret = b.add(admin_secret(c), tokens.SECRET, c, scope, {
             "name": iam.secret_name(b, code, system.name),
             "description": f"database admin password of system {system.name} of department {code}",
+            "readers": [iam.role_arn(b, role_name)],
             **({"kms_key_id": Ref(key, "arn")} if key else {}),
         })
     role = b.add(instance_role(c), tokens.ROLE, c, scope, {
-        "name": b.names.role(code, system.name),
+        "name": role_name,
         "assume_role_policy": iam.assume_role(iam.EC2_PRINCIPAL),
         "description": f"machines of system {system.name} of department {code}",
         "inline_policies": {"system": iam.instance_policy(
@@ -168,7 +170,7 @@ def _machine_identity(b: Builder, department: Department, system: System, c: str
         "managed_policy_arns": [Ref(platform.GUARDRAILS, "arn")],
     })
     return b.add(instance_profile(c), tokens.INSTANCE_PROFILE, c, scope, {
-        "name": b.names.role(code, system.name), "role_name": Ref(role, "role_name"),
+        "name": role_name, "role_name": Ref(role, "role_name"),
     })
 
 

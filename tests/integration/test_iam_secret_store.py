@@ -15,7 +15,7 @@ from govcloud.cloud.dns import ZoneProvider
 from govcloud.cloud.identity import InstanceProfileProvider, RoleProvider
 from govcloud.cloud.keys import KeyProvider
 from govcloud.cloud.network import SubnetProvider, VpcProvider
-from govcloud.cloud.secretstore import SecretProvider
+from govcloud.cloud.secretstore import SecretProvider, resource_policy
 from govcloud.cloud.storage import BucketProvider, baseline_policy
 from tests.integration.cloud_harness import PRIMARY, Lifecycle, governance_tags
 
@@ -40,8 +40,10 @@ def test_a_secret_is_generated_once_and_found_again_by_its_name(
         lifecycle: Callable[..., Lifecycle], unique: Callable[[str], str], aws: Callable[..., Any],
         key_arn: str) -> None:
     secrets = lifecycle(SecretProvider)
+    reader = "arn:aws-cn:iam::*:role/foshan-t-gaj-household-registry"
     props: dict[str, Any] = {"name": f"govcloud/{unique('t')}/gaj/household-registry/db-admin", "kms_key_id": key_arn,
-             "description": "database admin password", "region": PRIMARY, "tags": governance_tags()}
+                             "description": "database admin password", "readers": [reader],
+                             "region": PRIMARY, "tags": governance_tags()}
     arn, outs = secrets.create(props)
     value = _value(aws, arn)
     assert len(value) == 32 and value.isalnum()
@@ -50,6 +52,12 @@ def test_a_secret_is_generated_once_and_found_again_by_its_name(
     described = aws("secretsmanager").describe_secret(SecretId=arn)
     assert described["KmsKeyId"] == key_arn and value not in json.dumps(described, default=str)
     secrets.assert_in_sync(arn, outs, props)
+    policy = json.loads(aws("secretsmanager").get_resource_policy(SecretId=arn)["ResourcePolicy"])
+    assert policy == resource_policy([reader])
+    aws("secretsmanager").delete_resource_policy(SecretId=arn)  # by hand: drift, and put back
+    current = secrets.read(arn, outs)
+    assert current and current["readers"] == []
+    outs = secrets.update_in_place(arn, current, props)
 
     # A re-run after a crash (create done, state not written) adopts it and keeps the value.
     again, _ = secrets.create(props)

@@ -15,6 +15,7 @@ from typing import Any
 import botocore.session
 import pytest
 
+from govcloud.cloud.secretstore import resource_policy
 from govcloud.cloud.storage import baseline_policy
 from govcloud.graph import Graph, Ref, Target, build_graph
 from govcloud.load import load
@@ -99,6 +100,8 @@ def _condition_holds(condition: Mapping[str, Any], context: Mapping[str, str]) -
             wanted, actual = [str(v) for v in _listed(expected)], context.get(key)
             if operator == "StringNotEquals":
                 held = actual is None or actual not in wanted
+            elif operator == "StringNotLike":
+                held = actual is None or not any(fnmatch.fnmatchcase(actual, w) for w in wanted)
             elif actual is None:
                 held = False  # a key the request does not carry matches no positive operator
             elif operator in ("StringEquals", "ArnEquals", "Bool"):
@@ -307,6 +310,19 @@ def test_only_the_systems_own_machines_read_its_admin_secret(graph: Graph) -> No
     assert evaluate(own, "kms:Decrypt", key, {"kms:EncryptionContext:SecretARN": sibling}) == "implicit"
     assert evaluate(own, "secretsmanager:PutSecretValue", secret) == "deny"
     assert evaluate(own, "ec2:DescribeInstanceAttribute", INSTANCE) == "deny"
+
+
+def test_the_secret_itself_refuses_every_reader_but_its_systems_machines(graph: Graph) -> None:
+    system = "gaj/systems/criminal-cases"
+    policy = resource_policy(graph.node(f"{system}/db-admin").inputs["readers"])
+    secret = _arn_of(graph, Ref(f"{system}/db-admin", "arn"))
+    own = f"arn:aws-cn:iam::{ACCOUNT}:role/{graph.node(f'{system}/instance-role').inputs['name']}"
+    department = f"arn:aws-cn:iam::{ACCOUNT}:role/{graph.node('gaj/role').inputs['name']}"
+    sibling = f"arn:aws-cn:iam::{ACCOUNT}:role/{graph.node('gaj/systems/household-registry/instance-role').inputs['name']}"
+    read = "secretsmanager:GetSecretValue"
+    assert evaluate([policy], read, secret, {"aws:PrincipalArn": own}) == "implicit"  # its grant decides
+    for stranger in (department, sibling, f"arn:aws-cn:iam::{ACCOUNT}:user/operator"):
+        assert evaluate([policy], read, secret, {"aws:PrincipalArn": stranger}) == "deny", stranger
 
 
 def test_every_bucket_refuses_plain_http_and_strangers() -> None:
