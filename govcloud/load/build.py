@@ -38,6 +38,8 @@ def build_system(raw: dict[str, Any], path: tuple[str | int, ...]) -> System:
         cryptography=raw.get("cryptography"),
         parts=tuple(Part(p["name"], p["network"], p.get("stage"), p.get("exchange", "data-sharing"))
                     for p in raw.get("parts", [])),
+        retire=raw.get("retire"),
+        project=raw.get("project"),
     )
 
 
@@ -62,6 +64,7 @@ def build_department(doc: Document) -> Department:
         delegated_hosting=tuple(Delegation(x["baseDatabase"], x["host"]) for x in spec.get("delegatedHosting", [])),
         exchange_mailboxes=(spec["documentExchange"] or {}).get("mailboxes", 1) if "documentExchange" in spec else 0,
         former_code=meta.get("formerCode"),
+        requested_quota=Quota(quota["vcpu"], quota["memoryGiB"], quota["storageTiB"]) if quota else None,
     )
 
 

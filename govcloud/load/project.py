@@ -11,7 +11,8 @@ from govcloud.load.build import build_city, build_department
 from govcloud.load.consistency import check_city, check_department
 from govcloud.load.discover import discover
 from govcloud.load.located import LoadedFile, load_file
-from govcloud.model import Department, Document, Finding, Location, Project, Severity
+from govcloud.load.registers import build_registers, granted, register_files
+from govcloud.model import REGISTER_KINDS, Department, Document, Finding, Location, Project, Severity
 from govcloud.schema import validate_document
 
 RULE = "GC-SCHEMA"
@@ -97,6 +98,7 @@ def load(paths: Sequence[str], jobs: int | None = None) -> LoadResult:
     cities: list[Document] = []
     departments: list[Department] = []
     by_code: dict[str, Department] = {}
+    registers: list[Document] = []
     documents = city_seen = unread = 0
     for loaded, verdicts in _parsed(files, jobs):
         unread += bool(loaded.findings)  # a document that did not load may have been the City
@@ -109,6 +111,9 @@ def load(paths: Sequence[str], jobs: int | None = None) -> LoadResult:
                 continue
             if kind == "City":
                 cities.append(doc)
+                continue
+            if kind in REGISTER_KINDS:
+                registers.append(doc)
                 continue
             dept = build_department(doc)
             first = by_code.get(dept.code)
@@ -141,11 +146,27 @@ def load(paths: Sequence[str], jobs: int | None = None) -> LoadResult:
         city = build_city(cities[0])
         problems = check_city(city)
         findings.extend(problems)
+        read = {os.path.realpath(f) for f in files}
+        for loaded, verdicts in map(_parse_and_validate, [  # the registers beside city.yaml, when not given
+                f for f in register_files(city.doc.file) if os.path.realpath(f) not in read]):
+            findings.extend(loaded.findings)
+            for doc, (kind, errors) in zip(loaded.documents, verdicts):
+                documents += 1
+                findings.extend(errors)
+                if not errors and kind in REGISTER_KINDS:
+                    registers.append(doc)
+                elif not errors:
+                    findings.append(_error(f"a {kind} document in the city's registers folder",
+                                           doc.location_of(("kind",)), "only registers live in blueprints/city/"))
+        kept, register_problems = build_registers(registers)
+        findings.extend(register_problems)
+        problems += register_problems
         if not problems:  # a city that breaks the rules is never evaluated (its pattern could hang)
             project = Project(
                 root=str(paths[0]) if paths else ".",
                 city=city,
-                departments=tuple(sorted(departments, key=lambda d: d.code)),
+                departments=tuple(sorted(granted(departments, kept), key=lambda d: d.code)),
+                registers=kept,
             )
     findings.sort(key=Finding.sort_key)
     return LoadResult(tuple(paths), len(files), documents, len(departments), tuple(findings), project)

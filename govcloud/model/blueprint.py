@@ -1,11 +1,15 @@
 """The city and its departments, as the blueprints describe them (DESIGN §3)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from govcloud.model.document import Document, Path
 from govcloud.model.location import Location
+
+if TYPE_CHECKING:
+    from govcloud.model.registers import Registers
 
 NETWORKS = ("extranet", "intranet", "dedicated")
 CATEGORIES = ("general", "politics-law", "social-security", "vertical")
@@ -75,6 +79,12 @@ class System:
     encryption_in_transit: bool = False
     cryptography: str | None = None        # gm (国密 SM2/SM3/SM4) | international
     parts: tuple[Part, ...] = ()
+    retire: str | None = None              # ISO date from which the system is retired (下线)
+    project: str | None = None             # its own approved project, when not the department's
+
+    def retired(self, today: date) -> bool:
+        """True from the retire date on: the graph leaves it out and its quota is free again."""
+        return self.retire is not None and date.fromisoformat(self.retire) <= today
 
     @property
     def vcpu(self) -> int:
@@ -138,6 +148,9 @@ class Department:
     delegated_hosting: tuple[Delegation, ...] = ()
     exchange_mailboxes: int = 0             # on the document exchange, with or without OA
     former_code: str | None = None          # before an institutional reform (机构改革) renamed it
+    # `quota` is what counts: the city's grant once it keeps a grants register, else spec.quota;
+    # `requested_quota` is what the file itself asks for (spec.quota).
+    requested_quota: Quota | None = None
 
     @property
     def kind_of_body(self) -> str:
@@ -262,6 +275,12 @@ class City:
         return self.funding_of.get(item, DEFAULT_FUNDING.get(item, "department"))
 
 
+def _no_registers() -> Registers:
+    from govcloud.model.registers import Registers  # registers.py builds on this module
+
+    return Registers()
+
+
 @dataclass(frozen=True)
 class Project:
     """A loaded project: one city and its departments (sorted by code)."""
@@ -269,6 +288,18 @@ class Project:
     root: str
     city: City
     departments: tuple[Department, ...]
+    registers: Registers = field(default_factory=lambda: _no_registers(), compare=False)
+
+    def active(self, today: date) -> Project:
+        """The project without the systems retired by `today` (下线)."""
+        if not any(s.retired(today) for d in self.departments for s in d.systems):
+            return self
+        return replace(self, departments=tuple(
+            replace(d, systems=tuple(s for s in d.systems if not s.retired(today))) for d in self.departments))
+
+    def retired(self, today: date) -> tuple[tuple[Department, System], ...]:
+        """(department, system) of every system retired by `today`."""
+        return tuple((d, s) for d in self.departments for s in d.systems if s.retired(today))
 
     def department(self, code: str) -> Department | None:
         for d in self.departments:

@@ -15,7 +15,9 @@ import yaml
 
 from govcloud.policy.rule import Rule
 
-STRUCTURED = ("city", "department", "departments", "waivers")
+STRUCTURED = ("city", "department", "departments", "waivers", "registers")
+# `registers` maps a register's list key to its entries, written beside city.yaml (city/<key>.yaml).
+REGISTERS = {"grants": "Grants", "approvals": "Approvals", "projects": "Projects", "records": "MlpsRecords"}
 
 BASE_CITY: dict[str, Any] = {
     "apiVersion": "govcloud/v1",
@@ -93,6 +95,9 @@ def build(patch: Any) -> Example:
     for p in patches:
         dept = merge_patch(BASE_DEPARTMENT, p)
         files[f"departments/{dept['metadata']['code']}.yaml"] = _dump(dept)
+    for key, entries in (parts.get("registers") or {}).items():
+        files[f"city/{key}.yaml"] = _dump({"apiVersion": "govcloud/v1", "kind": REGISTERS.get(key, key),
+                                           key: entries or []})
     waivers = None
     if "waivers" in parts:
         waivers = _dump({"apiVersion": "govcloud/v1", "kind": "Waivers", "waivers": parts["waivers"] or []})

@@ -167,14 +167,15 @@ def run(
     if problems:
         findings.extend(problems)  # rules cannot be trusted; bad input is reported alone
     elif project is not None:
-        evaluated_findings, bind_problems = evaluate(policies, project, today)
+        active = project.active(today)  # retired systems (下线) are no longer judged
+        evaluated_findings, bind_problems = evaluate(policies, active, today)
         if bind_problems:
             findings.extend(_with_basis(bind_problems, policies.by_check("policy-schema")))
         else:
-            marked, reports = apply_waivers(evaluated_findings, waivers, today, project, policies)
+            marked, reports = apply_waivers(evaluated_findings, waivers, today, active, policies)
             findings.extend(marked)
             findings.extend(reports)
-            duplicates = _duplicates(policies, project, today)
+            duplicates = _duplicates(policies, active, today)
     findings.sort(key=Finding.sort_key)
     codes = tuple(d.code for d in project.departments) if project else ()
     return CheckResult(

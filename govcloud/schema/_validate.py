@@ -22,7 +22,7 @@ from govcloud.model import Document, Finding, Severity
 from govcloud.schema._fast import Check, compile_schema
 from govcloud.schema.patterns import compile_pattern
 
-KINDS = ("City", "Department")
+KINDS = ("City", "Department", "Grants", "Approvals", "Projects", "MlpsRecords")  # the last four: city registers
 API_VERSION = "govcloud/v1"
 RULE = "GC-SCHEMA"
 
@@ -169,7 +169,7 @@ def validate_document(doc: Document) -> tuple[str | None, list[Finding]]:
         else:
             msg, loc = f"unknown kind {_short(kind)}", doc.location_of(("kind",))
         close = difflib.get_close_matches(str(kind), KINDS, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else "kind is City or Department"
+        hint = f"did you mean '{close[0]}'?" if close else "kind is one of " + ", ".join(KINDS)
         return None, [Finding(RULE, Severity.ERROR, msg, loc, hint=hint)]
     if _is_valid(kind)(data):
         return kind, []

@@ -33,6 +33,7 @@ class Case:
     edits: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     waivers: str | None = None
     today: date = TODAY
+    moves: dict[str, str] = field(default_factory=dict)   # file → where it goes (a request: requests/)
 
 
 def waiver(rule: str, dept: str, expires: str = "2026-12-31", system: str | None = None) -> str:
@@ -55,6 +56,39 @@ SLJ_ON = lambda net: [("network: extranet", f"network: dedicated\n      dedicate
 GAJ_DEDICATED = [("network: intranet", "network: dedicated"), ("classified: true", "classified: false")]
 SLJ_SYSTEM_END = "      backup: {offsite: true, rpoMinutes: 60}\n"
 GOVERNMENT_ONLY = [("  category: general\n", "  category: general\n  body: vertical\n")]
+
+# The city's registers beside city.yaml (blueprints/city/), as a case writes them.
+GRANTS, APPROVALS, PROJECTS, MLPS = "city/grants.yaml", "city/approvals.yaml", "city/projects.yaml", "city/mlps.yaml"
+
+
+def register(kind: str, key: str, *entries: str) -> list[tuple[str, str]]:
+    body = "".join(f"  - {e}\n" for e in entries) or " []\n"
+    return [("", f"apiVersion: govcloud/v1\nkind: {kind}\n{key}:" + ("\n" if entries else "") + body)]
+
+
+GRANTED = {GRANTS: register("Grants", "grants",
+                            "{department: slj, quota: {vcpu: 64, memoryGiB: 256, storageTiB: 10}, oaSeats: 180, "
+                            "site: true}",
+                            "{department: gaj, quota: {vcpu: 400, memoryGiB: 1600, storageTiB: 80}, oaSeats: 3000, "
+                            "site: true}")}
+PROJECTS_OF = {PROJECTS: register(
+    "Projects", "projects",
+    "{number: FS-2026-IT-0101, department: slj, reference: 佛发改审〔2026〕1号, approved: 2026-01-10, budget: 1200000, "
+    "systems: [river-monitoring]}",
+    "{number: FS-2026-IT-0012, department: gaj, reference: 佛发改审〔2026〕2号, approved: 2026-01-10, budget: 5600000, "
+    "systems: [household-registry]}")}
+APPROVED = {APPROVALS: register(
+    "Approvals", "approvals",
+    "{department: slj, reference: 佛数审〔2026〕1号, approver: 市数据局, date: 2026-02-01}",
+    "{department: gaj, reference: 佛数审〔2026〕2号, approver: 市数据局, date: 2026-02-01, scope: [household-registry]}")}
+
+
+def mlps(slj: str = "filing: 44060013015-26001, assessed: 2025-09-01, result: pass",
+         gaj: str = "filing: 44060013015-26002, assessed: 2026-03-01, result: pass", slj_level: int = 2) -> dict[str, list[tuple[str, str]]]:
+    return {MLPS: register("MlpsRecords", "records",
+                           f"{{department: slj, system: river-monitoring, level: {slj_level}, {slj}}}",
+                           f"{{department: gaj, system: household-registry, level: 3, {gaj}}}")}
+
 
 # rule id → (cases that must fire it, cases that must keep it quiet)
 CASES: dict[str, tuple[list[Case], list[Case]]] = {
@@ -183,9 +217,16 @@ CASES: dict[str, tuple[list[Case], list[Case]]] = {
     ),
     "GC-STD-001": (
         [Case("bad project number", {SLJ: [("project: FS-2026-IT-0101", "project: 2026-0101")]}),
-         Case("no project number", {SLJ: [("  project: FS-2026-IT-0101\n", "")]})],
+         Case("no project number", {SLJ: [("  project: FS-2026-IT-0101\n", "")]}),
+         Case("project not in the register", {**PROJECTS_OF, SLJ: [("FS-2026-IT-0101", "FS-2026-IT-0199")]}),
+         Case("another department's project", {**PROJECTS_OF, SLJ: [("FS-2026-IT-0101", "FS-2026-IT-0012")]}),
+         Case("system not covered by its project", {**PROJECTS_OF, SLJ: [
+             ("name: river-monitoring", "name: river-gauges")]})],
         [UNCHANGED, Case("no pattern in the city", {CITY: [("  projectPattern: '^FS-\\d{4}-IT-\\d{4}$'\n", "")],
-                                                     SLJ: [("project: FS-2026-IT-0101", "project: 2026-0101")]})],
+                                                     SLJ: [("project: FS-2026-IT-0101", "project: 2026-0101")]}),
+         Case("every system covered by a registered project", PROJECTS_OF),
+         Case("a system's own registered project", {**PROJECTS_OF, SLJ: [
+             ("      mlps: 2\n", "      mlps: 2\n      project: FS-2026-IT-0101\n")]})],
     ),
     "GC-XC-001": (
         [Case("unlisted image", {SLJ: [("image: kylin-v10-server", "image: centos-7-server")]}),
@@ -196,8 +237,60 @@ CASES: dict[str, tuple[list[Case], list[Case]]] = {
     ),
     "GC-CAP-001": (
         [Case("vCPU over quota", {SLJ: [("quota: {vcpu: 64,", "quota: {vcpu: 4,")]}),
-         Case("no quota", {SLJ: [("  quota: {vcpu: 64, memoryGiB: 256, storageTiB: 10}\n", "")]})],
-        [UNCHANGED, Case("exactly the quota", {SLJ: [("quota: {vcpu: 64,", "quota: {vcpu: 8,")]})],
+         Case("no quota", {SLJ: [("  quota: {vcpu: 64, memoryGiB: 256, storageTiB: 10}\n", "")]}),
+         Case("a department raises its own quota: only the grant counts", {GRANTS: register(
+             "Grants", "grants", "{department: slj, quota: {vcpu: 4, memoryGiB: 256, storageTiB: 10}, oaSeats: 180, "
+             "site: true}", "{department: gaj, quota: {vcpu: 400, memoryGiB: 1600, storageTiB: 80}, oaSeats: 3000, "
+             "site: true}"), SLJ: [("quota: {vcpu: 64,", "quota: {vcpu: 640,")]}),
+         Case("spec.quota with no grant says so", {GRANTS: register(
+             "Grants", "grants", "{department: gaj, quota: {vcpu: 400, memoryGiB: 1600, storageTiB: 80}, "
+             "oaSeats: 3000, site: true}")}),
+         Case("OA seats above the grant", {**GRANTED, SLJ: [("oa: {seats: 180,", "oa: {seats: 181,")]})],
+        [UNCHANGED, Case("exactly the quota", {SLJ: [("quota: {vcpu: 64,", "quota: {vcpu: 8,")]}),
+         Case("within the grant, asking for less", {**GRANTED, SLJ: [("quota: {vcpu: 64,", "quota: {vcpu: 1,")]}),
+         Case("within the grant, asking for nothing", {**GRANTED, SLJ: [
+             ("  quota: {vcpu: 64, memoryGiB: 256, storageTiB: 10}\n", "")]}),
+         Case("a retired system frees its quota", {SLJ: [("quota: {vcpu: 64,", "quota: {vcpu: 4,"),
+                                                        ("      mlps: 2\n", "      mlps: 2\n      retire: 2026-05-31\n")]})],
+    ),
+    "GC-SEC-007": (
+        [Case("approved level-2 system never filed", mlps(slj="assessed: 2026-01-10, result: pass")),
+         Case("approved level-2 system with no record", {MLPS: register(
+             "MlpsRecords", "records", "{department: gaj, system: household-registry, level: 3, "
+             "filing: 44060013015-26002, assessed: 2026-03-01, result: pass}")}),
+         Case("rated at another level", mlps(slj_level=1))],
+        [UNCHANGED, Case("filed at its level", mlps()),
+         Case("a request is filed once it runs", {MLPS: register(
+             "MlpsRecords", "records", "{department: gaj, system: household-registry, level: 3, "
+             "filing: 44060013015-26002, assessed: 2026-03-01, result: pass}")}, moves={SLJ: "requests/slj.yaml"}),
+         Case("level 1 is not filed", {MLPS: register(
+             "MlpsRecords", "records", "{department: gaj, system: household-registry, level: 3, "
+             "filing: 44060013015-26002, assessed: 2026-03-01, result: pass}"), SLJ: [("mlps: 2", "mlps: 1")]})],
+    ),
+    "GC-SEC-008": (
+        [Case("level 3 assessed more than a year ago", mlps(gaj="filing: 44060013015-26002, assessed: 2025-05-31")),
+         Case("level 2 assessed more than two years ago", mlps(slj="filing: 44060013015-26001, assessed: 2024-05-01")),
+         Case("never assessed", mlps(slj="filing: 44060013015-26001")),
+         Case("failed its assessment", mlps(gaj="filing: 44060013015-26002, assessed: 2026-03-01, result: fail"))],
+        [UNCHANGED, Case("assessed within its interval", mlps()),
+         Case("level 3 assessed exactly a year ago", mlps(gaj="filing: 44060013015-26002, assessed: 2025-06-01"))],
+    ),
+    "GC-FLOW-001": (
+        [Case("approved file with no approval record", {APPROVALS: register(
+             "Approvals", "approvals", "{department: slj, reference: 佛数审〔2026〕1号, approver: 市数据局, "
+             "date: 2026-02-01}")}),
+         Case("a system outside the approval's scope", {**APPROVED, GAJ: [
+             ("    - name: household-registry", "    - name: hukou-archive")]})],
+        [UNCHANGED, Case("every department approved", APPROVED),
+         Case("a request needs no approval yet", {APPROVALS: register(
+             "Approvals", "approvals", "{department: gaj, reference: 佛数审〔2026〕2号, approver: 市数据局, "
+             "date: 2026-02-01}")}, moves={SLJ: "requests/slj.yaml"}),
+         Case("an amending approval widens the scope", {APPROVALS: register(
+             "Approvals", "approvals",
+             "{department: slj, reference: 佛数审〔2026〕1号, approver: 市数据局, date: 2026-02-01}",
+             "{department: gaj, reference: 佛数审〔2026〕2号, approver: 市数据局, date: 2026-02-01, scope: [x-ray]}",
+             "{department: gaj, reference: 佛数审〔2026〕9号, approver: 市数据局, date: 2026-04-01, "
+             "scope: [household-registry]}")})],
     ),
     "GC-CAP-002": (
         [Case("data centre too small", {CITY: [("capacity: {vcpu: 8000,", "capacity: {vcpu: 10,")]}),
@@ -265,11 +358,18 @@ def run_case(tmp_path: Path, case: Case) -> list[str]:
     shutil.copytree(MINI, city)
     for name, edits in case.edits.items():
         path = city / name
-        text = path.read_text("utf-8")
+        text = path.read_text("utf-8") if path.exists() else ""
         for old, new in edits:
+            if not old:  # a new file, e.g. a register beside city.yaml
+                path.parent.mkdir(parents=True, exist_ok=True)
+                text = new
+                continue
             assert old in text, f"{case.name}: {old!r} not in {name}"
             text = text.replace(old, new, 1)
         path.write_text(text, "utf-8")
+    for source, target in case.moves.items():
+        (city / target).parent.mkdir(parents=True, exist_ok=True)
+        (city / source).rename(city / target)
     waivers = None
     if case.waivers is not None:
         waivers = tmp_path / "waivers.yaml"

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from govcloud.model import Finding
+from govcloud.model import Department, Finding, Grant
 from govcloud.policy.checks.registry import CheckContext, checks
 from govcloud.policy.rule import Rule
 
@@ -15,13 +15,31 @@ def _n(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
+def _asked(dept: Department) -> str:
+    q = dept.requested_quota
+    return f"{_n(q.vcpu)} vCPU, {_n(q.memory_gib)} GiB memory and {_n(q.storage_tib)} TiB" if q else ""
+
+
 @checks.register("department-quota")
 def department_quota(rule: Rule, params: Mapping[str, Any], ctx: CheckContext) -> Iterator[Finding]:
-    """Each department's systems (sized as the blueprint format says) fit in the quota it was granted."""
+    """Each department's systems (sized as the blueprint format says) fit in the quota it was granted:
+    the city's grants register once it keeps one (a department's spec.quota only asks), else spec.quota."""
+    registers = ctx.project.registers
+    kept = registers.grants is not None
+    where = registers.files.get("Grants", "the grants register")
     for dept in ctx.project.departments:
         wanted = (dept.vcpu, dept.memory_gib, dept.storage_gib)
         if dept.quota is None:
-            if any(wanted):
+            if any(wanted) and kept:
+                note = f" (its file asks for {_asked(dept)} in spec.quota, which grants nothing)" \
+                    if dept.requested_quota else ""
+                yield rule.finding(
+                    f"department '{dept.code}' requests {_n(wanted[0])} vCPU, {_n(wanted[1])} GiB memory and "
+                    f"{_n(wanted[2])} GiB storage but {where} grants it no quota{note}",
+                    dept.location_of(("spec", "quota") if dept.requested_quota else ("spec",), key=True), dept,
+                    hint=f"the data bureau records the grant in {where}; `govcloud migrate registers` moves "
+                         "existing spec.quota entries there")
+            elif any(wanted):
                 yield rule.finding(
                     f"department '{dept.code}' requests {_n(wanted[0])} vCPU, {_n(wanted[1])} GiB memory and "
                     f"{_n(wanted[2])} GiB storage but has no quota", dept.location_of(("spec",), key=True), dept,
@@ -33,10 +51,37 @@ def department_quota(rule: Rule, params: Mapping[str, Any], ctx: CheckContext) -
             ("memoryGiB", wanted[1], quota.memory_gib, "GiB memory"),
             ("storageTiB", wanted[2], quota.storage_tib * GIB_PER_TIB, "GiB storage"),
         ):
-            if asked > granted:
+            if asked <= granted:
+                continue
+            if not kept:
                 yield rule.finding(
                     f"department '{dept.code}' requests {_n(asked)} {unit}, above its quota of {_n(granted)} {unit}",
                     dept.location_of(("spec", "quota", key)), dept)
+                continue
+            ask = dept.requested_quota
+            asks: dict[str, float] = {"vcpu": ask.vcpu, "memoryGiB": ask.memory_gib,
+                    "storageTiB": ask.storage_tib * GIB_PER_TIB} if ask else {}
+            own = f"; its own spec.quota asks for {_n(asks[key])} {unit}, which grants nothing" \
+                if asks.get(key, 0) >= asked else ""
+            yield rule.finding(
+                f"department '{dept.code}' requests {_n(asked)} {unit}, above the {_n(granted)} {unit} "
+                f"granted in {where}{own}",
+                dept.location_of(("spec", "quota", key) if ask else ("spec", "systems"), key=ask is None), dept,
+                hint=f"shrink the systems, or ask the data bureau to raise the grant in {where}")
+        yield from _platform_grants(rule, dept, registers.grant_of(dept.code), where) if kept else ()
+
+
+def _platform_grants(rule: Rule, dept: Department, grant: Grant | None, where: str) -> Iterator[Finding]:
+    """With a grants register, OA seats and a site slot are granted too."""
+    if grant is None:
+        return
+    if dept.oa is not None and dept.oa.seats > (grant.oa_seats or 0):
+        yield rule.finding(f"department '{dept.code}' requests {_n(dept.oa.seats)} OA seats, above the "
+                           f"{_n(grant.oa_seats or 0)} granted in {where}",
+                           dept.location_of(("spec", "oa", "seats")), dept)
+    if dept.site is not None and not grant.site:
+        yield rule.finding(f"department '{dept.code}' requests a sub-site, but {where} grants it no site slot",
+                           dept.location_of(("spec", "site"), key=True), dept)
 
 
 CAPACITY_PARAMS = {
