@@ -10,16 +10,16 @@ from __future__ import annotations
 import json
 from collections import ChainMap
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
+from jsonschema.exceptions import best_match
 
 from govcloud.model import Department, Document, Finding
 from govcloud.policy.predicate import Predicate, compile_predicate, validator_for
 from govcloud.policy.rule import Rule
-from govcloud.policy.template import STATIC, TemplateError, message, substitute
+from govcloud.policy.template import OBJECT, STATIC, TemplateError, message, namespaces_in, substitute
 
 Path = tuple[str | int, ...]
 
@@ -34,6 +34,11 @@ class BoundRule:
     exempt: tuple[tuple[str, Predicate], ...]
     require: Predicate
     require_schema: Any                          # bound; object references still open
+    projection: tuple[str, ...] | None = None    # the only keys of a subject its errors depend on
+    open_refs: bool = False                      # require_schema still refers to the object
+    # errors by (resolved schema, projected subject): failing systems are alike, jsonschema is slow
+    memo: dict[tuple[str, str], list[tuple[Path, str]]] = field(default_factory=dict, compare=False,
+                                                                 repr=False)
 
     def applies(self, objects: Mapping[str, Any]) -> bool:
         for name, test in self.select:
@@ -81,8 +86,38 @@ def bind(rule: Rule, static: Mapping[str, Any]) -> list[BoundRule]:
             tuple((k, compile_predicate(v)) for k, v in select.items()),
             tuple((k, compile_predicate(v)) for k, v in exempt.items()),
             compile_predicate(require), require,
+            _projection(require), bool(namespaces_in(require) & set(OBJECT)),
         ))
     return bound
+
+
+_ANNOTATIONS = {"$comment", "title", "description", "default", "examples"}
+_NESTED = ("if", "then", "else", "not")
+_LISTS = ("allOf", "anyOf", "oneOf")
+
+
+def _projection(schema: Any) -> tuple[str, ...] | None:
+    """The top-level keys a schema looks at, when it looks at nothing else of an object
+    (only properties, required and combinations of them); None when it may see the whole."""
+    if schema is True or schema == {}:
+        return ()
+    if not isinstance(schema, dict) or set(schema) - _ANNOTATIONS - {"properties", "required", *_NESTED, *_LISTS}:
+        return None
+    props, required = schema.get("properties", {}), schema.get("required", [])
+    if not isinstance(props, dict) or not isinstance(required, list):
+        return None
+    keys = set(props) | {k for k in required if isinstance(k, str)}
+    parts = [schema[k] for k in _NESTED if k in schema]
+    for k in _LISTS:
+        if not isinstance(schema.get(k, []), list):
+            return None
+        parts.extend(schema.get(k, []))
+    for part in parts:
+        inner = _projection(part)
+        if inner is None:
+            return None
+        keys.update(inner)
+    return tuple(sorted(keys))
 
 
 def _parent(subject: Any, rel: Path) -> Any:
@@ -102,13 +137,33 @@ def _dotted(path: Path) -> str:
     return out
 
 
-def _errors(bound: BoundRule, subject: Any, objects: Mapping[str, Any]) -> list[ValidationError]:
+def _errors(bound: BoundRule, subject: Any, objects: Mapping[str, Any]) -> list[tuple[Path, str]]:
+    """(path in the subject, keyword) of each jsonschema error, the nearly matching branch of an
+    anyOf/oneOf chosen; reused for every subject alike in the keys the schema looks at."""
+    key: tuple[str, str] | None = None
+    if bound.projection is not None and isinstance(subject, dict):
+        schema_key = json.dumps(substitute(bound.require_schema, objects, OBJECT), sort_keys=True,
+                                default=str) if bound.open_refs else ""
+        seen = {k: subject[k] for k in bound.projection if k in subject}
+        key = (schema_key, json.dumps(seen, sort_keys=True, ensure_ascii=False, default=str))
+        found = bound.memo.get(key)
+        if found is not None:
+            return found
     out = []
     for error in validator_for(bound.require_schema, objects).iter_errors(subject):
         while error.context and error.validator in ("anyOf", "oneOf"):
             error = best_match(error.context)  # the branch that nearly matched explains more
-        out.append(error)
+        out.append((tuple(error.absolute_path), str(error.validator)))
+    if key is not None:
+        bound.memo[key] = out
     return out
+
+
+def _at(subject: Any, rel: Path) -> Any:
+    node = subject
+    for part in rel:
+        node = node[part]
+    return node
 
 
 def violations(
@@ -122,15 +177,14 @@ def violations(
 ) -> Iterator[Finding]:
     """The findings of a subject that failed `require`: one per jsonschema error."""
     rule = bound.rule
-    errors = _errors(bound, subject, objects) or [None]
+    errors: list[tuple[Path, str] | None] = [*_errors(bound, subject, objects)] or [None]
     for error in errors:
-        rel: Path = tuple(error.absolute_path) if error is not None else ()
-        keyword = error.validator if error is not None else ""
+        rel, keyword = error if error is not None else ((), "")
         path = base + rel
         exact = path in doc.values and keyword != "required"
         location = doc.location_of(path, key=not exact)
         names = {
-            "value": error.instance if error is not None else subject,
+            "value": _at(subject, rel),  # jsonschema's instance: the value at the error's path
             "parent": _parent(subject, rel) if rel else subject,
             "key": rel[-1] if rel else None,
             "path": _dotted(path),

@@ -18,11 +18,12 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from govcloud.consolidation.duplicates import DuplicateGroup, duplicate_groups
+from govcloud.consolidation.duplicates import DuplicateGroup
 from govcloud.errors import GovcloudError
 from govcloud.load import LoadResult, find_root, load
 from govcloud.model import Finding, Project, Severity
 from govcloud.policy.checks import CheckContext, checks
+from govcloud.policy.checks.duplication import groups_of
 from govcloud.policy.declarative import BoundRule, bind, violations
 from govcloud.policy.defaults import defaults_for
 from govcloud.policy.inputs import problem, shown
@@ -31,7 +32,6 @@ from govcloud.policy.result import CheckResult, Summary, exit_code
 from govcloud.policy.rule import DECLARATIVE, Rule
 from govcloud.policy.scope import static_scope
 from govcloud.policy.template import STATIC, TemplateError, substitute
-from govcloud.policy.vocabulary import Vocabulary
 from govcloud.policy.waivers import WaiverSet, apply_waivers, load_waivers
 
 
@@ -101,10 +101,16 @@ def _bind_all(policies: PolicySet, scope: dict[str, Any]) -> _Bound:
 
 def evaluate(policies: PolicySet, project: Project, today: date) -> tuple[list[Finding], list[Finding]]:
     """(findings, problems with the policies) for every evaluated rule on the project."""
+    findings, problems, _ = _evaluate(policies, project, today)
+    return findings, problems
+
+
+def _evaluate(policies: PolicySet, project: Project,
+              today: date) -> tuple[list[Finding], list[Finding], CheckContext | None]:
     scope = static_scope(project.city, policies.data, today)
     bound = _bind_all(policies, scope)
     if bound.problems:
-        return [], bound.problems
+        return [], bound.problems, None
     findings: list[Finding] = []
     city = scope["city"]
     fill = defaults_for("Department")
@@ -131,19 +137,18 @@ def evaluate(policies: PolicySet, project: Project, today: date) -> tuple[list[F
         check = checks.get(builtin.check or "")
         if check is not None and check.fn is not None:
             findings.extend(check.fn(builtin, params, ctx))
-    return findings, []
+    return findings, [], ctx
 
 
-def _duplicates(policies: PolicySet, project: Project, today: date) -> tuple[DuplicateGroup, ...]:
+def _duplicates(policies: PolicySet, ctx: CheckContext) -> tuple[DuplicateGroup, ...]:
     rule = policies.by_check("duplicate-function")
     if rule is None:
         return ()
     try:
-        params = substitute(rule.params, static_scope(project.city, policies.data, today), STATIC)
+        params = substitute(rule.params, ctx.scope, STATIC)
     except TemplateError:
         return ()
-    return duplicate_groups(project.city, project.departments, frozenset(params.get("exclude", ())),
-                            int(params.get("minDepartments", 2)), Vocabulary.of(policies.data).canonical)
+    return groups_of(params, ctx)  # computed once: GC-DUP-003 has already grouped the city
 
 
 def _with_basis(findings: Sequence[Finding], rule: Rule | None) -> list[Finding]:
@@ -168,14 +173,14 @@ def run(
         findings.extend(problems)  # rules cannot be trusted; bad input is reported alone
     elif project is not None:
         active = project.active(today)  # retired systems (下线) are no longer judged
-        evaluated_findings, bind_problems = evaluate(policies, active, today)
-        if bind_problems:
+        evaluated_findings, bind_problems, ctx = _evaluate(policies, active, today)
+        if bind_problems or ctx is None:
             findings.extend(_with_basis(bind_problems, policies.by_check("policy-schema")))
         else:
             marked, reports = apply_waivers(evaluated_findings, waivers, today, active, policies)
             findings.extend(marked)
             findings.extend(reports)
-            duplicates = _duplicates(policies, active, today)
+            duplicates = _duplicates(policies, ctx)
     findings.sort(key=Finding.sort_key)
     codes = tuple(d.code for d in project.departments) if project else ()
     return CheckResult(
@@ -221,6 +226,6 @@ def check(
         if waivers is not None and not waivers.is_file():
             waivers = None
     waiver_set = load_waivers(shown(waivers) if waivers is not None else None, policy_set)
-    loaded = load(names)
-    with _collector_paused():
+    with _collector_paused():  # loading builds the documents: the same millions of acyclic objects
+        loaded = load(names)
         return run(loaded, policy_set, waiver_set, today or date.today(), Severity(fail_on))

@@ -16,6 +16,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 REFERENCE = re.compile(r"\$\{\s*([^}?]+?)\s*(?:\?\?\s*([^}]*?)\s*)?\}")
@@ -60,6 +61,12 @@ def _parse_path(text: str) -> tuple[str, ...]:
 
 def references(text: str) -> list[Reference]:
     """Every reference in `text`, checked for a known namespace and a valid default."""
+    return list(_parsed(text))
+
+
+@lru_cache(maxsize=4096)
+def _parsed(text: str) -> tuple[Reference, ...]:
+    """`references`, parsed once per text: a message template is rendered for every finding."""
     out = []
     for match in REFERENCE.finditer(text):
         path = _parse_path(match.group(1))
@@ -73,7 +80,7 @@ def references(text: str) -> list[Reference]:
             except json.JSONDecodeError:
                 raise TemplateError(f"the default after ?? must be JSON, not {match.group(2)!r}") from None
         out.append(Reference(path, default))
-    return out
+    return tuple(out)
 
 
 def lookup(scope: Mapping[str, Any], path: tuple[str, ...]) -> Any:

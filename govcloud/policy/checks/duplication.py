@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from govcloud.consolidation.duplicates import duplicate_groups
+from govcloud.consolidation.duplicates import DuplicateGroup, duplicate_groups
 from govcloud.consolidation.money import money
 from govcloud.model import Department, Finding, Project, System
 from govcloud.policy.checks.registry import CheckContext, checks
@@ -66,23 +66,52 @@ DUPLICATE_PARAMS = {
 }
 
 
+NAMED = 3      # departments a GC-DUP-003 message names when the group is large
+LISTED_IN_FULL = 4  # a group this small is named in full
+
+
+def named_departments(codes: tuple[str, ...]) -> str:
+    """'gaj, slj' for a small group; 'gaj, gtj, rsj and 1,497 more' for a large one, so that a
+    message stays the same size however many departments build the function."""
+    if len(codes) <= LISTED_IN_FULL:
+        return ", ".join(codes)
+    return f"{', '.join(codes[:NAMED])} and {len(codes) - NAMED:,} more"
+
+
+def group_message(group: DuplicateGroup) -> str:
+    """One message for every member of a group: its id (the function), size, a few names, the saving."""
+    return (f"function '{group.function}' is built by {len(group.departments):,} departments "
+            f"({named_departments(group.departments)}); building it once would save about "
+            f"{money(group.yearly_saving)} a year (govcloud's estimate: all but the largest system "
+            f"at the price book)")
+
+
+def groups_of(params: Mapping[str, Any], ctx: CheckContext) -> tuple[DuplicateGroup, ...]:
+    """The duplicate groups of a run, computed once (the report shows them too)."""
+    exclude = frozenset(params.get("exclude", ()))
+    key = ("duplicate-groups", exclude, int(params.get("minDepartments", 2)))
+    found = ctx.memo.get(key)
+    if found is None:
+        project = ctx.project
+        found = duplicate_groups(project.city, project.departments, exclude, key[2],
+                                 Vocabulary.of(ctx.scope.get("data", {})).canonical)
+        ctx.memo[key] = found
+    groups: tuple[DuplicateGroup, ...] = found
+    return groups
+
+
 @checks.register("duplicate-function", DUPLICATE_PARAMS)
 def duplicate_function(rule: Rule, params: Mapping[str, Any], ctx: CheckContext) -> Iterator[Finding]:
     """Two or more departments build systems with the same function; reported on each of them."""
-    project = ctx.project
-    groups = duplicate_groups(project.city, project.departments, frozenset(params.get("exclude", ())),
-                              int(params.get("minDepartments", 2)),
-                              Vocabulary.of(ctx.scope.get("data", {})).canonical)
+    groups = groups_of(params, ctx)
     if not groups:
         return
+    wanted = {key for group in groups for key in group.systems}
     members: dict[tuple[str, str], tuple[Department, System]] = {
-        (d.code, s.name): (d, s) for d in project.departments for s in d.systems
+        (d.code, s.name): (d, s) for d in ctx.project.departments for s in d.systems if (d.code, s.name) in wanted
     }
     for group in groups:
-        message = (f"function '{group.function}' is built by {len(group.departments)} departments "
-                   f"({', '.join(group.departments)}); building it once would save about "
-                   f"{money(group.yearly_saving)} a year (govcloud's estimate: all but the largest system "
-                   f"at the price book)")
+        message = group_message(group)  # one string shared by every member's finding
         for key in group.systems:
             dept, system = members[key]
             yield rule.finding(message, dept.location_of(system.path + ("function",)), dept, system)

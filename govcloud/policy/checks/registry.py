@@ -26,6 +26,8 @@ class CheckContext:
     project: Project
     scope: Mapping[str, Any]       # city, data, approved, today (see policy/scope.py)
     today: date
+    # what one check computes and another (or the runner) reuses within a run, e.g. duplicate groups
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 CheckFn = Callable[[Rule, Mapping[str, Any], CheckContext], Iterable[Finding]]
