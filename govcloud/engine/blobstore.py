@@ -177,7 +177,7 @@ class S3BlobStore(BlobStore):
     url: str = ""
     _client: Any = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
-    batch_window: float = 0.0
+    batch_window: float = 0.003
 
     def _s3(self) -> Any:
         if self._client is None:

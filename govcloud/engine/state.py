@@ -478,12 +478,17 @@ class StateStore:
                         self._commit(batch, None)
         else:
             with self._queue_ready:
+                if item is not None and not item.taken and self.blobs.batch_window:
+                    # Let concurrent steps join this entry: one round trip for several.
+                    self._queue_ready.wait_for(lambda: item.taken or len(self._queue) >= BATCH_TARGET,
+                                               timeout=self.blobs.batch_window)
                 if item is not None and item.taken:
                     batch = []  # another flush stores it: wait for that one below
                 else:
                     batch, self._queue = self._queue, []
                     for queued in batch:
                         queued.taken = True
+                    self._queue_ready.notify_all()
                     number = self._next_entry
                     self._next_entry += 1 if batch else 0
                     self._in_flight += 1 if batch else 0
