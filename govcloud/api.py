@@ -98,13 +98,15 @@ def check(
     waivers: str | os.PathLike[str] | None = None,
     today: date | None = None,
     fail_on: Severity | str = Severity.ERROR,
+    cache: bool = True,
 ) -> CheckResult:
     """Validate the blueprints under `paths`, then evaluate every policy rule (DESIGN §4).
 
     `policies` defaults to the project's policies/ and `waivers` to its waivers.yaml;
     `today` (default: the real date) judges waiver expiry and product listings. Schema
-    errors are findings (GC-SCHEMA) and make `exit_code` 2, like a broken policy input.
+    errors are findings (GC-SCHEMA) and make `exit_code` 2, like a broken policy input. With
+    `cache`, parsed blueprints are kept in the project's `.govcloud/cache/` (`--no-cache`: not).
     """
     from govcloud.policy import check as run_check
 
-    return run_check(paths, policies=policies, waivers=waivers, today=today, fail_on=fail_on)
+    return run_check(paths, policies=policies, waivers=waivers, today=today, fail_on=fail_on, cache=cache)

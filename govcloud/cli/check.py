@@ -39,10 +39,14 @@ def check_command(
         "--fail-on", help="Lowest unwaived severity that fails the run (exit 1).")] = FailOn.error,
     today: Annotated[Optional[str], typer.Option(
         "--today", help="Judge waiver expiry and product listings as of YYYY-MM-DD.")] = None,
+    no_cache: Annotated[bool, typer.Option(
+        "--no-cache", help="Parse every blueprint again; neither read nor write .govcloud/cache/.")] = False,
 ) -> None:
     """Check blueprints against the policy packs: schema first, then every rule.
 
-    Findings are grouped by department; waived ones stay in the output, marked. Exit code
+    Findings are grouped by department; waived ones stay in the output, marked. Parsed
+    blueprints are cached in the project's .govcloud/cache/ (by content), so a re-check reads
+    only the files that changed. Exit code
     0 when no unwaived error remains (see --fail-on), 1 when one does, 2 for bad input
     (schema errors, a broken policy pack or waivers file, an unknown path).
 
@@ -59,7 +63,7 @@ def check_command(
         govcloud check -f html -o findings.html  # the report's findings page
     """
     result = check(project_paths(paths), policies=policies, waivers=waivers,
-                   today=parse_today(today), fail_on=fail_on.value)
+                   today=parse_today(today), fail_on=fail_on.value, cache=not no_cache)
     if format is Format.text and output is None:
         render_text(result, out)
     elif format is Format.html:

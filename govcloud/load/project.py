@@ -6,8 +6,10 @@ import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 from govcloud.load.build import build_city, build_department
+from govcloud.load.cache import FileCache, Parsed
 from govcloud.load.consistency import check_city, check_department
 from govcloud.load.discover import discover
 from govcloud.load.located import LoadedFile, load_file
@@ -66,33 +68,50 @@ def _capped(findings: list[Finding]) -> list[Finding]:
 PARALLEL_THRESHOLD = 400  # below this, starting workers costs more than it saves
 
 
-def _parse_and_validate(path: str) -> tuple[LoadedFile, list[tuple[str | None, list[Finding]]]]:
+def _parse_and_validate(path: str, store: FileCache | None = None) -> Parsed:
+    found = store.parse(path) if store is not None else None
+    if found is not None:
+        return found
     loaded = load_file(path)
     return loaded, [validate_document(doc) for doc in loaded.documents]
 
 
-def _parse_chunk(paths: list[str]) -> list[tuple[LoadedFile, list[tuple[str | None, list[Finding]]]]]:
-    return [_parse_and_validate(p) for p in paths]
+def _parse_chunk(paths: list[str], store: FileCache | None = None) -> list[Parsed]:
+    return [_parse_and_validate(p, store) for p in paths]
 
 
-def _parsed(files: list[str], jobs: int | None) -> Iterator[tuple[LoadedFile, list[tuple[str | None, list[Finding]]]]]:
-    """Parse and schema-check files, on several cores for a big city (order is kept)."""
+def _parsed(files: list[str], jobs: int | None, store: FileCache | None = None) -> Iterator[Parsed]:
+    """Parse and schema-check files, on several cores for a big city (order is kept); with a
+    cache, only the files it does not hold are parsed, and those are stored."""
+    done: dict[str, Parsed] = {}
+    if store is not None:
+        for path in files:
+            hit = store.cached(path)
+            if hit is not None:
+                done[path] = hit
+    missing = [f for f in files if f not in done]
     if jobs is None:
-        jobs = min(os.cpu_count() or 1, 8) if len(files) >= PARALLEL_THRESHOLD else 1
+        jobs = min(os.cpu_count() or 1, 8) if len(missing) >= PARALLEL_THRESHOLD else 1
     if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        yield from map(_parse_and_validate, files)
+        for path in files:
+            yield done[path] if path in done else _parse_and_validate(path, store)
         return
-    size = max(1, -(-len(files) // (jobs * 4)))
-    chunks = [files[i:i + size] for i in range(0, len(files), size)]
+    size = max(1, -(-len(missing) // (jobs * 4)))
+    chunks = [missing[i:i + size] for i in range(0, len(missing), size)]
     # fork: workers inherit the imported package, so they start in milliseconds
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        for chunk in pool.map(_parse_chunk, chunks):
-            yield from chunk
+        for chunk, results in zip(chunks, pool.map(partial(_parse_chunk, store=store), chunks)):
+            done.update(zip(chunk, results))
+    for path in files:
+        yield done[path]
 
 
-def load(paths: Sequence[str], jobs: int | None = None) -> LoadResult:
-    """Load and validate every blueprint under `paths` (files or directories)."""
+def load(paths: Sequence[str], jobs: int | None = None,
+         cache: str | os.PathLike[str] | None = None) -> LoadResult:
+    """Load and validate every blueprint under `paths` (files or directories); with `cache` (a
+    project root), parsed files are kept in and read from its `.govcloud/cache/`."""
     found = discover(paths)
+    store = FileCache(cache) if cache is not None else None
     files = list(found.files)
     findings: list[Finding] = list(found.problems)
     cities: list[Document] = []
@@ -100,7 +119,7 @@ def load(paths: Sequence[str], jobs: int | None = None) -> LoadResult:
     by_code: dict[str, Department] = {}
     registers: list[Document] = []
     documents = city_seen = unread = 0
-    for loaded, verdicts in _parsed(files, jobs):
+    for loaded, verdicts in _parsed(files, jobs, store):
         unread += bool(loaded.findings)  # a document that did not load may have been the City
         in_file: list[Finding] = list(loaded.findings)
         for doc, (kind, errors) in zip(loaded.documents, verdicts):

@@ -216,8 +216,10 @@ def check(
     waivers: str | os.PathLike[str] | None = None,
     today: date | None = None,
     fail_on: Severity | str = Severity.ERROR,
+    cache: bool = True,
 ) -> CheckResult:
-    """Read the blueprints, the policy folder and the waivers, then `run` the check."""
+    """Read the blueprints, the policy folder and the waivers, then `run` the check; with `cache`,
+    parsed blueprints are kept in the project's `.govcloud/cache/` and read from it."""
     names = [os.fspath(p) for p in paths]
     folder = Path(policies) if policies is not None else default_policy_dir(names)
     policy_set = load_policies(shown(folder))
@@ -227,5 +229,5 @@ def check(
             waivers = None
     waiver_set = load_waivers(shown(waivers) if waivers is not None else None, policy_set)
     with _collector_paused():  # loading builds the documents: the same millions of acyclic objects
-        loaded = load(names)
+        loaded = load(names, cache=_roots(names)[0] if cache and names else None)
         return run(loaded, policy_set, waiver_set, today or date.today(), Severity(fail_on))
