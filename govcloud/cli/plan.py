@@ -48,7 +48,8 @@ def _value(value: Any) -> str:
 
 
 def kind_of(type_: str) -> str:
-    """`pulumi-python:dynamic/govcloud/compute:Instance` → `Instance`."""
+    """`pulumi-python:dynamic/govcloud/compute:Instance` → `Instance` (the engine has the same
+    as engine.urns.kind_of; the CLI keeps its own so that check and validate never load Pulumi)."""
     return type_.rsplit(":", 1)[-1]
 
 

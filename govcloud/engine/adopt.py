@@ -15,14 +15,10 @@ from govcloud.engine.properties import PROVIDER_KEY, Props, jsonable, mark_secre
 from govcloud.engine.providers import call, overrides
 from govcloud.engine.records import ResourceState
 from govcloud.engine.steps import Registration, StepRunner, provider_view
+from govcloud.engine.urns import kind_of
 
 if TYPE_CHECKING:
     from govcloud.engine.providers import ProviderRegistry
-
-
-def kind_of(type_: str) -> str:
-    """`pulumi-python:dynamic/govcloud/storage:Bucket` → `Bucket`."""
-    return type_.rsplit(":", 1)[-1]
 
 
 class Finder(StepRunner):

@@ -23,6 +23,11 @@ def base_type(urn: str) -> str:
     return qualified_type(urn).rsplit("$", 1)[-1]
 
 
+def kind_of(type_: str) -> str:
+    """`pulumi-python:dynamic/govcloud/storage:Bucket` → `Bucket`: a type as people name it."""
+    return type_.rsplit(":", 1)[-1]
+
+
 def urn_name(urn: str) -> str:
     # A name may itself contain "::": everything after the type is the name.
     return urn.split("::", 3)[3]
