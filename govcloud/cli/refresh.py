@@ -1,7 +1,8 @@
 """`govcloud refresh --stack S`: what changed in the cloud behind the state's back."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import sys
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -30,12 +31,15 @@ def refresh_command(
     lock_wait: LockWait = 0.0,
     engine: EngineOption = None,
     format: FormatOption = Format.text,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Forget resources gone from the cloud without asking.")] = False,
 ) -> None:
     """Read every resource of the stack back from the cloud and report drift.
 
     Drift is a property changed outside govcloud (e.g. a tag edited in a console) or a
     resource that is gone. The state takes in what it found; the next `govcloud apply`
-    puts the cloud back as the blueprints say. Exit code 0, drift or not.
+    puts the cloud back as the blueprints say. Resources gone from the cloud are listed and,
+    in a terminal, forgotten only when you confirm (with --yes, or without a terminal, at
+    once, as `pulumi refresh --yes` does). Exit code 0, drift or not.
 
     Example:
 
@@ -43,8 +47,15 @@ def refresh_command(
     """
     from govcloud.api import refresh
 
+    def confirm_forget(gone: tuple[str, ...]) -> bool:
+        for urn in gone:
+            typer.echo(f"  - gone     {kind_of(urn.rsplit('::', 1)[0]):<14} {urn.rsplit('::', 1)[-1]}", err=True)
+        return typer.confirm(f"Forget these {len(gone)} resource(s) in the state of stack '{stack}'"
+                             " (the next apply creates them again)?", default=True, err=True)
+
+    interactive = not yes and sys.stdin.isatty() and format is Format.text
     result = refresh(stack, engine=engine.value if engine else None, parallel=parallel,
-                     lock_wait=lock_wait)
+                     lock_wait=lock_wait, confirm_forget=confirm_forget if interactive else None)
     if format is Format.json:
         typer.echo(result.to_json())
         raise typer.Exit(result.exit_code)

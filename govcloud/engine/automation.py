@@ -191,7 +191,8 @@ class PulumiBackend:
         return Result(self.project_name, self.stack, kind, steps, Summary.of(steps),
                       time.monotonic() - started, outputs, error=error)
 
-    def refresh(self) -> Drift:
+    def refresh(self, *, confirm_forget: Callable[[tuple[str, ...]], bool] | None = None) -> Drift:
+        # The Pulumi CLI forgets what is gone as `pulumi refresh --yes` does.
         collector = _Collector(self.on_event)
         started = time.monotonic()
         result = self._stack().refresh(parallel=self.parallel, on_event=collector)

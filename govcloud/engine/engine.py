@@ -177,8 +177,12 @@ class Engine:
         """Delete every resource of the stack in reverse dependency order."""
         return self._mutate("destroy", self._destroy)
 
-    def refresh(self) -> Drift:
-        """Read every resource back; record drift and forget resources that are gone."""
+    def refresh(self, *, confirm_forget: Callable[[tuple[str, ...]], bool] | None = None) -> Drift:
+        """Read every resource back; record drift and forget resources that are gone.
+
+        With `confirm_forget`, resources gone from the cloud are forgotten only if it
+        returns True for their URNs (else they stay recorded, and a warning says so).
+        """
         self._warnings = []
         started = time.monotonic()
         with self._lock("refresh") as lock:
@@ -186,7 +190,17 @@ class Engine:
             wall = time.time()
             try:
                 Recovery(self.state, registry, self._emit).run()
-                drift = Refresher(self.state, registry, parallel=self.parallel, emit=self._emit).run()
+                drift = Refresher(self.state, registry, parallel=self.parallel, emit=self._emit,
+                                  forget_gone=confirm_forget is None).run()
+                if drift.gone and confirm_forget is not None:
+                    if confirm_forget(drift.gone):
+                        recorded = self.state.resources()
+                        for urn in drift.gone:
+                            self.state.finish_delete(None, urn, None, recorded[urn].id)
+                    else:
+                        self._emit(EngineEvent("warning", message=(
+                            f"kept {len(drift.gone)} resource(s) that are gone from the cloud in the state;"
+                            " the next apply recreates them only after they are forgotten")))
             except BaseException as exc:
                 self._record_failure("refresh", lock.holder, wall, exc)
                 raise

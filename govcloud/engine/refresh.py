@@ -30,8 +30,10 @@ class RefreshOutcome:
 class Refresher:
     def __init__(
         self, store: StateStore, registry: ProviderRegistry, *, parallel: int,
-        emit: Callable[[EngineEvent], None],
+        emit: Callable[[EngineEvent], None], forget_gone: bool = True,
     ) -> None:
+        # False: report resources gone from the cloud but keep them in state (the caller asks).
+        self.forget_gone = forget_gone
         self.store = store
         self.registry = registry
         self.parallel = max(1, parallel)
@@ -53,7 +55,8 @@ class Refresher:
             return None
         result = call(provider.read, res.id, provider_view(res.outputs, provider_value))
         if result is None or not result.id:
-            self.store.finish_delete(None, res.urn, None, res.id)
+            if self.forget_gone:
+                self.store.finish_delete(None, res.urn, None, res.id)
             self.emit(EngineEvent("warning", res.urn, message=f"{res.urn}: gone from the cloud"))
             return res.urn
         outputs = _keep_secrecy(_present(jsonable(result.outs or {})), res.outputs)

@@ -214,6 +214,7 @@ def refresh(
     lock_wait: float = 0.0,
     passphrase: str | None = None,
     on_event: Callable[[EngineEvent], None] | None = None,
+    confirm_forget: Callable[[tuple[str, ...]], bool] | None = None,
 ) -> RefreshResult:
     """Read every recorded resource back from the cloud: what drifted, what is gone.
 
@@ -228,7 +229,7 @@ def refresh(
         preflight(config)
         _, backend = open_backend(config, BackendOptions(name, parallel, lock_wait, passphrase, on_event),
                                   program=_no_program)
-        drift = backend.refresh()
+        drift = backend.refresh(confirm_forget=confirm_forget)
     except (GovcloudError, KeyboardInterrupt) as exc:
         line = exc.line() if isinstance(exc, GovcloudError) else "interrupted (Ctrl-C)"
         audit.append(config.root, replace(opened, when=audit.now_utc(), result=FAILED, error=line,

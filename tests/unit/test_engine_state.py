@@ -127,3 +127,16 @@ def test_destroy_honours_retain_on_delete(rig: Rig) -> None:
     assert rig.engine(program).destroy().ok
     assert [n for _, _, n in rig.cloud.objects()] == ["kept"]
     assert rig.state().resources() == {}
+
+
+def test_refresh_forgets_what_is_gone_only_when_confirmed(rig: Rig) -> None:
+    program = Tree(rig.cloud_path, count=3)
+    rig.engine(program).up()
+    ids = {name: id_ for id_, _, name in rig.cloud.objects()}
+    rig.cloud.vanish(ids["t2"])
+    asked: list[tuple[str, ...]] = []
+    kept = rig.engine(program).refresh(confirm_forget=lambda gone: asked.append(gone) or False)
+    assert [g.rsplit("::", 1)[1] for g in asked[0]] == ["t2"] and ids["t2"] in rig.state_ids()
+    assert any("kept 1 resource" in w for w in kept.warnings)
+    rig.engine(program).refresh(confirm_forget=lambda gone: True)
+    assert ids["t2"] not in rig.state_ids()
