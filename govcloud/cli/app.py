@@ -8,10 +8,12 @@ import typer
 import govcloud
 from govcloud.cli.adopt import import_command
 from govcloud.cli.apply import apply_command
+from govcloud.cli.approve import approve_command
 from govcloud.cli.check import check_command
 from govcloud.cli.context import set_debug
 from govcloud.cli.destroy import destroy_command
 from govcloud.cli.init import init_command
+from govcloud.cli.migrate import app as migrate_app
 from govcloud.cli.plan import plan_command
 from govcloud.cli.policy import policy_app
 from govcloud.cli.refresh import refresh_command
@@ -29,7 +31,7 @@ city's consolidation and security policies; the data-centre team provisions them
 
 Examples:
 
-    govcloud init slj --name 市水利局          # scaffold a department blueprint
+    govcloud init jrj --name 佛山市金融工作局   # scaffold a request in blueprints/requests/
 
     govcloud validate                          # schema-check blueprints/
 
@@ -67,6 +69,8 @@ def root(
 app.command("init")(init_command)
 app.command("validate")(validate_command)
 app.command("check")(check_command)
+app.command("approve")(approve_command)
+app.add_typer(migrate_app, name="migrate")
 app.add_typer(policy_app, name="policy")
 app.command("schema")(schema_command)
 app.command("report")(report_command)

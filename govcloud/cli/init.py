@@ -9,6 +9,7 @@ import typer
 from govcloud.cli.context import err, handles_errors
 from govcloud.errors import GovcloudError
 from govcloud.load import find_root
+from govcloud.model import APPROVED_DIR, REQUESTS_DIR
 from govcloud.scaffold import render_department
 
 
@@ -20,27 +21,38 @@ def init_command(
         "--category", "-c", help="general | politics-law | social-security | vertical.")] = "general",
     project: Annotated[Optional[str], typer.Option(help="Approved IT project number (立项编号).")] = None,
     headcount: Annotated[int, typer.Option(help="Staff headcount.", min=1)] = 100,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing blueprint.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing request.")] = False,
     directory: Annotated[Optional[str], typer.Option(
-        "--dir", help="Where to write (default: the project's blueprints/departments/).")] = None,
+        "--dir", help="Where to write (default: the project's blueprints/requests/).")] = None,
 ) -> None:
-    """Write blueprints/departments/CODE.yaml: a commented blueprint that validates.
+    """Write blueprints/requests/CODE.yaml: a commented request that validates.
+
+    A request is reviewed with `govcloud check`, then approved by the data bureau
+    (`govcloud approve`), which moves it into blueprints/departments/.
 
     Example:
 
-        govcloud init slj --name 市水利局 --category general --project FS-2026-IT-0042
+        govcloud init jrj --name 佛山市金融工作局 --category general --project FS-2026-IT-0042
     """
-    target_dir = directory or os.path.join(find_root("."), "blueprints", "departments")
+    root = find_root(".")
+    target_dir = directory or os.path.join(root, "blueprints", REQUESTS_DIR)
     path = os.path.join(target_dir, f"{code}.yaml")
     text = render_department(code=code, name=name, category=category, project=project,
                              headcount=headcount, domain=_city_domain(target_dir))
+    approved = os.path.join(find_root(target_dir), "blueprints", APPROVED_DIR, f"{code}.yaml")
+    if os.path.exists(approved) and os.path.realpath(approved) != os.path.realpath(path):
+        raise GovcloudError(f"department '{code}' is already approved: {os.path.relpath(approved)}",
+                            rule="GC-USAGE", hint="change an approved department by editing its file (a pull "
+                                                  "request); a new department needs a code of its own")
     if os.path.exists(path) and not force:
         raise GovcloudError(f"{os.path.relpath(path)} already exists", rule="GC-USAGE",
-                            hint="use --force to overwrite it")
+                            hint="edit it, or use --force to start it again")
     os.makedirs(target_dir, exist_ok=True)
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(text)
-    err.print(f"wrote {os.path.relpath(path)} — edit it, then run `govcloud validate {os.path.relpath(path)}`")
+    shown = os.path.relpath(path)
+    err.print(f"wrote {shown} — edit it, then run `govcloud check {shown}` (the whole city is read; "
+              "the findings of your file are shown)")
 
 
 def _city_domain(target_dir: str) -> str:

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from govcloud.api import validate
+from govcloud.load.context import load_in_context
 from govcloud.cli.context import err, handles_errors, project_paths
 from govcloud.cli.render import finding_lines, plural
 
@@ -26,13 +26,14 @@ def validate_command(
     """Check blueprints against the schema: every error at once, one line each.
 
     Each problem is printed as `file:line:col: GC-SCHEMA message (hint: …)`.
-    Exit code 0 when every blueprint is valid, 2 otherwise.
+    Exit code 0 when every blueprint is valid, 2 otherwise. Files inside the project's
+    blueprints/ are read with the whole project (its City, the codes used elsewhere).
 
     Example:
 
         govcloud validate blueprints/departments/gaj.yaml blueprints/city.yaml
     """
-    result = validate(project_paths(paths))
+    result = load_in_context(project_paths(paths))
     if format is Format.json:
         typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2, allow_nan=False))
     else:

@@ -21,12 +21,14 @@ from jsonschema.exceptions import SchemaError
 from govcloud.consolidation.duplicates import DuplicateGroup
 from govcloud.errors import GovcloudError
 from govcloud.load import LoadResult, find_root, load
+from govcloud.load.context import in_context
 from govcloud.model import Finding, Project, Severity
 from govcloud.policy.checks import CheckContext, checks
 from govcloud.policy.checks.duplication import groups_of
 from govcloud.policy.declarative import BoundRule, bind, violations
 from govcloud.policy.defaults import defaults_for
 from govcloud.policy.inputs import problem, shown
+from govcloud.policy.narrow import narrowed
 from govcloud.policy.packs import WAIVERS_FILE, PolicySet, evaluated, load_policies
 from govcloud.policy.result import CheckResult, Summary, exit_code
 from govcloud.policy.rule import DECLARATIVE, Rule
@@ -228,6 +230,7 @@ def check(
         if waivers is not None and not waivers.is_file():
             waivers = None
     waiver_set = load_waivers(shown(waivers) if waivers is not None else None, policy_set)
+    scope = in_context(names)  # one file is judged against the whole city, then reported alone
     with _collector_paused():  # loading builds the documents: the same millions of acyclic objects
-        loaded = load(names, cache=_roots(names)[0] if cache and names else None)
-        return run(loaded, policy_set, waiver_set, today or date.today(), Severity(fail_on))
+        loaded = load(list(scope.paths), cache=_roots(names)[0] if cache and names else None)
+        return narrowed(run(loaded, policy_set, waiver_set, today or date.today(), Severity(fail_on)), scope)

@@ -35,31 +35,37 @@ def test_the_requests_give_exactly_the_findings_readme_lists(monkeypatch: pytest
     found = {(f.rule, f.severity.value, f.department or "", f.system, f.location.file if f.location else "")
              for f in result.findings}
     expected = expected_findings()
-    assert len(expected) == 13
+    assert len(expected) == 19
     assert found == expected
     assert len(result.findings) == len(expected)  # each once
-    assert all(f.location and f.location.file.startswith("blueprints/requests/") for f in result.findings)
+    approved = [f for f in result.findings if f.location and f.location.file.startswith("blueprints/departments/")]
+    assert {f.rule for f in approved} == {"GC-SEC-007", "GC-SEC-008"} and not any(f.blocking for f in approved)
+    assert all(f.location and f.location.file.startswith("blueprints/") for f in result.findings)
     assert result.exit_code == 1
     summary = re.search(r"findings \((\d+) errors, (\d+) warnings\)", (BLUEPRINTS / "README.md").read_text("utf-8"))
     assert summary and (result.summary.errors, result.summary.warnings) == (int(summary[1]), int(summary[2]))
 
 
-def test_the_approved_departments_alone_give_no_finding(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_approved_departments_alone_give_only_their_mlps_warnings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
-    result = check(["blueprints/departments", "blueprints/city.yaml"], today=TODAY)
-    assert result.findings == () and result.exit_code == 0 and result.summary.departments == 32
+    result = check(["blueprints/departments", "blueprints/city.yaml"], today=TODAY)  # the registers come along
+    assert {(f.rule, f.department) for f in result.findings} == {
+        ("GC-SEC-008", "czj"), ("GC-SEC-008", "jtysj"), ("GC-SEC-007", "kjj"), ("GC-SEC-008", "wjw")}
+    assert result.exit_code == 0 and result.summary.departments == 32
+    assert result.project is not None and result.project.registers.approvals is not None
 
 
 def test_the_cli_gate_and_the_reviewers_view(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     runner = CliRunner()
-    gate = runner.invoke(app, ["check", "blueprints/departments", "blueprints/city.yaml"], catch_exceptions=False)
+    gate = runner.invoke(app, ["check", "blueprints/departments", "blueprints/city.yaml", "--today", "2026-06-01"],
+                         catch_exceptions=False)
     assert gate.exit_code == 0, gate.stdout
-    view = runner.invoke(app, ["check", "blueprints/"], catch_exceptions=False)
+    view = runner.invoke(app, ["check", "blueprints/", "--today", "2026-06-01"], catch_exceptions=False)
     assert view.exit_code == 1
     for code in ("ybj", "xfj", "rfb", "sws", "nhzsj"):
         assert code in view.stdout
-    assert "10 errors, 3 warnings" in view.stdout
+    assert "12 errors, 7 warnings" in view.stdout
 
 
 def test_the_domain_review_cases(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -76,3 +82,7 @@ def test_the_domain_review_cases(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "replicas 1" in by["GC-SEC-003", "sws", "tax-analytics"].message                     # replicas
     assert "nanhia" in by["GC-STD-003", "nhzsj", None].message                                  # district
     assert "政法专网" in by["GC-NET-001", "rfb", "shelter-works"].message
+    assert "16 vCPU granted" in by["GC-CAP-001", "ybj", None].message                              # the grant counts
+    assert "asks for 64 vCPU" in by["GC-CAP-001", "ybj", None].message
+    assert "佛发改审〔2026〕15号" in by["GC-STD-001", "rfb", "shelter-works"].message
+    assert "2025-04-18" in by["GC-SEC-008", "czj", "treasury-payment"].message

@@ -69,20 +69,30 @@ def test_a_missing_path_is_a_usage_error() -> None:
 def test_init_writes_a_blueprint_that_validates(mini_city: Path) -> None:
     code, _, err = run("init", "nyncj", "--name", "市农业农村局", "--project", "FS-2026-IT-0200", cwd=mini_city.parent)
     assert code == 0, err
-    written = mini_city / "departments" / "nyncj.yaml"
+    written = mini_city / "requests" / "nyncj.yaml"   # a request, under review; `approve` moves it
     text = written.read_text("utf-8")
     assert "host: nyncj.foshan.gov.cn" in text and "市农业农村局" in text and "异地备份" in text
     assert run("validate", str(mini_city))[0] == 0
 
 
 def test_init_refuses_to_overwrite_without_force(mini_city: Path) -> None:
-    before = (mini_city / "departments" / "slj.yaml").read_text("utf-8")
-    code, _, err = run("init", "slj", "--name", "市水利局", cwd=mini_city.parent)
+    assert run("init", "nyncj", "--name", "市农业农村局", cwd=mini_city.parent)[0] == 0
+    before = (mini_city / "requests" / "nyncj.yaml").read_text("utf-8")
+    code, _, err = run("init", "nyncj", "--name", "市农业农村局", cwd=mini_city.parent)
     assert code == 2 and "already exists" in err and "--force" in err
-    assert (mini_city / "departments" / "slj.yaml").read_text("utf-8") == before
-    code, _, _ = run("init", "slj", "--name", "市水利局", "--force", cwd=mini_city.parent)
+    assert (mini_city / "requests" / "nyncj.yaml").read_text("utf-8") == before
+    code, _, _ = run("init", "nyncj", "--name", "市农业农村局", "--force", cwd=mini_city.parent)
     assert code == 0
     assert run("validate", str(mini_city))[0] == 0
+
+
+def test_init_refuses_the_code_of_an_approved_department(mini_city: Path) -> None:
+    before = (mini_city / "departments" / "slj.yaml").read_text("utf-8")
+    for extra in ((), ("--force",)):
+        code, _, err = run("init", "slj", "--name", "市水利局", *extra, cwd=mini_city.parent)
+        assert code == 2 and "already approved" in err and "departments/slj.yaml" in err
+    assert (mini_city / "departments" / "slj.yaml").read_text("utf-8") == before
+    assert not (mini_city / "requests" / "slj.yaml").exists()
 
 
 @pytest.mark.parametrize("args,message", [
