@@ -7,6 +7,7 @@ secret the state holds, and the cloud holds no orphan.
 """
 from __future__ import annotations
 
+import shutil
 import signal
 import time
 from pathlib import Path
@@ -20,6 +21,7 @@ from tests.integration.test_robust_apply import CityProject, _wait_for_holder, a
 pytestmark = pytest.mark.integration
 __all__ = ["robust_cloud"]  # the module's own sandbox
 PRIMARY = "cn-north-1"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _secret_values(endpoint: str) -> dict[str, str]:
@@ -37,6 +39,10 @@ def _instances(endpoint: str) -> list[dict[str, Any]]:
 def test_kill_during_instance_creation_keeps_every_admin_password(tmp_path: Path, robust_cloud: str) -> None:
     reset_cloud(robust_cloud)
     city = CityProject.create(tmp_path / "city", robust_cloud)
+    # The city's registers (grants, approvals…) live beside city.yaml: the policy gate reads them.
+    registers = ROOT / "blueprints" / "city"
+    if registers.is_dir():
+        shutil.copytree(registers, city.root / "blueprints" / "city")
     proc = city.spawn_apply()
     assert _wait_for_holder(city, proc)
     deadline = time.monotonic() + 120
