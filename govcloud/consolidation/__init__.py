@@ -1,5 +1,5 @@
 """Consolidation figures of a loaded city: savings, duplicates, capacity, chargeback (pure, no I/O)."""
-from govcloud.consolidation.capacity import CapacityReport, Gauge, QuotaUse, capacity
+from govcloud.consolidation.capacity import CapacityReport, Gauge, QuotaUse, Reclaimed, capacity, reclaimed
 from govcloud.consolidation.chargeback import Chargeback, Cost, DepartmentCost, chargeback, monthly_cost
 from govcloud.consolidation.overview import Consolidation, DuplicateGroup, consolidate
 from govcloud.consolidation.money import floor, money, yuan
@@ -7,6 +7,6 @@ from govcloud.consolidation.savings import Savings, SavingsLine, savings, under_
 
 __all__ = [
     "CapacityReport", "Chargeback", "Consolidation", "Cost", "DepartmentCost", "DuplicateGroup",
-    "Gauge", "QuotaUse", "Savings", "SavingsLine", "capacity", "chargeback", "consolidate",
-    "floor", "money", "monthly_cost", "savings", "under_review", "yuan",
+    "Gauge", "QuotaUse", "Reclaimed", "Savings", "SavingsLine", "capacity", "chargeback", "consolidate",
+    "floor", "money", "monthly_cost", "reclaimed", "savings", "under_review", "yuan",
 ]

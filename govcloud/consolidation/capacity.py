@@ -7,6 +7,7 @@ against the data centre or a department's quota.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from govcloud.model import Department, Project
 
@@ -73,11 +74,39 @@ class QuotaUse:
 
 
 @dataclass(frozen=True)
+class Reclaimed:
+    """A retired system (下线): what it no longer takes from its department's grant and the data centre."""
+
+    department: str
+    system: str
+    retired: str          # ISO date
+    vcpu: int
+    memory_gib: int
+    storage_gib: int
+
+    def to_json(self) -> dict[str, object]:
+        return {"department": self.department, "system": self.system, "retired": self.retired,
+                "vcpu": self.vcpu, "memoryGiB": self.memory_gib, "storageGiB": self.storage_gib}
+
+
+def reclaimed(project: Project, today: date) -> tuple[Reclaimed, ...]:
+    """Every system of `project` retired by `today`, with the capacity it frees."""
+    return tuple(Reclaimed(d.code, s.name, s.retire or "", s.vcpu, s.memory_gib, s.storage_gib)
+                 for d, s in project.retired(today))
+
+
+@dataclass(frozen=True)
 class CapacityReport:
     gauges: tuple[Gauge, ...]
     quotas: tuple[QuotaUse, ...]          # departments with a quota, by code
     without_quota: tuple[str, ...]        # department codes with no quota granted
     members: tuple[tuple[str, int], ...] = ()   # (platform, departments on it): OA, document exchange, site
+    reclaimed: tuple[Reclaimed, ...] = ()       # retired systems: capacity given back
+
+    def reclaimed_total(self) -> tuple[int, int, int]:
+        """(vCPU, GiB memory, GiB storage) the retired systems gave back."""
+        return (sum(r.vcpu for r in self.reclaimed), sum(r.memory_gib for r in self.reclaimed),
+                sum(r.storage_gib for r in self.reclaimed))
 
     def gauge(self, resource: str) -> Gauge:
         return next(g for g in self.gauges if g.resource == resource)
@@ -87,7 +116,10 @@ class CapacityReport:
                 "overQuota": sum(1 for q in self.quotas if q.over),
                 "quotas": [q.to_json() for q in self.quotas],
                 "withoutQuota": list(self.without_quota),
-                "members": dict(self.members)}
+                "members": dict(self.members),
+                "reclaimed": {"systems": [r.to_json() for r in self.reclaimed],
+                              "vcpu": self.reclaimed_total()[0], "memoryGiB": self.reclaimed_total()[1],
+                              "storageGiB": self.reclaimed_total()[2]}}
 
 
 def _quota_use(d: Department) -> QuotaUse | None:

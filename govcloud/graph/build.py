@@ -1,6 +1,8 @@
 """build_graph: the loaded city and departments → the desired resource graph (pure)."""
 from __future__ import annotations
 
+from datetime import date
+
 from govcloud.errors import GovcloudError
 from govcloud.graph import addressing
 from govcloud.graph.city import build_city
@@ -26,15 +28,19 @@ def _check_codes(departments: tuple[Department, ...]) -> None:
         seen.add(d.code)
 
 
-def build_graph(project: Project, target: Target) -> Graph:
-    """The resources `project` needs on `target`; the same blueprints give an equal graph."""
-    departments = tuple(sorted(project.departments, key=lambda d: d.code))
+def build_graph(project: Project, target: Target, today: date | None = None) -> Graph:
+    """The resources `project` needs on `target` on `today`; the same blueprints give an equal graph.
+
+    A system retired (`retire: DATE`) by `today` has no resources: the plan deletes them."""
+    active = project.active(today or date.today())
+    departments = tuple(sorted(active.departments, key=lambda d: d.code))
     _check_codes(departments)
-    b = Builder(project, target, addressing.department_slots(departments))
+    full = {d.code: d for d in project.departments}  # retired systems keep their slots: no other one moves
+    b = Builder(active, target, addressing.department_slots(departments))
     build_city(b)
     for department in departments:
         parent = build_department(b, department)
-        slots = addressing.system_slots(department)
+        slots = addressing.system_slots(full[department.code])
         for system in department.systems:
             build_system(b, department, system, slots[system.name], parent)
     graph = Graph(

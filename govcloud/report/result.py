@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from typing import Protocol
 
 from govcloud.consolidation import Consolidation, DuplicateGroup, consolidate, under_review
+from govcloud.consolidation.capacity import reclaimed
 from govcloud.consolidation.duplicates import duplicate_groups
 from govcloud.model import Finding, Project
 
@@ -185,6 +187,14 @@ def duplicates_of(project: Project, findings: Iterable[Finding]) -> tuple[Duplic
     return tuple(g for g in duplicate_groups(project.city, project.departments) if g.function in functions)
 
 
+def _as_of(generated: str) -> date:
+    """The report's date (its `generated` day, else today): retired systems count up to it."""
+    try:
+        return date.fromisoformat(generated[:10])
+    except ValueError:
+        return date.today()
+
+
 def build_report(
     project: Project,
     findings: Iterable[Finding] = (),
@@ -198,8 +208,13 @@ def build_report(
     `catalogue` (the check's rules) gives each rule its title and basis.
     """
     ordered = sorted_findings(findings)
+    today = _as_of(generated)
+    full, project = project, project.active(today)  # retired systems (下线) count no longer
     groups = duplicates_of(project, ordered) if duplicates is None else duplicates
     overview = consolidate(project, groups)
+    freed = reclaimed(full, today)
+    if freed:
+        overview = replace(overview, capacity=replace(overview.capacity, reclaimed=freed))
     by_department: dict[str | None, list[Finding]] = {}
     for f in ordered:
         by_department.setdefault(f.department, []).append(f)

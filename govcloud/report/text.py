@@ -57,6 +57,11 @@ def render_text(result: ReportResult, console: Console) -> None:
         use = f"[red]{_percent(g.ratio)}[/]" if g.over else _percent(g.ratio)
         table.add_row(g.title, f"{number(g.requested)} {g.unit}", f"{number(g.capacity)} {g.unit}", use)
     console.print(table)
+    if c.capacity.reclaimed:
+        vcpu, memory, storage = c.capacity.reclaimed_total()
+        systems = ", ".join(f"{r.department}/{r.system} ({r.retired})" for r in c.capacity.reclaimed)
+        console.print(f"Reclaimed by retired systems (下线): {number(vcpu)} vCPU, {number(memory)} GiB memory, "
+                      f"{number(storage)} GiB storage — {systems}")
     members = dict(c.capacity.members)
     if members:
         console.print(f"Platform members: OA {members['oa']:,} · document exchange {members['document-exchange']:,}"
