@@ -22,15 +22,16 @@ from govcloud.consolidation.duplicates import DuplicateGroup
 from govcloud.errors import GovcloudError
 from govcloud.load import LoadResult, find_root, load
 from govcloud.load.context import in_context
-from govcloud.model import Finding, Project, Severity
+from govcloud.model import Department, Finding, Project, Severity
 from govcloud.policy.checks import CheckContext, checks
 from govcloud.policy.checks.duplication import groups_of
 from govcloud.policy.declarative import BoundRule, bind, violations
-from govcloud.policy.defaults import defaults_for
+from govcloud.policy.defaults import Filler, defaults_for
 from govcloud.policy.inputs import problem, shown
 from govcloud.policy.narrow import narrowed
 from govcloud.policy.packs import WAIVERS_FILE, PolicySet, evaluated, load_policies
 from govcloud.policy.result import CheckResult, Summary, exit_code
+from govcloud.policy.results import RuleResults
 from govcloud.policy.rule import DECLARATIVE, Rule
 from govcloud.policy.scope import static_scope
 from govcloud.policy.template import STATIC, TemplateError, substitute
@@ -107,8 +108,28 @@ def evaluate(policies: PolicySet, project: Project, today: date) -> tuple[list[F
     return findings, problems
 
 
-def _evaluate(policies: PolicySet, project: Project,
-              today: date) -> tuple[list[Finding], list[Finding], CheckContext | None]:
+def _declarative(bound: _Bound, city: dict[str, Any], dept: Department, fill: Filler) -> list[Finding]:
+    """The findings of the department and system rules on one department."""
+    findings: list[Finding] = []
+    data = fill(dept.doc.data)
+    objects = {"city": city, "department": data}
+    for rule in bound.department:
+        if rule.applies(objects) and not rule.require(data, objects):
+            findings.extend(violations(rule, data, objects, dept.doc, (), dept, None))
+    if not bound.system:
+        return findings
+    raw_systems = (data.get("spec") or {}).get("systems") or []
+    for system in dept.systems:
+        raw = raw_systems[int(system.path[-1])]  # by position: retired systems are not in dept.systems
+        objects = {"city": city, "department": data, "system": raw}
+        for rule in bound.system:
+            if rule.applies(objects) and not rule.require(raw, objects):
+                findings.extend(violations(rule, raw, objects, dept.doc, system.path, dept, system.name))
+    return findings
+
+
+def _evaluate(policies: PolicySet, project: Project, today: date,
+              results: RuleResults | None = None) -> tuple[list[Finding], list[Finding], CheckContext | None]:
     scope = static_scope(project.city, policies.data, today)
     bound = _bind_all(policies, scope)
     if bound.problems:
@@ -117,19 +138,13 @@ def _evaluate(policies: PolicySet, project: Project,
     city = scope["city"]
     fill = defaults_for("Department")
     for dept in project.departments:
-        data = fill(dept.doc.data)
-        objects = {"city": city, "department": data}
-        for rule in bound.department:
-            if rule.applies(objects) and not rule.require(data, objects):
-                findings.extend(violations(rule, data, objects, dept.doc, (), dept, None))
-        if not bound.system:
-            continue
-        raw_systems = (data.get("spec") or {}).get("systems") or []
-        for system, raw in zip(dept.systems, raw_systems):
-            objects = {"city": city, "department": data, "system": raw}
-            for rule in bound.system:
-                if rule.applies(objects) and not rule.require(raw, objects):
-                    findings.extend(violations(rule, raw, objects, dept.doc, system.path, dept, system.name))
+        key = results.key(dept) if results is not None else None
+        kept = results.get(key) if results is not None and key is not None else None
+        if kept is None:
+            kept = _declarative(bound, city, dept, fill)
+            if results is not None and key is not None:
+                results.put(key, kept)
+        findings.extend(kept)
     objects = {"city": city}
     for rule in bound.city:
         if rule.applies(objects) and not rule.require(city, objects):
@@ -165,8 +180,10 @@ def run(
     waivers: WaiverSet,
     today: date,
     fail_on: Severity = Severity.ERROR,
+    results: RuleResults | None = None,
 ) -> CheckResult:
-    """The check of already-read inputs (pure: no file is touched)."""
+    """The check of already-read inputs (no file is touched; `results` holds the declarative
+    findings of departments evaluated before, and takes those evaluated now)."""
     findings = _with_basis(loaded.findings, policies.by_check("blueprint-schema"))
     problems = _with_basis([*policies.problems, *waivers.problems], policies.by_check("policy-schema"))
     project = loaded.project
@@ -175,7 +192,7 @@ def run(
         findings.extend(problems)  # rules cannot be trusted; bad input is reported alone
     elif project is not None:
         active = project.active(today)  # retired systems (下线) are no longer judged
-        evaluated_findings, bind_problems, ctx = _evaluate(policies, active, today)
+        evaluated_findings, bind_problems, ctx = _evaluate(policies, active, today, results)
         if bind_problems or ctx is None:
             findings.extend(_with_basis(bind_problems, policies.by_check("policy-schema")))
         else:
@@ -232,5 +249,13 @@ def check(
     waiver_set = load_waivers(shown(waivers) if waivers is not None else None, policy_set)
     scope = in_context(names)  # one file is judged against the whole city, then reported alone
     with _collector_paused():  # loading builds the documents: the same millions of acyclic objects
-        loaded = load(list(scope.paths), cache=_roots(names)[0] if cache and names else None)
-        return narrowed(run(loaded, policy_set, waiver_set, today or date.today(), Severity(fail_on)), scope)
+        root = _roots(names)[0] if cache and names else None
+        loaded = load(list(scope.paths), cache=root)
+        day = today or date.today()
+        results = None
+        if root is not None and loaded.project is not None:
+            results = RuleResults.open(root, loaded.project, policy_set, waiver_set.file, day)
+        result = run(loaded, policy_set, waiver_set, day, Severity(fail_on), results)
+        if results is not None:
+            results.save()
+        return narrowed(result, scope)

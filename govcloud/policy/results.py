@@ -1,0 +1,92 @@
+"""Per-department results of the declarative rules, kept between runs (`.govcloud/cache/results/`).
+
+A department's declarative findings depend only on its own document, the City, the policy
+folder (packs and data), today's date and govcloud's code: with all of those unchanged, the
+findings are those of the last run. One file per such context holds every department's
+findings by the content key of its blueprint file; it is rewritten whole (temp + rename) when
+a department was evaluated afresh. Built-in checks look across departments and always run.
+"""
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from govcloud.load.cache import CACHE_DIR, code_digest, content_digest, finding_row, findings_of, read_checked, \
+    write_atomic
+from govcloud.model import Department, Finding, Project
+from govcloud.policy.packs import DATA_DIR, PolicySet
+
+
+def _folder_digest(folder: str, h: Any) -> None:
+    for top in (folder, os.path.join(folder, DATA_DIR)):
+        if not os.path.isdir(top):
+            continue
+        for name in sorted(os.listdir(top)):
+            path = os.path.join(top, name)
+            if os.path.isfile(path):
+                with open(path, "rb") as fh:
+                    h.update(name.encode() + b"\0" + fh.read() + b"\0")
+
+
+class RuleResults:
+    """Findings of the declarative rules by department, for one evaluation context."""
+
+    def __init__(self, path: Path, rows: dict[str, Any]) -> None:
+        self.path = path
+        self._old = rows
+        self._new: dict[str, Any] = {}
+        self.changed = False
+
+    @classmethod
+    def open(cls, root: str | os.PathLike[str], project: Project, policies: PolicySet,
+             waivers: str | None, today: date) -> RuleResults | None:
+        """The results kept for this context, or None when the City was not read through the cache."""
+        city = content_digest(project.city.doc)
+        if city is None:
+            return None
+        h = hashlib.sha256(code_digest("load", "schema", "model", "policy").encode())
+        h.update(f"{city}:{project.city.doc.index}:{today.isoformat()}".encode())
+        _folder_digest(policies.directory, h)
+        for extra in sorted({*project.registers.files.values(), *([waivers] if waivers else [])}):
+            if os.path.isfile(extra):  # the waivers, and the city's registers beside city.yaml
+                with open(extra, "rb") as fh:
+                    h.update(extra.encode() + b"\0" + fh.read())
+        path = Path(root) / CACHE_DIR / "results" / h.hexdigest()
+        rows: dict[str, Any] = {}
+        payload = read_checked(path)
+        if payload is not None:
+            try:
+                loaded = marshal.loads(payload)
+                rows = loaded if isinstance(loaded, dict) else {}
+            except (ValueError, TypeError, EOFError):
+                rows = {}  # not trusted: evaluated afresh and rewritten
+        return cls(path, rows)
+
+    @staticmethod
+    def key(dept: Department) -> str | None:
+        digest = content_digest(dept.doc)
+        return f"{digest}:{dept.doc.index}" if digest is not None else None
+
+    def get(self, key: str) -> list[Finding] | None:
+        rows = self._old.get(key)
+        if rows is None:
+            return None
+        try:
+            found = findings_of(rows)
+        except (ValueError, TypeError, KeyError, IndexError):
+            return None
+        self._new[key] = rows
+        return found
+
+    def put(self, key: str, findings: Iterable[Finding]) -> None:
+        self._new[key] = [finding_row(f) for f in findings]
+        self.changed = True
+
+    def save(self) -> None:
+        if self.changed or self._new.keys() != self._old.keys():
+            write_atomic(self.path, marshal.dumps(self._new))
