@@ -18,6 +18,7 @@ from govcloud.cli.plan import plan_command
 from govcloud.cli.policy import policy_app
 from govcloud.cli.refresh import refresh_command
 from govcloud.cli.report import report_command
+from govcloud.cli.review import review_command
 from govcloud.cli.sandbox import app as sandbox_app
 from govcloud.cli.schema import schema_command
 from govcloud.cli.state import app as state_app
@@ -71,6 +72,7 @@ app.command("validate")(validate_command)
 app.command("check")(check_command)
 app.command("approve")(approve_command)
 app.add_typer(migrate_app, name="migrate")
+app.command("review")(review_command)
 app.add_typer(policy_app, name="policy")
 app.command("schema")(schema_command)
 app.command("report")(report_command)

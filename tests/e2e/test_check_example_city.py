@@ -39,7 +39,7 @@ def test_the_requests_give_exactly_the_findings_readme_lists(monkeypatch: pytest
     assert found == expected
     assert len(result.findings) == len(expected)  # each once
     approved = [f for f in result.findings if f.location and f.location.file.startswith("blueprints/departments/")]
-    assert {f.rule for f in approved} == {"GC-SEC-007", "GC-SEC-008"} and not any(f.blocking for f in approved)
+    assert {f.rule for f in approved} == {"GC-MLPS-001", "GC-MLPS-002"} and not any(f.blocking for f in approved)
     assert all(f.location and f.location.file.startswith("blueprints/") for f in result.findings)
     assert result.exit_code == 1
     summary = re.search(r"findings \((\d+) errors, (\d+) warnings\)", (BLUEPRINTS / "README.md").read_text("utf-8"))
@@ -50,7 +50,7 @@ def test_the_approved_departments_alone_give_only_their_mlps_warnings(monkeypatc
     monkeypatch.chdir(ROOT)
     result = check(["blueprints/departments", "blueprints/city.yaml"], today=TODAY)  # the registers come along
     assert {(f.rule, f.department) for f in result.findings} == {
-        ("GC-SEC-008", "czj"), ("GC-SEC-008", "jtysj"), ("GC-SEC-007", "kjj"), ("GC-SEC-008", "wjw")}
+        ("GC-MLPS-002", "czj"), ("GC-MLPS-002", "jtysj"), ("GC-MLPS-001", "kjj"), ("GC-MLPS-002", "wjw")}
     assert result.exit_code == 0 and result.summary.departments == 32
     assert result.project is not None and result.project.registers.approvals is not None
 
@@ -85,4 +85,4 @@ def test_the_domain_review_cases(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "16 vCPU granted" in by["GC-CAP-001", "ybj", None].message                              # the grant counts
     assert "asks for 64 vCPU" in by["GC-CAP-001", "ybj", None].message
     assert "佛发改审〔2026〕15号" in by["GC-STD-001", "rfb", "shelter-works"].message
-    assert "2025-04-18" in by["GC-SEC-008", "czj", "treasury-payment"].message
+    assert "2025-04-18" in by["GC-MLPS-002", "czj", "treasury-payment"].message

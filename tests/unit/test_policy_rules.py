@@ -253,7 +253,7 @@ CASES: dict[str, tuple[list[Case], list[Case]]] = {
          Case("a retired system frees its quota", {SLJ: [("quota: {vcpu: 64,", "quota: {vcpu: 4,"),
                                                         ("      mlps: 2\n", "      mlps: 2\n      retire: 2026-05-31\n")]})],
     ),
-    "GC-SEC-007": (
+    "GC-MLPS-001": (
         [Case("approved level-2 system never filed", mlps(slj="assessed: 2026-01-10, result: pass")),
          Case("approved level-2 system with no record", {MLPS: register(
              "MlpsRecords", "records", "{department: gaj, system: household-registry, level: 3, "
@@ -267,7 +267,7 @@ CASES: dict[str, tuple[list[Case], list[Case]]] = {
              "MlpsRecords", "records", "{department: gaj, system: household-registry, level: 3, "
              "filing: 44060013015-26002, assessed: 2026-03-01, result: pass}"), SLJ: [("mlps: 2", "mlps: 1")]})],
     ),
-    "GC-SEC-008": (
+    "GC-MLPS-002": (
         [Case("level 3 assessed more than a year ago", mlps(gaj="filing: 44060013015-26002, assessed: 2025-05-31")),
          Case("level 2 assessed more than two years ago", mlps(slj="filing: 44060013015-26001, assessed: 2024-05-01")),
          Case("never assessed", mlps(slj="filing: 44060013015-26001")),

@@ -93,7 +93,7 @@ def test_approve_moves_the_request_and_records_the_approval(example: Path) -> No
     assert [(a.reference, a.approver, a.date, a.scope) for a in record] == [
         ("佛数审〔2026〕50号", "市政务服务数据管理局", "2026-06-01", ("town-service-centres",))]
     now = [f for f in check(["blueprints"], today=TODAY).findings if f.department == "nhzsj"]
-    assert {f.rule for f in now} == {"GC-SEC-007", "GC-SEC-008"} and not any(f.blocking for f in now)  # file it
+    assert {f.rule for f in now} == {"GC-MLPS-001", "GC-MLPS-002"} and not any(f.blocking for f in now)  # file it
 
 
 def test_approve_refuses_while_errors_remain(example: Path) -> None:

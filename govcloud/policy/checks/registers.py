@@ -1,4 +1,4 @@
-"""Rules that read the city's registers: projects (GC-STD-001), MLPS records (GC-SEC-007/008)
+"""Rules that read the city's registers: projects (GC-STD-001), MLPS records (GC-MLPS-001/008)
 and approvals (GC-FLOW-001). Each register, once the city keeps it, is the authority; a city
 that keeps none is judged as before (GC-STD-001 by the number's pattern alone)."""
 from __future__ import annotations
