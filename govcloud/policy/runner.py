@@ -21,7 +21,7 @@ from jsonschema.exceptions import SchemaError
 from govcloud.consolidation.duplicates import DuplicateGroup
 from govcloud.errors import GovcloudError
 from govcloud.load import LoadResult, find_root, load
-from govcloud.load.context import in_context
+from govcloud.load.context import Scope, in_context
 from govcloud.model import Department, Finding, Project, Severity
 from govcloud.policy.checks import CheckContext, checks
 from govcloud.policy.checks.duplication import groups_of
@@ -236,9 +236,12 @@ def check(
     today: date | None = None,
     fail_on: Severity | str = Severity.ERROR,
     cache: bool = True,
+    context: bool = False,
 ) -> CheckResult:
     """Read the blueprints, the policy folder and the waivers, then `run` the check; with `cache`,
-    parsed blueprints are kept in the project's `.govcloud/cache/` and read from it."""
+    parsed blueprints are kept in the project's `.govcloud/cache/` and read from it. With
+    `context` (`govcloud check FILE`), files inside a project's blueprints/ are judged against
+    the whole project and reported alone; a stack's gate checks exactly its own blueprints."""
     names = [os.fspath(p) for p in paths]
     folder = Path(policies) if policies is not None else default_policy_dir(names)
     policy_set = load_policies(shown(folder))
@@ -247,7 +250,7 @@ def check(
         if waivers is not None and not waivers.is_file():
             waivers = None
     waiver_set = load_waivers(shown(waivers) if waivers is not None else None, policy_set)
-    scope = in_context(names)  # one file is judged against the whole city, then reported alone
+    scope = in_context(names) if context else Scope(tuple(names))  # judged with the whole city, reported alone
     with _collector_paused():  # loading builds the documents: the same millions of acyclic objects
         root = _roots(names)[0] if cache and names else None
         loaded = load(list(scope.paths), cache=root)
