@@ -96,10 +96,10 @@ def best(args: list[str], repeat: int, before: object = None) -> Run:
     return min(runs, key=lambda r: r.cpu)
 
 
-def vocabulary_city(n: int, out: str) -> None:
+def vocabulary_city(n: int, out: str, policies: str) -> None:
     """gen_city's city, its functions mapped onto the vocabulary's ids (stable across runs)."""
     generate(n, out)
-    with open(os.path.join(POLICIES, "data", "functions.yaml"), encoding="utf-8") as fh:
+    with open(os.path.join(policies, "data", "functions.yaml"), encoding="utf-8") as fh:
         ids = sorted(f["id"] for f in yaml.safe_load(fh)["functions"] if not f.get("platform"))
 
     def one(m: re.Match[str]) -> str:
@@ -127,13 +127,13 @@ def change_one(city: str, round_: int) -> None:
         fh.write(re.sub(r"headcount: \d+", f"headcount: {100 + round_}", text, count=1))
 
 
-def measure(n: int, tmp: str, repeat: int) -> None:
+def measure(n: int, tmp: str, repeat: int, policies: str) -> None:
     city = os.path.join(tmp, f"city{n}")
-    vocabulary_city(n, city)
+    vocabulary_city(n, city, policies)
     out = os.path.join(tmp, f"check{n}.json")
     cache = os.path.join(city, ".govcloud")
     py = sys.executable
-    check = [py, "-c", CHECK, city, POLICIES, TODAY, out]
+    check = [py, "-c", CHECK, city, policies, TODAY, out]
     bare = best([py, "-c", BARE, city], repeat)
     cold = best(check + ["no-cache"], repeat)
     size = os.path.getsize(out)
@@ -157,12 +157,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1500,15000")
     parser.add_argument("--repeat", type=int, default=0, help="runs per figure (default: 3, 2 at 15,000)")
+    parser.add_argument("--policies", default=POLICIES, help="policy folder (default: the repository's)")
     args = parser.parse_args()
     startup = best([os.path.join(os.path.dirname(sys.executable), "govcloud"), "check", "--help"], 3)
     print(f"CLI start-up (govcloud check --help): {startup.cpu:.2f} s CPU, not counted below")
     with tempfile.TemporaryDirectory() as tmp:
         for n in (int(s) for s in args.sizes.split(",")):
-            measure(n, tmp, args.repeat or (3 if n <= 1500 else 2))
+            measure(n, tmp, args.repeat or (3 if n <= 1500 else 2), args.policies)
 
 
 if __name__ == "__main__":

@@ -100,6 +100,33 @@ def findings_of(rows: Iterable[Any]) -> list[Finding]:
     return [finding_of(r) for r in rows]
 
 
+def pack(key: str | None, loaded: LoadedFile, verdicts: Verdicts) -> bytes:
+    """A parsed file as plain data (marshal): a cache entry's payload, and what loader workers
+    send back (an order of magnitude cheaper than pickling the dataclasses)."""
+    return marshal.dumps((
+        key,
+        loaded.path,
+        [(d.file, d.index, d.data, dict(d.values), dict(d.keys)) for d in loaded.documents],
+        [finding_row(f) for f in loaded.findings],
+        [(kind, [finding_row(f) for f in errors]) for kind, errors in verdicts],
+    ))
+
+
+def unpack(payload: bytes, expected: str | None = None) -> Parsed:
+    """`pack`'s file again; ValueError (or TypeError…) when the payload is not one (of `expected`)."""
+    key, path, docs, findings, verdicts = marshal.loads(payload)
+    if expected is not None and key != expected:
+        raise ValueError("an entry of another key")
+    documents = tuple(Document(file, index, data, values, keys) for file, index, data, values, keys in docs)
+    judged = [(kind, findings_of(rows)) for kind, rows in verdicts]
+    if len(judged) != len(documents) or not isinstance(path, str):
+        raise ValueError("not a parsed file")
+    if key is not None:
+        for doc in documents:
+            _digests[doc] = key
+    return LoadedFile(path, documents, tuple(findings_of(findings))), judged
+
+
 class FileCache:
     """Parsed and validated files under `<root>/.govcloud/cache/files/`."""
 
@@ -113,35 +140,6 @@ class FileCache:
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / key
 
-    def get(self, key: str) -> tuple[tuple[str, tuple[Document, ...], tuple[Finding, ...]], Verdicts] | None:
-        """(path, documents, findings) of a file and its documents' verdicts, or None."""
-        payload = read_checked(self._path(key))
-        if payload is None:
-            return None
-        try:
-            path, docs, findings, verdicts = marshal.loads(payload)
-            documents = tuple(Document(file, index, data, values, keys) for file, index, data, values, keys in docs)
-            judged = [(kind, findings_of(rows)) for kind, rows in verdicts]
-            if len(judged) != len(documents):
-                return None
-            for doc in documents:
-                _digests[doc] = key
-            return (path, documents, tuple(findings_of(findings))), judged
-        except (ValueError, TypeError, EOFError, KeyError, IndexError):  # a checksum collision or old shape
-            return None
-
-    def put(self, key: str, path: str, documents: tuple[Document, ...], findings: tuple[Finding, ...],
-            verdicts: Verdicts) -> None:
-        for doc in documents:
-            _digests[doc] = key
-        payload = marshal.dumps((
-            path,
-            [(d.file, d.index, d.data, dict(d.values), dict(d.keys)) for d in documents],
-            [finding_row(f) for f in findings],
-            [(kind, [finding_row(f) for f in errors]) for kind, errors in verdicts],
-        ))
-        write_atomic(self._path(key), payload)
-
     def _read(self, path: str) -> tuple[str, bytes] | None:
         try:
             raw = read_bytes(path)
@@ -152,28 +150,37 @@ class FileCache:
     def cached(self, path: str) -> Parsed | None:
         """The file's parsed documents and verdicts when the cache holds them, else None."""
         read = self._read(path)
-        hit = self.get(read[0]) if read is not None else None
-        if hit is None:
+        payload = read_checked(self._path(read[0])) if read is not None else None
+        if payload is None or read is None:
             return None
-        (shown, documents, findings), verdicts = hit
-        return LoadedFile(shown, documents, findings), verdicts
+        try:
+            return unpack(payload, read[0])
+        except (ValueError, TypeError, KeyError, IndexError, EOFError):  # another shape: not trusted
+            return None
 
-    def parse(self, path: str) -> Parsed | None:
-        """A file parsed and schema-checked, from the cache when its entry is there (else read and
-        stored); None when the file cannot be read (the caller reports that, uncached)."""
+    def packed(self, path: str) -> bytes | None:
+        """`pack` of the file, from the cache or parsed, schema-checked and stored; None when the
+        file cannot be read or decoded (the caller reports that, uncached)."""
         read = self._read(path)
         if read is None:
             return None
         key, raw = read
-        hit = self.get(key)
-        if hit is not None:
-            (shown, documents, findings), verdicts = hit
-            return LoadedFile(shown, documents, findings), verdicts
+        payload = read_checked(self._path(key))
+        if payload is not None:
+            return payload  # checked by its digest; its shape when unpacked
         try:
             text = decode(raw)
         except LoadError:
             return None
         loaded = parse(text, path)
-        verdicts = [validate_document(doc) for doc in loaded.documents]
-        self.put(key, loaded.path, loaded.documents, loaded.findings, verdicts)
-        return loaded, verdicts
+        payload = pack(key, loaded, [validate_document(doc) for doc in loaded.documents])
+        write_atomic(self._path(key), payload)
+        return payload
+
+    def parse(self, path: str) -> Parsed | None:
+        """`packed`, as a parsed file (None also for an entry that does not unpack)."""
+        payload = self.packed(path)
+        try:
+            return unpack(payload) if payload is not None else None
+        except (ValueError, TypeError, KeyError, IndexError, EOFError):
+            return None

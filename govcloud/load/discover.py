@@ -52,6 +52,7 @@ class _Walk:
     def __init__(self, boundary: str) -> None:
         self.boundary = boundary
         self.files: list[str] = []
+        self.real: dict[str, str] = {}  # a plain file's real path, known from its folder's
         self.problems: list[Finding] = []
         self.visited: set[str] = set()
 
@@ -94,6 +95,8 @@ class _Walk:
                     self.problems.append(_problem(path, "broken symbolic link"))
                 elif not (link and self.outside(path)):
                     self.files.append(path)  # load_file refuses FIFOs, sockets and devices
+                    if not link:
+                        self.real[path] = os.path.join(real, entry.name)
 
 
 def discover(paths: Iterable[str]) -> Discovery:
@@ -126,7 +129,7 @@ def discover(paths: Iterable[str]) -> Discovery:
             walk.files.append(path)
         problems.extend(walk.problems)
         for f in walk.files:
-            key = os.path.realpath(f)
+            key = walk.real.get(f) or os.path.realpath(f)
             if key not in seen:
                 seen.add(key)
                 files.append(f)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from govcloud.load.build import build_city, build_department
-from govcloud.load.cache import FileCache, Parsed
+from govcloud.load.cache import FileCache, Parsed, pack, unpack
 from govcloud.load.consistency import check_city, check_department
 from govcloud.load.discover import discover
 from govcloud.load.located import LoadedFile, load_file
@@ -76,8 +76,23 @@ def _parse_and_validate(path: str, store: FileCache | None = None) -> Parsed:
     return loaded, [validate_document(doc) for doc in loaded.documents]
 
 
-def _parse_chunk(paths: list[str], store: FileCache | None = None) -> list[Parsed]:
-    return [_parse_and_validate(p, store) for p in paths]
+def _packed(path: str, store: FileCache | None) -> bytes:
+    payload = store.packed(path) if store is not None else None
+    if payload is None:
+        loaded = load_file(path)
+        payload = pack(None, loaded, [validate_document(doc) for doc in loaded.documents])
+    return payload
+
+
+def _unpacked(path: str, payload: bytes) -> Parsed:
+    try:
+        return unpack(payload)
+    except (ValueError, TypeError, KeyError, IndexError, EOFError):  # a cache entry not to be trusted
+        return _parse_and_validate(path)
+
+
+def _parse_chunk(paths: list[str], store: FileCache | None = None) -> list[bytes]:
+    return [_packed(p, store) for p in paths]  # plain data travels back far cheaper than dataclasses
 
 
 def _parsed(files: list[str], jobs: int | None, store: FileCache | None = None) -> Iterator[Parsed]:
@@ -101,7 +116,8 @@ def _parsed(files: list[str], jobs: int | None, store: FileCache | None = None) 
     # fork: workers inherit the imported package, so they start in milliseconds
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
         for chunk, results in zip(chunks, pool.map(partial(_parse_chunk, store=store), chunks)):
-            done.update(zip(chunk, results))
+            for path, payload in zip(chunk, results):
+                done[path] = _unpacked(path, payload)
     for path in files:
         yield done[path]
 

@@ -226,6 +226,7 @@ def _collector_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            gc.freeze()  # else the first allocation after enable() pays a full pass over the city
             gc.enable()
 
 

@@ -1,0 +1,193 @@
+"""The check cache (.govcloud/cache/): a re-check reuses what did not change and nothing else —
+a changed file, policy, waiver, schema or govcloud version is read afresh; a corrupt entry is
+ignored and rewritten; --no-cache touches nothing."""
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import govcloud
+from govcloud.cli.app import app
+from govcloud.load import cache as file_cache
+from govcloud.load.cache import CACHE_DIR, MAGIC, code_digest, read_checked
+from govcloud.policy import check
+from govcloud.policy import results as rule_results
+
+ROOT = Path(__file__).resolve().parents[2]
+POLICIES = ROOT / "policies"
+MINI = ROOT / "tests" / "data" / "mini"
+TODAY = date(2026, 6, 1)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A project folder: blueprints/ (the small city) and its own copy of the policies."""
+    shutil.copytree(MINI, tmp_path / "blueprints")
+    shutil.copytree(POLICIES, tmp_path / "policies")
+    return tmp_path
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files the cache had to parse (a miss), in order."""
+    seen: list[str] = []
+    real = file_cache.parse
+
+    def counting(text: str, path: str) -> file_cache.LoadedFile:
+        seen.append(Path(path).name)
+        return real(text, path)
+
+    monkeypatch.setattr(file_cache, "parse", counting)
+    return seen
+
+
+@pytest.fixture
+def evaluations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The departments whose declarative rules were evaluated afresh."""
+    seen: list[str] = []
+    real = rule_results.RuleResults.put
+
+    def counting(self: rule_results.RuleResults, key: str, findings: object) -> None:
+        seen.append(key)
+        real(self, key, findings)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rule_results.RuleResults, "put", counting)
+    return seen
+
+
+def _lines(project: Path, **kwargs: object) -> list[str]:
+    result = check([str(project / "blueprints")], policies=project / "policies", today=TODAY, **kwargs)  # type: ignore[arg-type]
+    return [f.line() for f in result.findings]
+
+
+def _entries(project: Path) -> list[Path]:
+    return sorted(p for p in (project / CACHE_DIR / "files").rglob("*") if p.is_file())
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), "utf-8")
+
+
+def test_a_recheck_parses_and_evaluates_nothing_again(project: Path, parses: list[str],
+                                                      evaluations: list[str]) -> None:
+    first = _lines(project)
+    assert sorted(parses) == ["city.yaml", "gaj.yaml", "slj.yaml"] and len(evaluations) == 2
+    parses.clear()
+    evaluations.clear()
+    assert _lines(project) == first
+    assert parses == [] and evaluations == []
+    assert len(_entries(project)) == 3
+
+
+def test_a_changed_file_is_read_again_and_only_it(project: Path, parses: list[str], evaluations: list[str]) -> None:
+    before = _lines(project)
+    parses.clear()
+    evaluations.clear()
+    _edit(project / "blueprints" / "departments" / "gaj.yaml", "network: intranet", "network: extranet")
+    after = _lines(project)
+    assert parses == ["gaj.yaml"] and len(evaluations) == 1
+    assert any("GC-NET-002" in line for line in after) and not any("GC-NET-002" in line for line in before)
+    assert after == _lines(project, cache=False)
+
+
+def test_a_policy_change_reevaluates_every_department(project: Path, parses: list[str],
+                                                      evaluations: list[str]) -> None:
+    assert not any("GC-SEC-005" in line for line in _lines(project))
+    parses.clear()
+    evaluations.clear()
+    _edit(project / "policies" / "security.yaml", "params: {minDays: 180}", "params: {minDays: 3650}")
+    after = _lines(project)
+    assert parses == []  # the blueprints themselves did not change
+    assert len(evaluations) == 2
+    assert any("GC-SEC-005" in line for line in after)
+    assert after == _lines(project, cache=False)
+
+
+def test_a_waiver_or_data_change_reevaluates(project: Path, evaluations: list[str]) -> None:
+    _lines(project)
+    evaluations.clear()
+    with (project / "policies" / "data" / "functions.yaml").open("a", encoding="utf-8") as fh:
+        fh.write("\n# a comment is a change too\n")
+    _lines(project)
+    assert len(evaluations) == 2
+    evaluations.clear()
+    (project / "policies" / "waivers.yaml").write_text("waivers: []\n", "utf-8")
+    _lines(project)
+    assert len(evaluations) == 2
+
+
+def test_a_schema_or_code_change_makes_new_keys(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                parses: list[str]) -> None:
+    base = Path(govcloud.__file__).resolve().parent
+    fake = tmp_path / "pkg"
+    for package in ("load", "schema", "model"):
+        shutil.copytree(base / package, fake / package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(govcloud, "__file__", str(fake / "__init__.py"))
+    code_digest.cache_clear()
+    try:
+        before = code_digest("load", "schema", "model")
+        _edit(fake / "schema" / "department.schema.json", '"description"', '"description" ')
+        code_digest.cache_clear()
+        assert code_digest("load", "schema", "model") != before
+        code_digest.cache_clear()
+        _lines(project)
+        parses.clear()
+        _edit(fake / "schema" / "city.schema.json", '"description"', '"description" ')
+        code_digest.cache_clear()
+        _lines(project)
+        assert sorted(parses) == ["city.yaml", "gaj.yaml", "slj.yaml"]  # nothing of the old schema reused
+    finally:
+        code_digest.cache_clear()
+
+
+def test_a_new_govcloud_version_reads_everything_again(project: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       parses: list[str], evaluations: list[str]) -> None:
+    _lines(project)
+    parses.clear()
+    evaluations.clear()
+    monkeypatch.setattr(govcloud, "__version__", govcloud.__version__ + ".post1")
+    code_digest.cache_clear()
+    try:
+        _lines(project)
+    finally:
+        code_digest.cache_clear()
+    assert sorted(parses) == ["city.yaml", "gaj.yaml", "slj.yaml"] and len(evaluations) == 2
+
+
+@pytest.mark.parametrize("damage", ["truncated", "flipped", "garbage", "empty"])
+def test_a_corrupt_entry_is_ignored_and_rewritten(project: Path, parses: list[str], damage: str) -> None:
+    first = _lines(project)
+    for entry in _entries(project) + sorted((project / CACHE_DIR / "results").glob("*")):
+        blob = entry.read_bytes()
+        broken = {"truncated": blob[: len(blob) // 2],
+                  "flipped": blob[:-1] + bytes([blob[-1] ^ 0xFF]),
+                  "garbage": MAGIC + b"\0" * 32 + b"not marshal data",
+                  "empty": b""}[damage]
+        entry.write_bytes(broken)
+    parses.clear()
+    assert _lines(project) == first
+    assert sorted(parses) == ["city.yaml", "gaj.yaml", "slj.yaml"]
+    assert all(read_checked(entry) is not None for entry in _entries(project))  # rewritten whole
+
+
+def test_an_unwritable_cache_is_no_error(project: Path, parses: list[str]) -> None:
+    (project / ".govcloud").write_text("not a folder", "utf-8")
+    first = _lines(project)
+    assert _lines(project) == first == _lines(project, cache=False)
+
+
+def test_no_cache_flag_reads_and_writes_nothing(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project)
+    result = CliRunner().invoke(app, ["check", "blueprints", "--policies", "policies", "--today", "2026-06-01",
+                                      "--format", "json", "--no-cache"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert not (project / ".govcloud").exists()
+    cached = CliRunner().invoke(app, ["check", "blueprints", "--policies", "policies", "--today", "2026-06-01",
+                                      "--format", "json"], catch_exceptions=False)
+    assert cached.output == result.output and (project / CACHE_DIR / "files").is_dir()
