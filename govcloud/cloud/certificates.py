@@ -255,25 +255,7 @@ class PublicCertificateProvider(CloudProvider):
         if sans:
             args["SubjectAlternativeNames"] = [props["domain_name"], *sans]
         arn = str(acm.request_certificate(**args)["CertificateArn"])
-        status = self._validate_and_wait(acm, arn, props)
-        self._serve(props, arn)
-        return arn, {"arn": arn, "status": status}
-
-    def _serve(self, props: dict[str, Any], arn: str) -> None:
-        """Add the certificate to its listener's SNI list (adding one already there is a no-op)."""
-        if props.get("listener_arn"):
-            self.client("elbv2", props["region"]).add_listener_certificates(
-                ListenerArn=props["listener_arn"], Certificates=[{"CertificateArn": arn}])
-
-    def _unserve(self, props: dict[str, Any], arn: str) -> None:
-        if not props.get("listener_arn"):
-            return
-        try:
-            self.client("elbv2", props["region"]).remove_listener_certificates(
-                ListenerArn=props["listener_arn"], Certificates=[{"CertificateArn": arn}])
-        except ClientError as e:
-            if not is_gone(e):
-                raise
+        return arn, {"arn": arn, "status": self._validate_and_wait(acm, arn, props)}
 
     def _validation_records(self, acm: Any, arn: str, props: dict[str, Any]) -> list[dict[str, str]]:
         """The CNAMEs the CA asks for; it publishes them a moment after the request."""
@@ -318,21 +300,8 @@ class PublicCertificateProvider(CloudProvider):
         described = acm.describe_certificate(CertificateArn=id_)["Certificate"]
         sans = [s for s in described.get("SubjectAlternativeNames", []) if s != described["DomainName"]]
         tags = tagging.visible(tagging.from_aws(acm.list_tags_for_certificate(CertificateArn=id_).get("Tags")))
-        listener = props.get("listener_arn")
-        if listener and not self._served(props, id_):
-            listener = None  # taken off the listener by hand: drift, put back in place
         return {**props, "domain_name": described["DomainName"], "subject_alternative_names": sans,
-                "tags": tags, "arn": id_, "status": described["Status"], "listener_arn": listener}
-
-    def _served(self, props: dict[str, Any], arn: str) -> bool:
-        elb = self.client("elbv2", props["region"])
-        try:
-            listed = elb.describe_listener_certificates(ListenerArn=props["listener_arn"])["Certificates"]
-        except ClientError as e:
-            if is_gone(e):  # the listener is gone, not the certificate
-                return False
-            raise
-        return any(c["CertificateArn"] == arn for c in listed)
+                "tags": tags, "arn": id_, "status": described["Status"]}
 
     def _update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
         acm = self.client("acm", news["region"])
@@ -346,9 +315,6 @@ class PublicCertificateProvider(CloudProvider):
         status = str(acm.describe_certificate(CertificateArn=id_)["Certificate"]["Status"])
         if status != _ISSUED:  # adopted after a crash before issuance: finish the validation
             status = self._validate_and_wait(acm, id_, news)
-        if olds.get("listener_arn") and olds.get("listener_arn") != news.get("listener_arn"):
-            self._unserve(olds | {"region": news["region"]}, id_)
-        self._serve(news, id_)
         return {"arn": id_, "status": status}
 
     def _delete(self, id_: str, props: dict[str, Any]) -> None:
@@ -356,7 +322,6 @@ class PublicCertificateProvider(CloudProvider):
         described = acm.describe_certificate(CertificateArn=id_)["Certificate"]
         records = [dict(o["ResourceRecord"]) for o in described.get("DomainValidationOptions", [])
                    if o.get("ResourceRecord")]
-        self._unserve(props, id_)  # a certificate in use cannot be deleted
         acm.delete_certificate(CertificateArn=id_)
         # The zone can only go once the records the CA asked for are gone too.
         try:

@@ -322,8 +322,6 @@ PUBLIC_CERTIFICATE = ResourceType(
         Prop("subject_alternative_names", "list", replace=True, default=[]),
         Prop("validation_zone_id", "str", required=True, replace=True,
              doc="the public hosted zone the validation CNAMEs go into"),
-        Prop("listener_arn", "str",
-             doc="serve the certificate on this HTTPS listener too (SNI: a sub-site's own name); in place"),
         Prop("wait_seconds", "int", default=300, doc="how long create waits for the CA to issue it"),
     ),
     outputs=("arn", "status"),

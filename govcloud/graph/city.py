@@ -113,8 +113,10 @@ def _site_platform(b: Builder, c: str) -> None:
     b.add(CA, tokens.CITY_CA, c, b.platform("ca"), {
         "common_name": f"{city.title}政务CA", "organization": city.title,
     })
+    # One certificate for the portal and every sub-site (<code>.<domain>): an ALB listener holds
+    # at most 25 certificates by default, and a city has more sites than that.
     b.add(SITE_CERTIFICATE, tokens.PUBLIC_CERTIFICATE, c, site, {
-        "domain_name": f"www.{city.domain}", "subject_alternative_names": [city.domain],
+        "domain_name": f"www.{city.domain}", "subject_alternative_names": [city.domain, f"*.{city.domain}"],
         "validation_zone_id": Ref(ZONE, "zone_id"),
     })
     b.add(LOAD_BALANCER, tokens.LOAD_BALANCER, c, site, {

@@ -92,9 +92,11 @@ def _oa_tenant(b: Builder, department: Department, parent: str) -> None:
 def _site_tenant(b: Builder, department: Department, parent: str) -> None:
     assert department.site is not None
     code, site, domain = department.code, department.site, b.city.domain
-    if not site.host.endswith(f".{domain}"):
+    label = site.host.removesuffix(f".{domain}")
+    # One label under the domain: the platform's certificate (*.<domain>) names no deeper host.
+    if label == site.host or not label or "." in label:
         raise GovcloudError(
-            f"site host '{site.host}' of department '{code}' is not under the city domain {domain}",
+            f"site host '{site.host}' of department '{code}' is not one name directly under the city domain {domain}",
             rule="GC-SITE-001", location=department.location_of(("spec", "site", "host")),
             hint=f"use {code}.{domain}",
         )
@@ -104,11 +106,7 @@ def _site_tenant(b: Builder, department: Department, parent: str) -> None:
         "name": b.names.bucket(*b.names.own(code, "site")), "versioning": True,
         "tags": {"gov:quota-gib": str(site.storage_gib), "gov:site-host": site.host},
     })
-    # A public site needs a certificate browsers trust: from the public CA, not the 政务 CA.
-    b.add(f"{c}/certificate", tokens.PUBLIC_CERTIFICATE, c, scope, {
-        "domain_name": site.host, "validation_zone_id": Ref(platform.ZONE, "zone_id"),
-        "listener_arn": Ref(platform.LISTENER, "arn"),  # the shared listener serves it by SNI
-    })
+    # No certificate of its own: the platform's public one names every sub-site (*.<city domain>).
     b.add(f"{c}/record", tokens.RECORD, c, scope, platform.alias_record(site.host))
     b.add(f"{c}/rule", tokens.LISTENER_RULE, c, scope, {
         "listener_arn": Ref(platform.LISTENER, "arn"),

@@ -37,7 +37,8 @@ class OATenant(GovComponent):
 
 
 class SiteTenant(GovComponent):
-    """A department's sub-site on the site platform: content, DNS record, certificate, host rule."""
+    """A department's sub-site on the site platform: content, DNS record, host rule (the platform's
+    public certificate names every sub-site)."""
 
     kind = "SiteTenant"
 

@@ -183,13 +183,12 @@ def test_a_department_cannot_hijack_the_portal_or_another_site(city: City) -> No
     denied(lambda: elb.create_rule(ListenerArn=listener, Priority=999, Conditions=hijack, Actions=[
         {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200"}}]))
     denied(lambda: elb.modify_listener(ListenerArn=listener, Port=8443))
-    # The shared listener serves every sub-site's own public certificate (SNI), put there by the
-    # data-centre team's apply, not by the department.
-    served = {c["CertificateArn"] for c in city.admin.client("elbv2").describe_listener_certificates(
-        ListenerArn=listener)["Certificates"]}
-    assert {city.department(code)["site"]["certificate"] for code in DEPARTMENTS} <= served
-    denied(lambda: elb.remove_listener_certificates(ListenerArn=listener, Certificates=[
-        {"CertificateArn": city.department("nyncj")["site"]["certificate"]}]))
+    # The shared listener serves the platform's public certificate, which names every sub-site.
+    served = city.admin.client("elbv2").describe_listeners(ListenerArns=[listener])["Listeners"][0]
+    certificate = served["Certificates"][0]["CertificateArn"]
+    described = city.admin.client("acm").describe_certificate(CertificateArn=certificate)["Certificate"]
+    assert described["Type"] == "AMAZON_ISSUED" and "*.foshan.gov.cn" in described["SubjectAlternativeNames"]
+    denied(lambda: elb.modify_listener(ListenerArn=listener, Certificates=[{"CertificateArn": certificate}]))
     # Positive control: the department publishes its own site's content.
     content = city.department("gzw")["site"]["content"]
     city.roles["gzw"].client("s3").put_object(Bucket=content, Key="index.html", Body=b"<h1>gzw</h1>")

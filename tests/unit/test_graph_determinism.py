@@ -19,7 +19,7 @@ SANDBOX = Target.create("sandbox", {"city-dc-1": "cn-north-1", "city-dr-1": "cn-
 # The example city's approved departments (blueprints/departments): the resources they need.
 EXPECTED_COUNTS = {
     "govcloud:certificates:CityCA": 1,
-    "govcloud:certificates:PublicCertificate": 33,  # 32 sub-sites + the portal
+    "govcloud:certificates:PublicCertificate": 1,   # the portal's, naming every sub-site too
     "govcloud:compute:Instance": 186,          # 93 compute + 93 database nodes
     "govcloud:compute:Volume": 186,            # one data volume per instance
     "govcloud:dns:Record": 33,                 # 32 sub-sites + www
