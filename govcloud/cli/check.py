@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from govcloud.api import check
+from govcloud.policy import check
 from govcloud.cli.context import handles_errors, out, parse_today, project_paths, write_output
 from govcloud.policy.formats import render, render_text
 
@@ -62,8 +62,8 @@ def check_command(
 
         govcloud check -f html -o findings.html  # the report's findings page
     """
-    result = check(project_paths(paths), policies=policies, waivers=waivers,
-                   today=parse_today(today), fail_on=fail_on.value, cache=not no_cache)
+    result = check(project_paths(paths), policies=policies, waivers=waivers, today=parse_today(today),
+                   fail_on=fail_on.value, cache=not no_cache, context=True)  # FILE: judged with its city
     if format is Format.text and output is None:
         render_text(result, out)
     elif format is Format.html:

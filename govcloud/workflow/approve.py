@@ -69,7 +69,7 @@ def approve(blueprints: str, code: str, reference: str, approver: str, day: date
                                                   "them first")
     scope = tuple(s.name for s in dept.systems)
     result = ApproveResult(code, reference, approver, day.isoformat(), scope, source, approved, path)
-    checked = check([source], policies=policies, waivers=waivers, today=day)
+    checked = check([source], policies=policies, waivers=waivers, today=day, context=True)
     if checked.exit_code == 2:
         bad = next(f for f in checked.findings if f.blocking)
         raise GovcloudError(bad.message, rule=bad.rule, location=bad.location, hint=bad.hint)

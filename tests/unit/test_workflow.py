@@ -158,7 +158,7 @@ def test_checking_one_file_gives_the_whole_citys_findings_of_that_file(
         name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     whole = check(["blueprints"], today=TODAY)
-    alone = check([name], today=TODAY)
+    alone = check([name], today=TODAY, context=True)
     expected = tuple(f for f in whole.findings if f.location and f.location.file == name)
     assert alone.findings == expected
     assert alone.exit_code == (1 if any(f.blocking for f in expected) else 0)
@@ -167,15 +167,21 @@ def test_checking_one_file_gives_the_whole_citys_findings_of_that_file(
 def test_a_copy_of_another_departments_function_is_a_duplicate_in_a_single_file_check(example: Path) -> None:
     edit(example / "blueprints" / "requests" / "xfj.yaml", "function: petition-handling",
          "function: river-monitoring")
-    alone = check(["blueprints/requests/xfj.yaml"], today=TODAY)
+    alone = check(["blueprints/requests/xfj.yaml"], today=TODAY, context=True)
     assert ("GC-DUP-003", "xfj", "petition-handling") in [(f.rule, f.department, f.system) for f in alone.findings]
     assert all(f.location and f.location.file == "blueprints/requests/xfj.yaml" for f in alone.findings)
 
 
 def test_checking_a_request_with_the_city_file_reports_no_false_data_warning(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
-    found = check(["blueprints/requests/ybj.yaml", "blueprints/city.yaml"], today=TODAY).findings
+    found = check(["blueprints/requests/ybj.yaml", "blueprints/city.yaml"], today=TODAY, context=True).findings
     assert {f.rule for f in found} == {"GC-DUP-001", "GC-OA-001", "GC-CAP-001"}
+
+
+def test_a_stack_gate_checks_exactly_its_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    gate = check(["blueprints/requests/ybj.yaml", "blueprints/city.yaml"], today=TODAY)  # no context
+    assert gate.summary.departments == 1 and "GC-DATA-001" in {f.rule for f in gate.findings}
 
 
 def test_validate_of_one_department_file_finds_the_project(monkeypatch: pytest.MonkeyPatch) -> None:
