@@ -69,6 +69,8 @@ class CityProject:
             pulumi_yaml += f"backend:\n  url: {backend}\n"
         (root / "Pulumi.yaml").write_text(pulumi_yaml, encoding="utf-8")
         shutil.copy(PROJECT / "blueprints" / "city.yaml", root / "blueprints" / "city.yaml")
+        # The city's registers (grants, approvals, projects, MLPS records): the policy gate reads them.
+        shutil.copytree(PROJECT / "blueprints" / "city", root / "blueprints" / "city")
         for code in departments:
             shutil.copy(PROJECT / "blueprints" / "departments" / f"{code}.yaml",
                         root / "blueprints" / "departments" / f"{code}.yaml")

@@ -281,3 +281,26 @@ def test_import_adopts_an_existing_cloud_resource_without_a_second_create(file_c
     assert found.clean and not found.duplicates, found.describe()
     audited = [json.loads(x) for x in (file_city.root / ".govcloud" / "audit" / f"{stack}.jsonl").read_text().splitlines()]
     assert any(x["operation"] == "import" and x["result"] == "ok" and x["resources"] for x in audited)
+
+
+@pytest.mark.parametrize("sig", ["SIGKILL", "SIGINT"])
+def test_a_killed_or_interrupted_apply_leaves_its_audit_line(tmp_path: Path, robust_cloud: str, sig: str) -> None:
+    import signal
+
+    from tests.integration.test_robust_apply import _wait_for_holder
+
+    reset_cloud(robust_cloud)
+    city = CityProject.create(tmp_path / "city", robust_cloud)
+    proc = city.spawn_apply()
+    assert _wait_for_holder(city, proc)
+    proc.send_signal(getattr(signal, sig))
+    proc.communicate(timeout=120)
+    lines = [json.loads(x) for x in (city.root / ".govcloud" / "audit" / f"{city.stack}.jsonl").read_text().splitlines()]
+    runs = {x["run"] for x in lines}
+    assert len(runs) == 1 and lines[0]["result"] == "started" and lines[0]["operation"] == "apply"
+    if sig == "SIGKILL":
+        assert [x["result"] for x in lines] == ["started"]  # nothing ran to write the end
+    else:
+        assert [x["result"] for x in lines] == ["started", "failed"] and "interrupted" in lines[1]["error"]
+    # Either way the next apply converges on what the killed one left.
+    assert city.apply_here().returncode == 0 and audit(city).clean
