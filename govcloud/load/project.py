@@ -13,7 +13,7 @@ from govcloud.load.cache import FileCache, Parsed, pack, unpack
 from govcloud.load.consistency import check_city, check_department
 from govcloud.load.discover import discover
 from govcloud.load.located import LoadedFile, load_file
-from govcloud.load.registers import build_registers, granted, register_files
+from govcloud.load.registers import build_registers, codes_on_file, granted, register_files
 from govcloud.model import REGISTER_KINDS, Department, Document, Finding, Location, Project, Severity
 from govcloud.schema import validate_document
 
@@ -193,7 +193,7 @@ def load(paths: Sequence[str], jobs: int | None = None,
                 elif not errors:
                     findings.append(_error(f"a {kind} document in the city's registers folder",
                                            doc.location_of(("kind",)), "only registers live in blueprints/city/"))
-        kept, register_problems = build_registers(registers)
+        kept, register_problems = build_registers(registers, codes_on_file(city.doc.file))
         findings.extend(register_problems)
         problems += register_problems
         if not problems:  # a city that breaks the rules is never evaluated (its pattern could hang)

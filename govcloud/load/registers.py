@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from govcloud.model import (
-    REGISTERS_DIR, Approval, Department, Document, Finding, Grant, Location, MlpsRecord, ProjectRecord, Quota,
+    APPROVED_DIR, REGISTERS_DIR, REQUESTS_DIR, Approval, Department, Document, Finding, Grant, Location, MlpsRecord, ProjectRecord, Quota,
     Registers, Severity,
 )
 
@@ -29,6 +29,18 @@ def register_files(city_file: str) -> list[str]:
     except NotADirectoryError:
         return []
     return [os.path.join(folder, n) for n in names if n.endswith(_SUFFIXES) and not n.startswith(".")]
+
+
+def codes_on_file(city_file: str) -> frozenset[str]:
+    """The department codes named by the blueprint files of departments/ and requests/ beside the City."""
+    codes: set[str] = set()
+    for folder in (APPROVED_DIR, REQUESTS_DIR):
+        try:
+            names = os.listdir(os.path.join(os.path.dirname(city_file), folder))
+        except OSError:
+            continue
+        codes.update(os.path.splitext(n)[0] for n in names if n.endswith(_SUFFIXES))
+    return frozenset(codes)
 
 
 def _quota(raw: dict[str, Any] | None) -> Quota | None:
@@ -51,7 +63,7 @@ def _duplicates(entries: list[tuple[str, Location]], what: str) -> list[Finding]
     return out
 
 
-def build_registers(docs: list[Document]) -> tuple[Registers, list[Finding]]:
+def build_registers(docs: list[Document], codes: frozenset[str] = frozenset()) -> tuple[Registers, list[Finding]]:
     """The registers of `docs` (validated register documents) and their problems (one kind once)."""
     by_kind: dict[str, Document] = {}
     problems: list[Finding] = []
@@ -81,7 +93,7 @@ def build_registers(docs: list[Document]) -> tuple[Registers, list[Finding]]:
                                 x.get("result"), at) for x, at in _located(m, "records"))
         problems += _duplicates([(f"{x.department}/{x.system}", x.location) for x in mlps], "the MLPS record of")
     files = {kind: doc.file for kind, doc in by_kind.items()}
-    return Registers(grants, approvals, projects, mlps, files), problems
+    return Registers(grants, approvals, projects, mlps, files, codes), problems
 
 
 def granted(departments: list[Department], registers: Registers) -> list[Department]:

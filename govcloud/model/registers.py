@@ -77,6 +77,9 @@ class Registers:
     projects: tuple[ProjectRecord, ...] | None = None
     mlps: tuple[MlpsRecord, ...] | None = None
     files: dict[str, str] = field(default_factory=dict, compare=False)   # kind → file it was read from
+    # codes of the blueprint files beside city.yaml (departments/, requests/), loaded or not:
+    # a stack reads only its own departments, yet the registers speak of the whole city
+    codes_on_file: frozenset[str] = field(default=frozenset(), compare=False)
 
     def grant_of(self, code: str) -> Grant | None:
         return next((g for g in self.grants or () if g.department == code), None)

@@ -292,6 +292,15 @@ CASES: dict[str, tuple[list[Case], list[Case]]] = {
              "{department: gaj, reference: 佛数审〔2026〕9号, approver: 市数据局, date: 2026-04-01, "
              "scope: [household-registry]}")})],
     ),
+    "GC-FLOW-002": (
+        [Case("a grant of a department the city does not have", {GRANTS: register(
+             "Grants", "grants", "{department: qxj, quota: {vcpu: 8, memoryGiB: 16, storageTiB: 1}}",
+             "{department: slj, quota: {vcpu: 64, memoryGiB: 256, storageTiB: 10}, oaSeats: 180, site: true}",
+             "{department: gaj, quota: {vcpu: 400, memoryGiB: 1600, storageTiB: 80}, oaSeats: 3000, site: true}")}),
+         Case("an MLPS record of a system that is gone", {**mlps(), SLJ: [
+             ("name: river-monitoring", "name: river-gauges")]})],
+        [UNCHANGED, Case("every entry names the city's own", {**GRANTED, **APPROVED, **mlps()})],
+    ),
     "GC-CAP-002": (
         [Case("data centre too small", {CITY: [("capacity: {vcpu: 8000,", "capacity: {vcpu: 10,")]}),
          Case("OA seats exhausted", {CITY: [("oa: {seats: 40000,", "oa: {seats: 100,")]}),

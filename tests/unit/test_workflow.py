@@ -2,18 +2,20 @@
 checked in context, and `approve` and `migrate registers` change the project as documented."""
 from __future__ import annotations
 
+import io
 import os
 import shutil
 from datetime import date
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from govcloud.graph import Target, build_graph
 from govcloud.load import load
 from govcloud.load.context import load_in_context
 from govcloud.policy import check
-from govcloud.report import build_report
+from govcloud.report import build_report, render_report_html, render_text
 from govcloud.workflow import approve, migrate_registers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -137,6 +139,11 @@ def test_a_retired_system_leaves_the_graph_and_gives_its_quota_back(mini_city: P
     slj = next(q for q in capacity.quotas if q.department == "slj")
     assert slj.vcpu.requested == 0 and capacity.gauge("vcpu").requested == 16
     assert build_report(project, generated="2026-05-30").consolidation.capacity.reclaimed == ()
+    console = Console(file=io.StringIO(), width=200)
+    render_text(report, console)
+    assert "Reclaimed by retired systems (下线): 8 vCPU" in console.file.getvalue()  # type: ignore[attr-defined]
+    html = render_report_html(report)
+    assert 'data-figure="reclaimed.vcpu" data-value="8"' in html and "slj/river-monitoring from 2026-05-31" in html
 
 
 def test_a_retired_system_is_no_longer_judged(mini_city: Path) -> None:

@@ -175,3 +175,24 @@ def approval_record(rule: Rule, params: Mapping[str, Any], ctx: CheckContext) ->
                                    f"(last: {approvals[-1].reference})", dept.location_of(system.path + ("name",)),
                                    dept, system,
                                    hint=f"`govcloud approve {dept.code} --ref REF --by NAME` records a new approval")
+
+
+@checks.register("register-entries", scope="city")
+def register_entries(rule: Rule, params: Mapping[str, Any], ctx: CheckContext) -> Iterator[Finding]:
+    """Every grant, approval and MLPS record names a department (and system) of the city: a
+    stale entry would grant, approve or vouch for nothing, or for a code reused later."""
+    project, registers = ctx.project, ctx.project.registers
+    systems = {d.code: {s.name for s in d.systems} for d in project.departments}
+    entries = [("grant", g.department, None, g.location) for g in registers.grants or ()]
+    entries += [("approval", a.department, None, a.location) for a in registers.approvals or ()]
+    entries += [("MLPS record", r.department, r.system, r.location) for r in registers.mlps or ()]
+    for what, code, system, at in entries:
+        if code not in systems and code in registers.codes_on_file:
+            continue  # a department this run does not read (a stack reads only its own)
+        if code not in systems:
+            yield rule.finding(f"the {what} of '{code}' names no department of the city", at, None,
+                               hint="remove the entry, or correct the department code")
+        elif system is not None and system not in systems[code]:
+            yield rule.finding(f"the {what} of '{code}/{system}' names no system of '{code}' (retired systems "
+                               "keep theirs until they leave the blueprint)", at, None,
+                               hint="remove the entry, or correct the system name")
