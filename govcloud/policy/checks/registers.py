@@ -182,7 +182,9 @@ def register_entries(rule: Rule, params: Mapping[str, Any], ctx: CheckContext) -
     """Every grant, approval and MLPS record names a department (and system) of the city: a
     stale entry would grant, approve or vouch for nothing, or for a code reused later."""
     project, registers = ctx.project, ctx.project.registers
-    systems = {d.code: {s.name for s in d.systems} for d in project.departments}
+    # from the documents: a retired system (left out of the evaluated project) keeps its records
+    systems = {d.code: {s.get("name") for s in (d.doc.data.get("spec") or {}).get("systems") or ()}
+               for d in project.departments}
     entries = [("grant", g.department, None, g.location) for g in registers.grants or ()]
     entries += [("approval", a.department, None, a.location) for a in registers.approvals or ()]
     entries += [("MLPS record", r.department, r.system, r.location) for r in registers.mlps or ()]
@@ -193,6 +195,5 @@ def register_entries(rule: Rule, params: Mapping[str, Any], ctx: CheckContext) -
             yield rule.finding(f"the {what} of '{code}' names no department of the city", at, None,
                                hint="remove the entry, or correct the department code")
         elif system is not None and system not in systems[code]:
-            yield rule.finding(f"the {what} of '{code}/{system}' names no system of '{code}' (retired systems "
-                               "keep theirs until they leave the blueprint)", at, None,
+            yield rule.finding(f"the {what} of '{code}/{system}' names no system of '{code}'", at, None,
                                hint="remove the entry, or correct the system name")
