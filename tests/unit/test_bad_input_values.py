@@ -217,16 +217,16 @@ def test_an_unsafe_pattern_in_a_policy_pack_is_a_policy_error(tmp_path: Path) ->
 
     policies = tmp_path / "policies"
     shutil.copytree(Path(__file__).resolve().parents[2] / "policies", policies)
-    pack = policies / "standards.yaml"
+    pack = policies / "site.yaml"  # the packs' one declarative pattern (GC-STD-001 reads the register)
     text = pack.read_text("utf-8")
-    assert "project: {pattern: '${city.spec.projectPattern ?? \"\"}'}" in text
-    pack.write_text(text.replace("project: {pattern: '${city.spec.projectPattern ?? \"\"}'}",
-                                 "project: {pattern: '^(FS|FS)*$'}"), "utf-8")
+    assert 'host: {pattern: "${derived.siteHostPattern}"}' in text
+    pack.write_text(text.replace('host: {pattern: "${derived.siteHostPattern}"}',
+                                 "host: {pattern: '^(FS|FS)*$'}"), "utf-8")
     (tmp_path / "city").mkdir()
     root = _project(tmp_path / "city", SLJ.replace("FS-2026-IT-0101", "FS" * 30 + "-"))
     started = time.perf_counter()
     result = check([str(root)], policies=str(policies))
     assert time.perf_counter() - started < 5 and result.exit_code == 2
     [problem] = [f for f in result.findings if f.rule == "GC-POLICY"]
-    assert problem.location is not None and problem.location.file.endswith("standards.yaml")
-    assert "GC-STD-001: not a valid JSON Schema: pattern '^(FS|FS)*$': a repeated group" in problem.message
+    assert problem.location is not None and problem.location.file.endswith("site.yaml")
+    assert "GC-SITE-001: not a valid JSON Schema: pattern '^(FS|FS)*$': a repeated group" in problem.message
