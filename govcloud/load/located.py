@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.resolver import Resolver
 
 from govcloud.model import Document, Finding, Location, Path, Severity
 
@@ -28,11 +29,13 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 class _Loader(_BaseLoader):
     """The C composer calls back into Python for every node; keep those calls cheap.
 
-    Tag resolution is memoized (blueprints repeat the same scalars endlessly), and path
-    resolvers, which we never register, are skipped.
+    It asks `resolve(kind, value, implicit)` for every untagged node: `slice` (a C type taking
+    exactly three arguments) answers without running Python code and keeps what it was asked;
+    `_tag` resolves a node's tag when the builder needs it, memoized (blueprints repeat the same
+    scalars endlessly). Path resolvers, which we never register, are skipped.
     """
 
-    _resolved: dict[tuple[Any, ...], str] = {}
+    resolve = slice
 
     def descend_resolver(self, current_node: Any, current_index: Any) -> None:
         pass
@@ -40,14 +43,28 @@ class _Loader(_BaseLoader):
     def ascend_resolver(self) -> None:
         pass
 
-    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
-        key = (kind, value, implicit)
-        tag = self._resolved.get(key)
-        if tag is None:
-            tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
-            if len(self._resolved) < 100_000 and (value is None or len(value) <= 64):
-                self._resolved[key] = tag
-        return tag
+
+_resolver = Resolver()
+_resolved: dict[tuple[str, Any], str] = {}
+
+
+def _tag(node: Node) -> str:
+    """A node's tag: as written, or as YAML's implicit rules resolve it (stored on the node)."""
+    tag = node.tag
+    if type(tag) is not slice:
+        return str(tag)
+    if type(node) is ScalarNode:
+        key = (node.value, tag.step)
+        found = _resolved.get(key)
+        if found is None:
+            found = _resolver.resolve(ScalarNode, node.value, tag.step)
+            if len(_resolved) < 100_000 and len(node.value) <= 64:
+                _resolved[key] = found
+    else:
+        found = _TAG + ("seq" if type(node) is SequenceNode else "map")
+    node.tag = found
+    return str(found)
+
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_NODES = 100_000  # per document, counting every alias expansion
@@ -113,8 +130,7 @@ class _Builder:
         mark = node.start_mark
         if type(node) is ScalarNode and self.budget >= 0:  # the hot path: a plain scalar
             self.values[path] = (mark.line + 1, mark.column + 1)
-            tag = node.tag
-            if tag == _STR:
+            if _tag(node) == _STR:
                 return node.value
             return self._scalar(node)
         if self.budget < 0:
@@ -138,11 +154,11 @@ class _Builder:
         raise LoadError(f"unsupported YAML node {type(node).__name__}", *_mark(node))  # pragma: no cover
 
     def _check_tag(self, node: Node, kind: str) -> None:
-        if node.tag != _TAG + kind:
+        if _tag(node) != _TAG + kind:
             raise LoadError(f"unsupported tag {node.tag!r}", *_mark(node), "only plain YAML is allowed")
 
     def _scalar(self, node: ScalarNode) -> Any:
-        tag = node.tag
+        tag = _tag(node)
         if tag == _STR:
             return node.value
         if tag == _INT and node.value.isdigit() and (node.value[0] != "0" or node.value == "0") \
@@ -171,7 +187,7 @@ class _Builder:
     def _pairs(self, node: MappingNode, depth: int) -> Iterator[tuple[ScalarNode, Node, bool]]:
         """Key/value node pairs with merge keys (`<<`) expanded; the bool says 'merged'."""
         for key, value in node.value:
-            if key.tag == _TAG + "merge":
+            if _tag(key) == _TAG + "merge":
                 sources = value.value if isinstance(value, SequenceNode) else [value]
                 for source in sources:
                     if not isinstance(source, MappingNode) or depth > MAX_DEPTH:
@@ -188,7 +204,7 @@ class _Builder:
         out: dict[str, Any] = {}
         merged: dict[str, Node] = {}
         for key_node, value_node, from_merge in self._pairs(node, depth):
-            if key_node.tag not in _SCALARS and key_node.tag != _TAG + "timestamp":
+            if _tag(key_node) not in _SCALARS and key_node.tag != _TAG + "timestamp":
                 raise LoadError(f"unsupported tag {key_node.tag!r}", *_mark(key_node))
             key = key_node.value
             if key in out:
@@ -246,7 +262,7 @@ def parse(text: str, path: str) -> LoadedFile:
         return LoadedFile(path, (), (_finding(path, err),))
     try:
         for index, node in enumerate(yaml.compose_all(text, Loader=_Loader)):
-            if node is None or (isinstance(node, ScalarNode) and node.tag == _TAG + "null"):
+            if node is None or (isinstance(node, ScalarNode) and _tag(node) == _TAG + "null"):
                 line, col = _mark(node) if node is not None else (1, 1)
                 findings.append(_finding(path, LoadError(f"document {index + 1} is empty", line, col)))
                 continue
