@@ -10,6 +10,8 @@
   TLS or not. Here bucket-policy statements with a condition are left out of the
   evaluation: the sandbox enforces no condition at all, and the documents' conditions are
   tested on their own (tests/unit/test_iam_documents.py).
+- moto's instance-profile associations are one dict that concurrent terminations change
+  while others iterate it (an HTTP 500); here those calls take turns, as the real cloud's do.
 
 Everything else is moto's server unchanged.
 
@@ -17,10 +19,14 @@ Run as `python -m govcloud.cloud.sandboxserver -H 127.0.0.1 -p PORT` (what `sand
 """
 from __future__ import annotations
 
+import functools
 import json
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from moto import server
+from moto.ec2.models.iam_instance_profile import IamInstanceProfileAssociationBackend
 from moto.iam.access_control import IAMPolicy, PermissionResult
 from moto.s3.models import FakeBucket
 from moto.secretsmanager.responses import SecretsManagerResponse
@@ -49,7 +55,22 @@ def _unconditional_permission(bucket: Any, action: str, resource: str) -> Any:
     return IAMPolicy(json.dumps({**policy, "Statement": statements})).is_action_permitted(action, resource)
 
 
+_ASSOCIATIONS = threading.RLock()  # replace calls disassociate: the same thread may re-enter
+
+
+def _one_at_a_time(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def serialised(*args: Any, **kwargs: Any) -> Any:
+        with _ASSOCIATIONS:
+            return method(*args, **kwargs)
+    return serialised
+
+
 def main() -> None:
+    for name in ("associate_iam_instance_profile", "describe_iam_instance_profile_associations",
+                 "disassociate_iam_instance_profile", "replace_iam_instance_profile_association"):
+        setattr(IamInstanceProfileAssociationBackend, name,
+                _one_at_a_time(getattr(IamInstanceProfileAssociationBackend, name)))
     SecretsManagerResponse._determine_resource = _secret_resource  # type: ignore[attr-defined]
     FakeBucket.get_permission = _unconditional_permission  # type: ignore[method-assign,assignment]
     server.main()
