@@ -14,7 +14,7 @@ from govcloud.load.consistency import check_city, check_department
 from govcloud.load.discover import discover
 from govcloud.load.located import LoadedFile, load_file
 from govcloud.load.registers import build_registers, codes_on_file, granted, register_files
-from govcloud.model import REGISTER_KINDS, Department, Document, Finding, Location, Project, Severity
+from govcloud.model import REGISTER_KINDS, REGISTERS_DIR, Department, Document, Finding, Location, Project, Severity
 from govcloud.schema import validate_document
 
 RULE = "GC-SCHEMA"
@@ -134,13 +134,15 @@ def load(paths: Sequence[str], jobs: int | None = None,
     departments: list[Department] = []
     by_code: dict[str, Department] = {}
     registers: list[Document] = []
-    documents = city_seen = unread = 0
+    documents = city_seen = unread = broken = 0  # broken: registers that did not load
     for loaded, verdicts in _parsed(files, jobs, store):
         unread += bool(loaded.findings)  # a document that did not load may have been the City
+        broken += bool(loaded.findings) and os.path.basename(os.path.dirname(loaded.path)) == REGISTERS_DIR
         in_file: list[Finding] = list(loaded.findings)
         for doc, (kind, errors) in zip(loaded.documents, verdicts):
             documents += 1
             city_seen += kind == "City"
+            broken += kind in REGISTER_KINDS and bool(errors)
             in_file.extend(errors)
             if errors:
                 continue
@@ -185,8 +187,10 @@ def load(paths: Sequence[str], jobs: int | None = None,
         for loaded, verdicts in map(_parse_and_validate, [  # the registers beside city.yaml, when not given
                 f for f in register_files(city.doc.file) if os.path.realpath(f) not in read]):
             findings.extend(loaded.findings)
+            broken += bool(loaded.findings)
             for doc, (kind, errors) in zip(loaded.documents, verdicts):
                 documents += 1
+                broken += bool(errors)
                 findings.extend(errors)
                 if not errors and kind in REGISTER_KINDS:
                     registers.append(doc)
@@ -196,6 +200,9 @@ def load(paths: Sequence[str], jobs: int | None = None,
         kept, register_problems = build_registers(registers, codes_on_file(city.doc.file))
         findings.extend(register_problems)
         problems += register_problems
+        if broken:  # a register that did not load would silently grant or approve less
+            findings.sort(key=Finding.sort_key)
+            return LoadResult(tuple(paths), len(files), documents, len(departments), tuple(findings), None)
         if not problems:  # a city that breaks the rules is never evaluated (its pattern could hang)
             project = Project(
                 root=str(paths[0]) if paths else ".",

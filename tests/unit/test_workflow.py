@@ -222,3 +222,14 @@ def test_migrate_registers_moves_quotas_into_grants_and_records_approvals(mini_c
     assert after.findings == before.findings == ()
     again = migrate_registers(str(mini_city), "佛数审〔2026〕1号", "市政务服务数据管理局", "2026-06-01")
     assert again.grants == () and again.approvals == ()
+
+
+@pytest.mark.parametrize("broken", ["    oaSeat: 250\n", "grants: [\n"])
+def test_a_register_that_does_not_load_stops_the_check_of_any_file(example: Path, broken: str) -> None:
+    grants = example / "blueprints" / "city" / "grants.yaml"
+    text = grants.read_text("utf-8")
+    grants.write_text(text.replace("    oaSeats: 250\n", broken, 1) if broken.startswith(" ") else broken, "utf-8")
+    result = check(["blueprints/departments/slj.yaml"], today=TODAY, context=True)
+    assert result.exit_code == 2 and result.project is None
+    assert [f.location.file for f in result.findings if f.location] == ["blueprints/city/grants.yaml"]
+    assert not any(f.rule == "GC-CAP-001" for f in result.findings)  # never judged as a city without grants
