@@ -56,7 +56,7 @@ class BlobStore(ABC):
         """Remove the object; one that is already gone is success."""
 
     @abstractmethod
-    def list(self, prefix: str) -> list[str]:
+    def keys(self, prefix: str) -> list[str]:
         """Every key under `prefix` (a folder: ends with '/'), sorted."""
 
     @abstractmethod
@@ -124,7 +124,7 @@ class FileBlobStore(BlobStore):
         except OSError as exc:
             raise StateAccessError(f"cannot delete {self._path(key)}: {exc.strerror or exc}") from exc
 
-    def list(self, prefix: str) -> list[str]:
+    def keys(self, prefix: str) -> list[str]:
         base = self._path(prefix.rstrip("/"))
         keys: list[str] = []
         try:
@@ -239,7 +239,7 @@ class S3BlobStore(BlobStore):
         except (BotoCoreError, ClientError) as exc:
             raise self._fail("delete", key, exc) from exc
 
-    def list(self, prefix: str) -> list[str]:
+    def keys(self, prefix: str) -> list[str]:
         from botocore.exceptions import BotoCoreError, ClientError
 
         keys: list[str] = []
@@ -295,7 +295,7 @@ class MemoryBlobStore(BlobStore):
     def delete(self, key: str) -> None:
         self.objects.pop(key, None)
 
-    def list(self, prefix: str) -> list[str]:
+    def keys(self, prefix: str) -> list[str]:
         return sorted(k for k in self.objects if k.startswith(prefix))
 
     def where(self, key: str) -> str:

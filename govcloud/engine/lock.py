@@ -88,7 +88,7 @@ def lock_prefix(project: str, stack: str) -> str:
 
 def holders(blobs: "BlobStore", project: str, stack: str) -> list[LockHolder]:
     prefix = lock_prefix(project, stack)
-    return [LockHolder.from_json(blobs.read(key), key) for key in blobs.list(prefix) if key.endswith(".json")]
+    return [LockHolder.from_json(blobs.read(key), key) for key in blobs.keys(prefix) if key.endswith(".json")]
 
 
 class StackLock:

@@ -187,7 +187,7 @@ class StateStore:
         self._ensure_meta()
         raw = self.blobs.read(self.checkpoint_key)
         where = self.blobs.where(self.checkpoint_key)
-        history = [k for k in self.blobs.list(self.history_prefix) if k.endswith(HISTORY_SUFFIX)]
+        history = [k for k in self.blobs.keys(self.history_prefix) if k.endswith(HISTORY_SUFFIX)]
         if raw is None:
             snap = Snapshot()
         else:
@@ -197,7 +197,7 @@ class StateStore:
                 raise StateCorruptError(where, f"not JSON ({exc})") from None
             snap = from_deployment(doc, where)
         manifest_raw = self.blobs.read(self.journal_prefix + "manifest.json")
-        entries = [k for k in self.blobs.list(self.journal_prefix) if not k.endswith("manifest.json")]
+        entries = [k for k in self.blobs.keys(self.journal_prefix) if not k.endswith("manifest.json")]
         live = False
         if manifest_raw is not None:
             try:
@@ -645,7 +645,7 @@ class StateStore:
 
     def _drop_journal(self) -> None:
         # Entries first: leftovers without their manifest are stale by construction.
-        self.blobs.delete_many([k for k in self.blobs.list(self.journal_prefix) if not k.endswith("manifest.json")])
+        self.blobs.delete_many([k for k in self.blobs.keys(self.journal_prefix) if not k.endswith("manifest.json")])
         self.blobs.delete(self.journal_prefix + "manifest.json")
         self._journal_live = False
         self._next_entry = 1
@@ -676,7 +676,7 @@ class StateStore:
 
     def history(self) -> list[HistoryEntry]:
         entries: list[HistoryEntry] = []
-        for key in self.blobs.list(self.history_prefix):
+        for key in self.blobs.keys(self.history_prefix):
             if not key.endswith(HISTORY_SUFFIX):
                 continue
             raw = self.blobs.read(key) or b""

@@ -103,7 +103,7 @@ class CityProject:
         shutil.rmtree(self.root / ".govcloud", ignore_errors=True)
         if self.backend:
             blobs = StateStore.for_stack(self.root, self.stack, project="govcloud").blobs
-            for key in blobs.list(""):
+            for key in blobs.keys(""):
                 blobs.delete(key)
 
     def spawn_apply(self, *extra: str) -> subprocess.Popen[str]:

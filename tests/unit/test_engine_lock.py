@@ -55,15 +55,15 @@ def test_lock_wait_gives_up_with_the_holder(tmp_path: Path) -> None:
             StackLock(blobs, "proj", "dev", "destroy", wait=0.3).acquire()
         assert time.monotonic() - started >= 0.3
     # Released: the lock folder is empty and the next holder takes it at once.
-    assert blobs.list(".pulumi/locks/") == []
+    assert blobs.keys(".pulumi/locks/") == []
     with StackLock(blobs, "proj", "dev", "up"):
-        assert len(blobs.list(".pulumi/locks/organization/proj/dev/")) == 1
+        assert len(blobs.keys(".pulumi/locks/organization/proj/dev/")) == 1
 
 
 def test_lock_object_is_pulumis_layout_and_content(tmp_path: Path) -> None:
     blobs = FileBlobStore(tmp_path)
     with StackLock(blobs, "proj", "dev", "up"):
-        (key,) = blobs.list(".pulumi/locks/")
+        (key,) = blobs.keys(".pulumi/locks/")
         assert key.startswith(".pulumi/locks/organization/proj/dev/") and key.endswith(".json")
         content = json.loads(blobs.read(key) or b"")
         assert {"pid", "username", "hostname", "timestamp"} <= set(content)
@@ -81,7 +81,7 @@ def test_stale_lock_of_a_dead_process_is_broken_with_a_warning(tmp_path: Path) -
     with StackLock(blobs, "proj", "dev", "up", warn=warnings.append):
         pass
     assert len(warnings) == 1 and "stale" in warnings[0] and f"pid {dead.pid}" in warnings[0]
-    assert blobs.list(".pulumi/locks/") == []  # released cleanly, the stale one removed
+    assert blobs.keys(".pulumi/locks/") == []  # released cleanly, the stale one removed
 
 
 def test_a_holder_on_another_host_is_never_broken_by_itself(tmp_path: Path) -> None:
@@ -91,4 +91,4 @@ def test_a_holder_on_another_host_is_never_broken_by_itself(tmp_path: Path) -> N
                                  "timestamp": "2026-01-01T00:00:00Z"}).encode())
     with pytest.raises(LockedError, match=r"ops@ci-runner-7 \(pid 1"):
         StackLock(blobs, "proj", "dev", "up").acquire()
-    assert blobs.list(".pulumi/locks/") == [key]
+    assert blobs.keys(".pulumi/locks/") == [key]

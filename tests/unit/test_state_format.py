@@ -130,7 +130,7 @@ def test_each_step_is_one_small_journal_entry_and_the_checkpoint_waits_for_the_f
     for n in range(200):
         store.put(_thing(n))
         store.flush()  # as the start of the next provider call would
-    assert blobs.list(store.journal_prefix) == [store.journal_prefix + "entries.jsonl", store.journal_prefix + "manifest.json"]
+    assert blobs.keys(store.journal_prefix) == [store.journal_prefix + "entries.jsonl", store.journal_prefix + "manifest.json"]
     lines = (blobs.read(store.journal_prefix + "entries.jsonl") or b"").splitlines()
     assert len(lines) == 200 and blobs.read(store.checkpoint_key) is None
     # An entry is as big as its step, not as the state: no quadratic rewrite.
@@ -141,7 +141,7 @@ def test_each_step_is_one_small_journal_entry_and_the_checkpoint_waits_for_the_f
     again.unlock(PASSPHRASE)
     assert len(again.resources()) == 200 and again.resources()[_thing(7).urn].inputs["pw"] == secret("pw-7")
     assert again.checkpoint()
-    assert blobs.list(store.journal_prefix) == []
+    assert blobs.keys(store.journal_prefix) == []
     third = StateStore(tmp_path / "dev.db")
     third.unlock(PASSPHRASE)
     assert len(third.resources()) == 200
@@ -176,14 +176,14 @@ def test_the_s3_layout_writes_one_object_per_entry(tmp_path: Path) -> None:
     for n in range(3):
         store.put(_thing(n))
         store.flush()
-    keys = store.blobs.list(store.journal_prefix)
+    keys = store.blobs.keys(store.journal_prefix)
     assert [k.rsplit("/", 1)[1] for k in keys] == ["0000000001.json", "0000000002.json", "0000000003.json",
                                                     "manifest.json"]
     again = StateStore(store.blobs, stack="dev")
     again.unlock(PASSPHRASE)
     assert len(again.resources()) == 3
     again.checkpoint()
-    assert store.blobs.list(store.journal_prefix) == []
+    assert store.blobs.keys(store.journal_prefix) == []
 
 
 def test_entries_left_after_a_completed_fold_are_stale_and_ignored(tmp_path: Path) -> None:
@@ -191,7 +191,7 @@ def test_entries_left_after_a_completed_fold_are_stale_and_ignored(tmp_path: Pat
     store.unlock(PASSPHRASE)
     store.put(_thing(1))
     store.flush()
-    stale = {k: store.blobs.read(k) for k in store.blobs.list(store.journal_prefix)}
+    stale = {k: store.blobs.read(k) for k in store.blobs.keys(store.journal_prefix)}
     store.checkpoint()
     store.put(_thing(2))
     store.remove(_thing(2).urn)
