@@ -58,11 +58,11 @@ CHECK = """
 import sys
 from datetime import date
 from govcloud.api import check
-from govcloud.policy.formats import render
+from govcloud.policy.formats import iter_json
 result = check([sys.argv[1]], policies=sys.argv[2], today=date.fromisoformat(sys.argv[3]),
                cache=sys.argv[5] == "cache")
 with open(sys.argv[4], "w", encoding="utf-8") as fh:
-    fh.write(render(result, "json"))
+    fh.writelines(iter_json(result))  # streamed, as `govcloud check --format json -o FILE` writes it
 print(len(result.findings), sum(f.rule == "GC-DUP-003" for f in result.findings))
 """
 

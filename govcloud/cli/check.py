@@ -1,14 +1,16 @@
 """`govcloud check`: the reviewer's view — every policy rule on the blueprints, waivers applied."""
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterable
 from enum import Enum
 from typing import Annotated, Optional
 
 import typer
 
 from govcloud.policy import check
-from govcloud.cli.context import handles_errors, out, parse_today, project_paths, write_output
-from govcloud.policy.formats import render, render_text
+from govcloud.cli.context import err, handles_errors, out, parse_today, project_paths, write_output
+from govcloud.policy.formats import iter_json, render, render_text
 
 
 class Format(str, Enum):
@@ -70,6 +72,17 @@ def check_command(
         from govcloud.report import render_findings_html  # jinja2 templates load only when asked
 
         write_output(render_findings_html(result), output)
+    elif format is Format.json:
+        _stream(iter_json(result), output)  # a big city's envelope is never held whole
     else:
         write_output(render(result, format.value), output)
     raise typer.Exit(result.exit_code)
+
+
+def _stream(pieces: Iterable[str], output: str | None) -> None:
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.writelines(pieces)
+        err.print(f"wrote {output}")
+    else:
+        sys.stdout.writelines(pieces)

@@ -21,6 +21,7 @@ from typing import Any
 
 import govcloud
 from govcloud.load.located import LoadedFile, LoadError, decode, parse, read_bytes
+from govcloud.load.marks import packed_table, views
 from govcloud.model import Document, Finding, Location, Severity
 from govcloud.schema import validate_document
 
@@ -106,7 +107,7 @@ def pack(key: str | None, loaded: LoadedFile, verdicts: Verdicts) -> bytes:
     return marshal.dumps((
         key,
         loaded.path,
-        [(d.file, d.index, d.data, dict(d.values), dict(d.keys)) for d in loaded.documents],
+        [(d.file, d.index, d.data, packed_table(d.values, d.keys)) for d in loaded.documents],
         [finding_row(f) for f in loaded.findings],
         [(kind, [finding_row(f) for f in errors]) for kind, errors in verdicts],
     ))
@@ -117,7 +118,7 @@ def unpack(payload: bytes, expected: str | None = None) -> Parsed:
     key, path, docs, findings, verdicts = marshal.loads(payload)
     if expected is not None and key != expected:
         raise ValueError("an entry of another key")
-    documents = tuple(Document(file, index, data, values, keys) for file, index, data, values, keys in docs)
+    documents = tuple(Document(file, index, data, *views(table)) for file, index, data, table in docs)
     judged = [(kind, findings_of(rows)) for kind, rows in verdicts]
     if len(judged) != len(documents) or not isinstance(path, str):
         raise ValueError("not a parsed file")

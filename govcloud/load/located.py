@@ -18,6 +18,7 @@ from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
+from govcloud.load.marks import BITS, KEY_SHIFT, views
 from govcloud.model import Document, Finding, Location, Path, Severity
 
 try:  # libyaml is ~10x faster; fall back to the pure-Python loader where it is absent
@@ -120,8 +121,8 @@ class _Builder:
     """Turns one composed document into data + location tables."""
 
     def __init__(self) -> None:
-        self.values: dict[Path, tuple[int, int]] = {}
-        self.keys: dict[Path, tuple[int, int]] = {}
+        self.table: dict[Path, int] = {}  # packed marks (govcloud/load/marks.py)
+        self.values, self.keys = views(self.table)
         self.problems: list[LoadError] = []
         self.budget = MAX_NODES
 
@@ -129,7 +130,7 @@ class _Builder:
         self.budget -= 1
         mark = node.start_mark
         if type(node) is ScalarNode and self.budget >= 0:  # the hot path: a plain scalar
-            self.values[path] = (mark.line + 1, mark.column + 1)
+            self.table[path] = ((mark.line + 1) << BITS) | (mark.column + 1)
             if _tag(node) == _STR:
                 return node.value
             return self._scalar(node)
@@ -142,7 +143,7 @@ class _Builder:
         if depth > MAX_DEPTH:
             line, col = _mark(node)
             raise LoadError(f"nesting deeper than {MAX_DEPTH} levels", line, col)
-        self.values[path] = (mark.line + 1, mark.column + 1)
+        self.table[path] = ((mark.line + 1) << BITS) | (mark.column + 1)
         if isinstance(node, ScalarNode):
             return self._scalar(node)
         if isinstance(node, SequenceNode):
@@ -222,8 +223,9 @@ class _Builder:
             if from_merge:
                 merged[key] = value_node
             child = path + (key,)
-            self.keys[child] = _mark(key_node)
             out[key] = self.build(value_node, child, depth + 1)
+            at = key_node.start_mark
+            self.table[child] |= (((at.line + 1) << BITS) | (at.column + 1)) << KEY_SHIFT
         return out
 
 

@@ -84,9 +84,16 @@ _BOUNDS: dict[str, Compare] = {"minimum": operator.ge, "maximum": operator.le,
                                "exclusiveMinimum": operator.gt, "exclusiveMaximum": operator.lt}
 
 
-def _bounded(get: Callable[[Scope], Any], compare: Compare, applies: Callable[[Any], bool],
-             measure: Callable[[Any], Any]) -> Predicate:
+def _bounded(raw: Any, compare: Compare, applies: Callable[[Any], bool],
+             measure: Callable[[Any], Any] | None) -> Predicate:
     """A bound keyword: only instances of its type are compared (JSON Schema ignores others)."""
+    if _is_const(raw):  # the common case: a number written in the rule or bound from the city
+        if measure is None:
+            return lambda v, s: not applies(v) or compare(v, raw)
+        return lambda v, s: not applies(v) or compare(measure(v), raw)
+    get = _value(raw)
+    if measure is None:
+        return lambda v, s: not applies(v) or compare(v, get(s))
     return lambda v, s: not applies(v) or compare(measure(v), get(s))
 
 
@@ -124,7 +131,11 @@ def _compile(schema: Any) -> Predicate:
     if "type" in schema:
         names = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
         tests = [_TYPES[n] for n in names]
-        add(lambda v, s: any(t(v) for t in tests))
+        if len(tests) == 1:
+            (test,) = tests
+            add(lambda v, s: test(v))
+        else:
+            add(lambda v, s: any(t(v) for t in tests))
     if "const" in schema:
         if _is_const(schema["const"]):
             add(_equals(schema["const"]))
@@ -151,10 +162,10 @@ def _compile(schema: Any) -> Predicate:
             add(lambda v, s: not isinstance(v, str) or compile_pattern(get_pattern(s)).search(v) is not None)
     for key, compare in _LENGTHS.items():
         if key in schema:
-            add(_bounded(_value(schema[key]), compare, lambda v: isinstance(v, str), len))
+            add(_bounded(schema[key], compare, lambda v: isinstance(v, str), len))
     for key, compare in _BOUNDS.items():
         if key in schema:
-            add(_bounded(_value(schema[key]), compare, _number, lambda v: v))
+            add(_bounded(schema[key], compare, _number, None))
     if {"properties", "required", "additionalProperties", "minProperties", "maxProperties"} & set(schema):
         add(_object(schema))
     if {"items", "contains", "minItems", "maxItems", "uniqueItems"} & set(schema):
@@ -163,8 +174,7 @@ def _compile(schema: Any) -> Predicate:
         inner = _compile(schema["not"])
         add(lambda v, s: not inner(v, s))
     if "allOf" in schema:
-        parts = [_compile(x) for x in schema["allOf"]]
-        add(lambda v, s: all(p(v, s) for p in parts))
+        add(_all([_compile(x) for x in schema["allOf"]]))
     if "anyOf" in schema:
         options = [_compile(x) for x in schema["anyOf"]]
         add(lambda v, s: any(p(v, s) for p in options))
@@ -176,11 +186,27 @@ def _compile(schema: Any) -> Predicate:
         then = _compile(schema.get("then", True))
         other = _compile(schema.get("else", True))
         add(lambda v, s: then(v, s) if cond(v, s) else other(v, s))
+    return _all(checks)
+
+
+def _all(checks: list[Predicate]) -> Predicate:
+    """All of `checks`, without a generator per call: a rule's select runs for every system."""
     if not checks:
         return lambda v, s: True
     if len(checks) == 1:
         return checks[0]
-    return lambda v, s: all(c(v, s) for c in checks)
+    if len(checks) == 2:
+        first, second = checks
+        return lambda v, s: first(v, s) and second(v, s)
+    parts = tuple(checks)
+
+    def every(v: Any, s: Scope) -> bool:
+        for check in parts:
+            if not check(v, s):
+                return False
+        return True
+
+    return every
 
 
 def _object(schema: dict[str, Any]) -> Predicate:

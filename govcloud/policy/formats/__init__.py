@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from govcloud.policy.formats.envelope import render_json
+from govcloud.policy.formats.envelope import iter_json, render_json
 from govcloud.policy.formats.junit import render_junit
 from govcloud.policy.formats.sarif import render_sarif
 from govcloud.policy.formats.text import render_plain, render_text
@@ -22,4 +22,4 @@ def render(result: CheckResult, fmt: str) -> str:
     return FORMATS[fmt](result)
 
 
-__all__ = ["FORMATS", "render", "render_json", "render_junit", "render_plain", "render_sarif", "render_text"]
+__all__ = ["FORMATS", "iter_json", "render", "render_json", "render_junit", "render_plain", "render_sarif", "render_text"]
