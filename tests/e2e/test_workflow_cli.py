@@ -1,6 +1,7 @@
 """The request workflow as a department and the data bureau run it: init, check, approve, migrate."""
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -77,3 +78,11 @@ def test_migrate_registers_on_a_city_without_them(tmp_path: Path, monkeypatch: p
     assert (tmp_path / "blueprints" / "city" / "grants.yaml").exists()
     code, out, _ = run("check", "blueprints", "--policies", str(ROOT / "policies"), "--today", "2026-06-01")
     assert code == 0, out
+
+
+def test_check_of_a_request_with_the_city_file_has_no_false_finding(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    code, out, _ = run("check", "blueprints/requests/ybj.yaml", "blueprints/city.yaml", "--today", "2026-06-01",
+                       "--format", "json")
+    rules = sorted(f["rule"] for f in json.loads(out)["findings"])
+    assert code == 1 and rules == ["GC-CAP-001", "GC-DUP-001", "GC-OA-001"]   # no GC-DATA-001
