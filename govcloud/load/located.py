@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import os
 import stat
+from sys import intern as _intern
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -132,7 +133,9 @@ class _Builder:
         if type(node) is ScalarNode and self.budget >= 0:  # the hot path: a plain scalar
             self.table[path] = ((mark.line + 1) << BITS) | (mark.column + 1)
             if _tag(node) == _STR:
-                return node.value
+                value = node.value
+                # one string object for a value the city repeats (networks, images…), in memory and cache
+                return _intern(value) if len(value) <= 40 else value
             return self._scalar(node)
         if self.budget < 0:
             line, col = _mark(node)
@@ -207,7 +210,7 @@ class _Builder:
         for key_node, value_node, from_merge in self._pairs(node, depth):
             if _tag(key_node) not in _SCALARS and key_node.tag != _TAG + "timestamp":
                 raise LoadError(f"unsupported tag {key_node.tag!r}", *_mark(key_node))
-            key = key_node.value
+            key = _intern(key_node.value)  # every document has the same few dozen keys
             if key in out:
                 if from_merge:
                     continue  # explicit keys win over merged ones
