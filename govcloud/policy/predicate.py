@@ -176,8 +176,7 @@ def _compile(schema: Any) -> Predicate:
     if "allOf" in schema:
         add(_all([_compile(x) for x in schema["allOf"]]))
     if "anyOf" in schema:
-        options = [_compile(x) for x in schema["anyOf"]]
-        add(lambda v, s: any(p(v, s) for p in options))
+        add(_any([_compile(x) for x in schema["anyOf"]]))
     if "oneOf" in schema:
         choices = [_compile(x) for x in schema["oneOf"]]
         add(lambda v, s: sum(1 for p in choices if p(v, s)) == 1)
@@ -187,6 +186,24 @@ def _compile(schema: Any) -> Predicate:
         other = _compile(schema.get("else", True))
         add(lambda v, s: then(v, s) if cond(v, s) else other(v, s))
     return _all(checks)
+
+
+def _any(options: list[Predicate]) -> Predicate:
+    """Any of `options` (none: false, as JSON Schema's empty anyOf is invalid anyway)."""
+    if len(options) == 1:
+        return options[0]
+    if len(options) == 2:
+        first, second = options
+        return lambda v, s: first(v, s) or second(v, s)
+    parts = tuple(options)
+
+    def some(v: Any, s: Scope) -> bool:
+        for option in parts:
+            if option(v, s):
+                return True
+        return False
+
+    return some
 
 
 def _all(checks: list[Predicate]) -> Predicate:
