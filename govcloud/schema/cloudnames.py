@@ -161,7 +161,8 @@ def dns_name(name: str) -> str | None:
 def certificate_name(name: str) -> str | None:
     if len(name) > CERTIFICATE_NAME_MAX:
         return f"is {len(name)} characters; a certificate's common name holds at most {CERTIFICATE_NAME_MAX}"
-    return dns_name(name)
+    # A wildcard may stand for the whole first label only (`*.foshan.gov.cn`), as ACM allows.
+    return dns_name(name[2:] if name.startswith("*.") else name)
 
 
 def certificate_subject(text: str) -> str | None:
@@ -299,7 +300,7 @@ def property_problems(token: str, props: Mapping[str, Any]) -> list[tuple[str, s
         if isinstance(value, str) and (reason := problem(kind, value)) is not None:
             out.append((prop, f"{value!r} {reason}"))
     for name in props.get("subject_alternative_names") or ():
-        if isinstance(name, str) and (reason := problem("dns-name", name)) is not None:
+        if isinstance(name, str) and (reason := problem("certificate-name", name)) is not None:
             out.append(("subject_alternative_names", f"{name!r} {reason}"))
     tags = props.get("tags")
     for key, value in (tags.items() if isinstance(tags, Mapping) else ()):

@@ -159,3 +159,12 @@ def test_property_problems_names_the_property() -> None:
     assert cloudnames.property_problems("govcloud:certificates:PublicCertificate",
                                         {"domain_name": "a.gov.cn", "subject_alternative_names": ["a_b.gov.cn"]}) == [
         ("subject_alternative_names", "'a_b.gov.cn' has an invalid label 'a_b' (letters, digits and inner hyphens only)")]
+
+
+def test_a_wildcard_stands_for_the_first_label_of_a_certificate_name_only() -> None:
+    from govcloud.schema.cloudnames import problem
+
+    assert problem("certificate-name", "*.foshan.gov.cn") is None
+    assert problem("certificate-name", "www.*.gov.cn") is not None
+    assert problem("certificate-name", "*foshan.gov.cn") is not None
+    assert problem("dns-name", "*.foshan.gov.cn") is not None
