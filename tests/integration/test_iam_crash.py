@@ -42,7 +42,7 @@ def test_kill_during_instance_creation_keeps_every_admin_password(tmp_path: Path
     # The city's registers (grants, approvals…) live beside city.yaml: the policy gate reads them.
     registers = ROOT / "blueprints" / "city"
     if registers.is_dir():
-        shutil.copytree(registers, city.root / "blueprints" / "city")
+        shutil.copytree(registers, city.root / "blueprints" / "city", dirs_exist_ok=True)
     proc = city.spawn_apply()
     assert _wait_for_holder(city, proc)
     deadline = time.monotonic() + 120
