@@ -170,9 +170,15 @@ CASES: dict[str, tuple[list[Case], list[Case]]] = {
     ),
     "GC-SEC-002": (
         [Case("level 3 unencrypted", {GAJ: [("encryption: true", "encryption: false")]}),
-         Case("level 3, encryption left out", {GAJ: [("      encryption: true\n", "")]}),
-         Case("level 3, not encrypted in transit", {GAJ: [("      encryptionInTransit: true\n", "")]})],
-        [UNCHANGED, Case("level 2, unencrypted", {SLJ: [(SLJ_SYSTEM_END, SLJ_SYSTEM_END + "      encryption: false\n")]})],
+         Case("level 3, encryption left out", {GAJ: [("      encryption: true\n", "")]})],
+        [UNCHANGED, Case("level 2, unencrypted", {SLJ: [(SLJ_SYSTEM_END, SLJ_SYSTEM_END + "      encryption: false\n")]}),
+         # The DESIGN contract: at rest only; in transit is GC-SEC-009's.
+         Case("level 3, encrypted at rest, in transit not said", {GAJ: [("      encryptionInTransit: true\n", "")]})],
+    ),
+    "GC-SEC-009": (
+        [Case("level 3, not encrypted in transit", {GAJ: [("      encryptionInTransit: true\n", "")]}),
+         Case("level 3, in transit off", {GAJ: [("encryptionInTransit: true", "encryptionInTransit: false")]})],
+        [UNCHANGED, Case("level 2, in transit not said", {SLJ: [(SLJ_SYSTEM_END, SLJ_SYSTEM_END + "      encryptionInTransit: false\n")]})],
     ),
     "GC-SEC-003": (
         [Case("level 3, one instance", {GAJ: [("count: 2", "count: 1")]}),
