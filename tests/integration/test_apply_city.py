@@ -116,7 +116,9 @@ def test_apply_with_policy_errors_changes_nothing(city: Applied, proxy: FaultPro
     assert "plan refused" in planned.stderr
     assert project.state_digest() == before and proxy.calls == []
     audit = _audit(project)
-    assert len(audit) == lines + 1 and audit[-1]["result"] == "refused"
+    # The refused run's two lines: when it started and how it ended.
+    assert len(audit) == lines + 2 and [a["result"] for a in audit[-2:]] == ["started", "refused"]
+    assert audit[-2]["run"] == audit[-1]["run"] and audit[-1]["resources"] == []
 
 
 def _real_password(city: Applied, exported: dict[str, Any]) -> tuple[str, str]:

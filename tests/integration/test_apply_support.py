@@ -50,7 +50,8 @@ class Project:
 
     @property
     def state_file(self) -> Path:
-        return self.root / ".govcloud" / "state" / f"{self.stack}.db"
+        """The stack's checkpoint in the project's default file:// backend."""
+        return self.root / ".govcloud" / "state" / ".pulumi" / "stacks" / "govcloud" / f"{self.stack}.json"
 
     @property
     def audit_file(self) -> Path:
@@ -85,11 +86,11 @@ class Project:
         return json.loads(self.cli(*args, "--format", "json", expect=expect).stdout)
 
     def state_digest(self) -> str:
-        """The state file and its WAL, byte for byte."""
+        """Every object of the stack's state backend (checkpoint, history, journal), byte for byte."""
         digest = hashlib.sha256()
-        for suffix in ("", "-wal"):
-            path = self.state_file.with_name(self.state_file.name + suffix)
-            digest.update(path.read_bytes() if path.exists() else b"-")
+        root = self.root / ".govcloud" / "state"
+        for path in sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else ():
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
         return digest.hexdigest()
 
 
