@@ -148,6 +148,14 @@ def test_secrets_never_appear_in_plain_text(city: Applied) -> None:
         assert password not in output
 
 
+def test_the_exported_city_is_a_deployment_by_pulumis_published_schema(city: Applied) -> None:
+    from tests.unit.test_state_format import assert_valid_deployment
+
+    exported = json.loads(city.project.cli("state", "export", "--stack", city.project.stack).stdout)
+    assert_valid_deployment(exported)
+    assert len(exported["deployment"]["resources"]) > 1000
+
+
 def test_destroy_leaves_nothing_managed_in_the_sandbox(city: Applied) -> None:
     project = city.project
     destroyed = project.cli_json("destroy", "--stack", project.stack, "--yes")
@@ -157,3 +165,4 @@ def test_destroy_leaves_nothing_managed_in_the_sandbox(city: Applied) -> None:
     assert project.cli_json("state", "list", "--stack", project.stack) == []
     entry = _audit(project)[-1]
     assert entry["operation"] == "destroy" and entry["result"] == "ok"
+
