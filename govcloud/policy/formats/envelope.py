@@ -17,43 +17,46 @@ _dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
 _CONSTANTS = {None: "null", True: "true", False: "false"}
 
 
-def _encode(value: Any) -> str:
-    """One scalar as the standard encoder writes it, without building an encoder per call."""
+def _encode(value: Any, indent: str, memo: dict[str, str]) -> str:
+    """One value as the standard encoder writes it at `indent`, without building an encoder per
+    call; long strings (a rule's basis, a group's message) are encoded once per rendering."""
     if type(value) is str:
-        return _string(value)
+        if len(value) < 48:
+            return _string(value)
+        text = memo.get(value)
+        if text is None:
+            text = memo[value] = _string(value)
+        return text
     if value is None or type(value) is bool:
         return _CONSTANTS[value]
     if type(value) is int:
         return int.__repr__(value)
+    if isinstance(value, (dict, list)) and value:  # nested (rare): the standard encoder, re-indented
+        return json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False).replace("\n", "\n" + indent)
     return _dumps(value)
 
 
-def _value(value: Any, indent: str) -> str:
-    if isinstance(value, (dict, list)) and value:  # nested (rare): the standard encoder, re-indented
-        return json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False).replace("\n", "\n" + indent)
-    return _encode(value)
-
-
-def _object(obj: dict[str, Any], indent: str) -> str:
+def _object(obj: dict[str, Any], indent: str, memo: dict[str, str]) -> str:
     inner = indent + "  "
     if not obj:
         return "{}"
-    body = ",\n".join(f"{inner}{_encode(k)}: {_value(v, inner)}" for k, v in obj.items())
+    body = ",\n".join([f"{inner}{_string(k)}: {_encode(v, inner, memo)}" for k, v in obj.items()])
     return "{\n" + body + "\n" + indent + "}"
 
 
 def iter_json(result: CheckResult) -> Iterator[str]:
     """The envelope in pieces: its head, one piece per finding, its tail."""
     findings = result.findings
+    memo: dict[str, str] = {}
     if not findings:
         yield '{\n  "findings": [],\n'
     else:
         yield '{\n  "findings": [\n'
         last = len(findings) - 1
         for i, f in enumerate(findings):
-            yield "    " + _object(f.to_json(), "    ") + (",\n" if i < last else "\n")
+            yield "    " + _object(f.to_json(), "    ", memo) + (",\n" if i < last else "\n")
         yield "  ],\n"
-    yield '  "summary": ' + _object(dict(result.summary.to_json()), "  ") + "\n}\n"
+    yield '  "summary": ' + _object(dict(result.summary.to_json()), "  ", memo) + "\n}\n"
 
 
 def render_json(result: CheckResult) -> str:
