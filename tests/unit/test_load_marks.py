@@ -24,8 +24,8 @@ def test_values_and_keys_read_like_the_dicts_they_replace() -> None:
     assert () in doc.values and () not in doc.keys
     assert dict(doc.keys.items())[("metadata", "name")] == (3, 23)
     assert len(doc.keys) == len(list(doc.keys)) == len(doc.values) - 2
-    assert str(doc.location_of(("spec", "systems", 0, "name"), key=True)) == "slj.yaml:6:9"
-    assert str(doc.location_of(("spec", "systems", 5, "mlps"))) == "slj.yaml:5:5"  # nearest that exists
+    assert str(doc.location_of(("spec", "systems", 0, "name"), key=True)) == "slj.yaml:6:7"
+    assert str(doc.location_of(("spec", "systems", 5, "mlps"))) == "slj.yaml:6:5"  # the nearest that exists: the list
 
 
 def test_plain_dicts_pack_into_the_same_table() -> None:
