@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
+import sys
 import tempfile
 import weakref
 from collections.abc import Iterable
@@ -42,8 +43,9 @@ def content_digest(doc: Document) -> str | None:
 
 @cache
 def code_digest(*packages: str) -> str:
-    """SHA-256 of govcloud's version and of the source and data files of `packages`."""
-    h = hashlib.sha256(govcloud.__version__.encode())
+    """SHA-256 of govcloud's version, Python's (marshal's format is Python's) and the source
+    and data files of `packages`."""
+    h = hashlib.sha256(f"{govcloud.__version__}\0{sys.version}".encode())
     base = Path(govcloud.__file__).resolve().parent
     for package in packages:
         folder = base / package
