@@ -93,8 +93,12 @@ VPC = ResourceType(
     _props(
         Prop("name", "str", required=True, doc="logical name; Name tag and idempotency key"),
         Prop("cidr", "str", required=True, replace=True, doc="IPv4 CIDR, e.g. 10.16.0.0/12"),
+        # In place: replacing a VPC would replace every subnet and machine in it, and the
+        # cloud associates (and disassociates) an Amazon-provided /56 on a live VPC.
+        Prop("ipv6", "bool", default=False,
+             doc="dual-stack: an Amazon-provided IPv6 /56 (output ipv6_cidr); in place"),
     ),
-    outputs=("vpc_id", "arn"),
+    outputs=("vpc_id", "arn", "ipv6_cidr"),
 )
 SUBNET = ResourceType(
     "govcloud:network:Subnet", "govcloud.cloud.network:Subnet",
@@ -105,8 +109,13 @@ SUBNET = ResourceType(
         Prop("cidr", "str", required=True, replace=True),
         Prop("availability_zone", "str", replace=True,
              doc="e.g. cn-north-1a; default: the region's first zone"),
+        Prop("vpc_ipv6_cidr", "str",
+             doc="the VPC's IPv6 /56 (Vpc.ipv6_cidr): with ipv6_slot makes the subnet dual-stack; in place"),
+        Prop("ipv6_slot", "int", doc="which /64 of vpc_ipv6_cidr (0-255, the graph's slot); in place"),
+        Prop("assign_ipv6_on_creation", "bool", default=False,
+             doc="machines launched here get an IPv6 address; needs the subnet dual-stack"),
     ),
-    outputs=("subnet_id", "arn", "availability_zone"),
+    outputs=("subnet_id", "arn", "availability_zone", "ipv6_cidr"),
     natural_key=("vpc_id", "cidr"),
 )
 SECURITY_GROUP = ResourceType(

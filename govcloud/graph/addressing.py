@@ -13,6 +13,10 @@ next free slot. Departments claim slots in the order of their approved project n
 (issued in sequence), so a newly approved department claims last and can never displace
 an existing one. Systems claim the subnets of their department's zone the same way, in
 blueprint order, so a system appended to a blueprint moves nothing.
+
+IPv6: a dual-stack VPC gets an Amazon-provided /56 (known only once the VPC exists), and a
+subnet gets the /64 of the same slot as its IPv4 subnet, so the two families move together
+and never collide (16 system slots fit in the 256 /64s of a /56).
 """
 from __future__ import annotations
 
@@ -108,3 +112,16 @@ def system_subnet(zone: str, system_slot: int) -> str:
 def front_end_subnets(zone: str, count: int = 2) -> tuple[str, ...]:
     """The internet zone's first subnets, one per availability zone for the load balancer."""
     return tuple(str(_child(zone, SYSTEM_BITS, i)) for i in range(count))
+
+
+IPV6_SUBNET_SLOTS = 256  # the /64s of a VPC's /56
+
+
+def system_ipv6_slot(system_slot: int) -> int:
+    """The /64 of a system's subnet in its VPC's /56: the index of its IPv4 subnet."""
+    return system_slot
+
+
+def front_end_ipv6_slots(count: int = 2) -> tuple[int, ...]:
+    """The /64s of the internet zone's front-end subnets, matching front_end_subnets."""
+    return tuple(range(count))

@@ -21,6 +21,7 @@ TARGET_GROUP = "city/site/target-group"
 LISTENER = "city/site/https"
 ZONE = "city/site/zone"
 PORTAL_RECORD = "city/site/www"
+PORTAL_RECORD_AAAA = "city/site/www-aaaa"
 OA_DOCUMENTS = "city/oa/documents"
 DOCUMENT_EXCHANGE = "city/oa/document-exchange"
 DATA_EXCHANGE = "city/data-exchange"
@@ -69,7 +70,8 @@ def build_city(b: Builder) -> None:
         scope = b.platform("network", classified=network == "intranet")
         cidr = city.networks[network]
         vpc = addressing.vpc_block(cidr) if network == "internetZone" else addressing.shared_zone(cidr)
-        b.add(node, tokens.VPC, c, scope, {"name": b.names.tagged(node), "cidr": vpc})
+        ipv6 = {"ipv6": True} if network == "internetZone" and internet_dual_stack(b) else {}
+        b.add(node, tokens.VPC, c, scope, {"name": b.names.tagged(node), "cidr": vpc, **ipv6})
     _site_platform(b, c)
 
     # Tenant roles may never change what the data-centre team runs (graph/iam.py).
@@ -97,10 +99,15 @@ def _site_platform(b: Builder, c: str) -> None:
     network = b.platform("network")
     site = b.platform("site")
     zone_cidr = addressing.vpc_block(city.networks["internetZone"])
-    for node, cidr, az in zip(FRONT_END_SUBNETS, addressing.front_end_subnets(zone_cidr), "ab"):
+    dual = internet_dual_stack(b)
+    for node, cidr, slot, az in zip(FRONT_END_SUBNETS, addressing.front_end_subnets(zone_cidr),
+                                    addressing.front_end_ipv6_slots(), "ab"):
+        # The load balancer takes its own addresses: its subnets assign none on launch.
+        ipv6: dict[str, Any] = {"vpc_ipv6_cidr": Ref(NETWORK_NODES["internetZone"], "ipv6_cidr"),
+                                "ipv6_slot": slot} if dual else {}
         b.add(node, tokens.SUBNET, c, network, {
             "name": b.names.tagged(node), "vpc_id": Ref(NETWORK_NODES["internetZone"], "vpc_id"),
-            "cidr": cidr, "availability_zone": f"{b.primary}{az}",
+            "cidr": cidr, "availability_zone": f"{b.primary}{az}", **ipv6,
         })
     # The internet zone is the only place the Internet reaches, and only on HTTPS.
     b.add(SITE_SECURITY_GROUP, tokens.SECURITY_GROUP, c, site, {
@@ -122,6 +129,7 @@ def _site_platform(b: Builder, c: str) -> None:
     b.add(LOAD_BALANCER, tokens.LOAD_BALANCER, c, site, {
         "name": b.names.elb(CITY, "site"), "subnet_ids": [Ref(n, "subnet_id") for n in FRONT_END_SUBNETS],
         "security_group_ids": [Ref(SITE_SECURITY_GROUP, "group_id")], "internal": False,
+        "ip_address_type": "dualstack" if dual else "ipv4",
     })
     b.add(TARGET_GROUP, tokens.TARGET_GROUP, c, site, {
         "name": b.names.elb(CITY, "sites"), "vpc_id": Ref(NETWORK_NODES["internetZone"], "vpc_id"),
@@ -133,12 +141,19 @@ def _site_platform(b: Builder, c: str) -> None:
     })
     b.add(ZONE, tokens.ZONE, c, site, {"name": city.domain, "comment": f"{city.title} government sites"})
     b.add(PORTAL_RECORD, tokens.RECORD, c, site, alias_record(f"www.{city.domain}"))
+    if dual:
+        b.add(PORTAL_RECORD_AAAA, tokens.RECORD, c, site, alias_record(f"www.{city.domain}", "AAAA"))
 
 
-def alias_record(host: str) -> dict[str, Any]:
-    """An A record for `host` in the city zone, aliased to the site platform's load balancer."""
+def internet_dual_stack(b: Builder) -> bool:
+    """The internet zone (and the portal) is dual-stack when any department's site is on IPv6."""
+    return any(d.site is not None and d.site.ipv6 for d in b.project.departments)
+
+
+def alias_record(host: str, type_: str = "A") -> dict[str, Any]:
+    """An A (or AAAA) record for `host` in the city zone, aliased to the site platform's load balancer."""
     return {
-        "zone_id": Ref(ZONE, "zone_id"), "name": host, "type": "A",
+        "zone_id": Ref(ZONE, "zone_id"), "name": host, "type": type_,
         "alias": {"dns_name": Ref(LOAD_BALANCER, "dns_name"),
                   "zone_id": Ref(LOAD_BALANCER, "canonical_hosted_zone_id")},
     }

@@ -27,6 +27,11 @@ def network_node(code: str, network: str) -> str:
     return f"{code}/{network}"
 
 
+def dual_stack(department: Department) -> bool:
+    """A department whose site is on IPv6 gets dual-stack VPCs and subnets."""
+    return department.site is not None and department.site.ipv6
+
+
 def network_cidr(b: Builder, department: Department, network: str) -> str:
     if network == "dedicated":
         return addressing.vpc_block(b.target.dedicated_cidr)
@@ -64,6 +69,7 @@ def build_department(b: Builder, department: Department) -> str:
         node = network_node(code, network)
         b.add(node, tokens.VPC, c, scope, {
             "name": b.names.tagged(node), "cidr": network_cidr(b, department, network),
+            **({"ipv6": True} if dual_stack(department) else {}),
         })
     if department.oa is not None:
         _oa_tenant(b, department, c)
@@ -108,6 +114,8 @@ def _site_tenant(b: Builder, department: Department, parent: str) -> None:
     })
     # No certificate of its own: the platform's public one names every sub-site (*.<city domain>).
     b.add(f"{c}/record", tokens.RECORD, c, scope, platform.alias_record(site.host))
+    if site.ipv6:
+        b.add(f"{c}/record-aaaa", tokens.RECORD, c, scope, platform.alias_record(site.host, "AAAA"))
     b.add(f"{c}/rule", tokens.LISTENER_RULE, c, scope, {
         "listener_arn": Ref(platform.LISTENER, "arn"),
         # The department's zone slot is unique and stable, so it serves as the rule priority.

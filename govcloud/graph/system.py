@@ -89,6 +89,8 @@ def build_system(b: Builder, department: Department, system: System, system_slot
 
     subnet = b.add(f"{c}/subnet", tokens.SUBNET, c, scope, {
         "name": b.names.tagged(f"{c}/subnet"), "vpc_id": Ref(network, "vpc_id"), "cidr": cidr,
+        **(dual_stack_subnet(network, addressing.system_ipv6_slot(system_slot), assign=True)
+           if tenancy.dual_stack(department) else {}),
     })
     group = b.add(f"{c}/security-group", tokens.SECURITY_GROUP, c, scope, {
         "name": b.names.tagged(f"{c}/security-group"), "vpc_id": Ref(network, "vpc_id"),
@@ -133,6 +135,11 @@ def build_system(b: Builder, department: Department, system: System, system_slot
         **_encryption(system, key),
     })
     return c
+
+
+def dual_stack_subnet(vpc: str, slot: int, *, assign: bool) -> dict[str, Any]:
+    """The inputs that give a subnet the /64 `slot` of its VPC's IPv6 block."""
+    return {"vpc_ipv6_cidr": Ref(vpc, "ipv6_cidr"), "ipv6_slot": slot, "assign_ipv6_on_creation": assign}
 
 
 def admin_secret(component: str) -> str:

@@ -22,7 +22,7 @@ EXPECTED_COUNTS = {
     "govcloud:certificates:PublicCertificate": 1,   # the portal's, naming every sub-site too
     "govcloud:compute:Instance": 186,          # 93 compute + 93 database nodes
     "govcloud:compute:Volume": 186,            # one data volume per instance
-    "govcloud:dns:Record": 33,                 # 32 sub-sites + www
+    "govcloud:dns:Record": 66,                 # A and AAAA: 32 sub-sites (all on IPv6) + www
     "govcloud:dns:Zone": 1,
     "govcloud:identity:InstanceProfile": 62,   # one per system
     "govcloud:identity:Policy": 33,            # one per department + the guardrails
