@@ -299,6 +299,9 @@ class PublicCertificateProvider(CloudProvider):
         acm = self.client("acm", props["region"])
         described = acm.describe_certificate(CertificateArn=id_)["Certificate"]
         sans = [s for s in described.get("SubjectAlternativeNames", []) if s != described["DomainName"]]
+        wanted = list(props.get("subject_alternative_names") or [])
+        if sorted(sans) == sorted(wanted):
+            sans = wanted  # the CA lists names in its own order: the same set is no drift
         tags = tagging.visible(tagging.from_aws(acm.list_tags_for_certificate(CertificateArn=id_).get("Tags")))
         return {**props, "domain_name": described["DomainName"], "subject_alternative_names": sans,
                 "tags": tags, "arn": id_, "status": described["Status"]}
