@@ -99,7 +99,7 @@ def _parsed(files: list[str], jobs: int | None, store: FileCache | None = None) 
     """Parse and schema-check files, on several cores for a big city (order is kept); with a
     cache, only the files it does not hold are parsed, and those are stored."""
     done: dict[str, Parsed] = {}
-    if store is not None:
+    if store is not None and store.folder.is_dir():  # an empty cache has nothing to look up
         for path in files:
             hit = store.cached(path)
             if hit is not None:
