@@ -237,20 +237,24 @@ class SubnetProvider(CloudProvider):
 
 
 def _permission(rule: dict[str, Any]) -> dict[str, Any]:
+    ranges = ({"Ipv6Ranges": [{"CidrIpv6": rule["cidr"]}]} if ":" in str(rule["cidr"])
+              else {"IpRanges": [{"CidrIp": rule["cidr"]}]})
     return {
         "IpProtocol": str(rule["protocol"]),
         "FromPort": int(rule.get("from_port", -1)),
         "ToPort": int(rule.get("to_port", -1)),
-        "IpRanges": [{"CidrIp": rule["cidr"]}],
+        **ranges,
     }
 
 
 def _rules(permissions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Ingress rules in the input shape, one per CIDR, sorted for a stable comparison."""
+    """Ingress rules in the input shape, one per CIDR (IPv4 or IPv6), sorted for a stable comparison."""
     rules = [
         {"protocol": p["IpProtocol"], "from_port": p.get("FromPort", -1),
-         "to_port": p.get("ToPort", -1), "cidr": r["CidrIp"]}
-        for p in permissions for r in p.get("IpRanges", [])
+         "to_port": p.get("ToPort", -1), "cidr": cidr}
+        for p in permissions
+        for cidr in [*(r["CidrIp"] for r in p.get("IpRanges", [])),
+                     *(r["CidrIpv6"] for r in p.get("Ipv6Ranges", []))]
     ]
     return sorted(rules, key=lambda r: (r["protocol"], r["from_port"], r["to_port"], r["cidr"]))
 
@@ -263,6 +267,11 @@ class SecurityGroupProvider(CloudProvider):
         for i, rule in enumerate(props["ingress"]):
             if not isinstance(rule, dict) or not {"protocol", "cidr"} <= rule.keys():
                 failures.append(("ingress", f"rule {i} needs protocol and cidr: {rule!r}"))
+            elif ":" in str(rule["cidr"]):
+                try:
+                    ipaddress.IPv6Network(rule["cidr"])
+                except ValueError as e:
+                    failures.append(("ingress", f"not an IPv6 CIDR: {e}"))
             else:
                 failures += _cidr_failure("ingress", rule["cidr"])
         props["ingress"] = _rules([_permission(r) for r in props["ingress"]]) if not failures else props["ingress"]

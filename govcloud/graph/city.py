@@ -113,7 +113,9 @@ def _site_platform(b: Builder, c: str) -> None:
     b.add(SITE_SECURITY_GROUP, tokens.SECURITY_GROUP, c, site, {
         "name": b.names.tagged(SITE_SECURITY_GROUP), "vpc_id": Ref(NETWORK_NODES["internetZone"], "vpc_id"),
         "description": "site platform front end: HTTPS from the Internet",
-        "ingress": [{"protocol": "tcp", "from_port": HTTPS, "to_port": HTTPS, "cidr": "0.0.0.0/0"}],
+        "ingress": [{"protocol": "tcp", "from_port": HTTPS, "to_port": HTTPS, "cidr": "0.0.0.0/0"},
+                    # IPv6 clients of a dual-stack front end are let in on HTTPS alike.
+                    *([{"protocol": "tcp", "from_port": HTTPS, "to_port": HTTPS, "cidr": "::/0"}] if dual else [])],
     })
     # The 政务 CA issues identity and signing certificates for officials and systems; browsers
     # do not trust it, so the public sites' HTTPS certificates come from the public CA.

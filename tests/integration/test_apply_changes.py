@@ -197,6 +197,22 @@ def test_refresh_reports_drift_and_the_next_apply_repairs_it(stack: Stack) -> No
     assert stack.project.cli_json("refresh", "--stack", stack.project.stack)["drifted"] is False
 
 
+def test_a_retired_system_is_deleted_on_the_plan_after_its_date(stack: Stack) -> None:
+    path, gzw = stack.edit("gzw")
+    system = next(s for s in gzw["spec"]["systems"] if s["name"] == "asset-registry")
+    held = {r["name"] for r in stack.project.cli_json("state", "list", "--stack", stack.project.stack)
+            if r["name"].startswith("gzw/systems/asset-registry")}
+    assert held
+    system["retire"] = "2026-01-31"  # 下线: before today, so the plan takes it down
+    _save(path, gzw)
+    planned = stack.plan()
+    assert {n: op for n, op in _changed(planned).items()} == {n: "delete" for n in held}, _changed(planned)
+    applied = stack.apply()
+    assert _changed(applied) == {n: "delete" for n in held}
+    left = {r["name"] for r in stack.project.cli_json("state", "list", "--stack", stack.project.stack)}
+    assert not held & left and "gzw/systems/state-assets/bucket" in left
+
+
 def test_turning_encryption_on_encrypts_the_systems_storage(stack: Stack) -> None:
     path, nyncj = stack.edit("nyncj")
     system = nyncj["spec"]["systems"][0]

@@ -120,7 +120,12 @@ def test_a_dead_remote_holder_is_broken_only_by_state_unlock(s3_city: CityProjec
 
 
 @pytest.mark.slow
-def test_kill_minus_nine_on_the_s3_backend_leaves_no_orphan_duplicate_or_lost_secret(s3_city: CityProject) -> None:
+def test_kill_minus_nine_on_the_s3_backend_leaves_no_orphan_duplicate_or_lost_secret(
+        tmp_path: Path, robust_cloud: str, object_storage: str) -> None:
+    # One department (with a database, so an admin secret) keeps ten trials short.
+    reset_cloud(robust_cloud)
+    s3_city = CityProject.create(tmp_path / "city1", robust_cloud, ("gzw",),
+                                 backend=s3_url(object_storage, tmp_path.name[-20:] + "-k"))
     duration = measure_apply(s3_city)
     trials = [killed_trial(s3_city, number, delay)
               for number, delay in enumerate(crash_delays(31, 10, duration))]

@@ -127,3 +127,21 @@ def test_ipv6_does_not_move_ipv4(project: Project) -> None:
     for node in off.nodes:
         if node.type in (VPC, SUBNET):
             assert on.node(node.name).inputs["cidr"] == node.inputs["cidr"]
+
+
+def test_a_dual_stack_front_end_lets_ipv6_clients_in_on_https_only() -> None:
+    from govcloud.cloud.network import _permission, _rules
+
+    rules = [{"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr": "0.0.0.0/0"},
+             {"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr": "::/0"}]
+    assert _permission(rules[1])["Ipv6Ranges"] == [{"CidrIpv6": "::/0"}] and "IpRanges" not in _permission(rules[1])
+    assert _rules([_permission(r) for r in rules]) == sorted(rules, key=lambda r: r["cidr"])
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_the_site_front_end_admits_ipv6_exactly_when_it_is_dual_stack(project: Project, on: bool) -> None:
+    department = _chosen(project)
+    graph = build_graph(_with_ipv6(project, {department.code} if on else set()), SANDBOX)
+    front = next(n for n in graph.nodes if n.name == platform.SITE_SECURITY_GROUP)
+    cidrs = {r["cidr"] for r in front.inputs["ingress"]}
+    assert cidrs == ({"0.0.0.0/0", "::/0"} if on else {"0.0.0.0/0"})
