@@ -70,7 +70,9 @@ class BlobStore(ABC):
     batch_window = 0.0
 
     def append(self, key: str, data: bytes) -> None:
-        raise NotImplementedError("this backend stores whole objects only")
+        """Only for stores that are `appendable`; the others take one object per entry."""
+        raise StateAccessError(f"{self.where(key)}: this backend stores whole objects only",
+                               hint="write one object per journal entry (StateStore does so)")
 
     def delete_many(self, keys: list[str]) -> None:
         for key in keys:

@@ -20,6 +20,7 @@ from govcloud.engine.results import Drift, EngineEvent, Plan, Result, Step, Summ
 from govcloud.engine.secrets import resolve_passphrase
 from govcloud.engine.state import ResourceState, StateStore
 from govcloud.engine.steps import StepRunner
+from govcloud.errors import GovcloudError
 
 DEFAULT_PARALLEL = 16
 
@@ -232,8 +233,10 @@ class Engine:
     def _record_failure(self, kind: str, holder: str, wall: float, exc: BaseException) -> None:
         try:
             self.state.record(kind, holder, wall, False, {}, f"{type(exc).__name__}: {exc}".strip(": "))
-        except Exception:  # noqa: BLE001 - the original failure is the one to report
-            pass
+        except GovcloudError as failed:
+            # The original failure is the one raised; this one is said, not swallowed: the
+            # journal still holds every step, and the next run folds it.
+            self._emit(EngineEvent("warning", message=f"the failed {kind} was not added to the history: {failed.line()}"))
 
     def _up(self, registry: ProviderRegistry) -> tuple[list[Step], str]:
         if self._refresh_first:

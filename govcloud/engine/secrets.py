@@ -13,6 +13,7 @@ one-time migration of old state files (engine/legacy.py).
 from __future__ import annotations
 
 import base64
+from abc import ABC, abstractmethod
 import functools
 import hashlib
 import json
@@ -52,14 +53,16 @@ def _derive(passphrase: str, salt: bytes) -> bytes:
     return hashlib.pbkdf2_hmac("sha256", passphrase.encode("utf-8"), salt, _PBKDF2_ITERATIONS, 32)
 
 
-class _Sealer:
+class _Sealer(ABC):
     """seal/open over a concrete encrypt/decrypt: the property-tree walk both formats share."""
 
+    @abstractmethod
     def encrypt(self, plaintext: bytes) -> str:
-        raise NotImplementedError
+        """One value's ciphertext in the format's own encoding."""
 
+    @abstractmethod
     def decrypt(self, token: str) -> bytes:
-        raise NotImplementedError
+        """The plaintext of `encrypt`'s output; PassphraseError when the key is wrong."""
 
     def seal(self, value: Any) -> Any:
         """Replace each secret wrapper by its ciphertext; everything else stays readable."""
