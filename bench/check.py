@@ -37,13 +37,13 @@ import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from gen_city import generate  # noqa: E402
+from gen_city import generate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 POLICIES = os.path.join(ROOT, "policies")
 TODAY = "2026-06-01"
 UNKNOWN_SHARE = 20      # one term in 20 stays outside the vocabulary
-_FUNCTION = re.compile(r"^(\s+function: )(\S+)$", re.M)
+_FUNCTION = re.compile(r"^(\s+function: )(\S+)$", re.MULTILINE)
 
 BARE = """
 import os, sys, yaml

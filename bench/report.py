@@ -15,11 +15,11 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from gen_city import generate  # noqa: E402
+from gen_city import generate
 
-from govcloud.api import check  # noqa: E402
-from govcloud.load import load  # noqa: E402
-from govcloud.report import build_report, render_report_html  # noqa: E402
+from govcloud.api import check
+from govcloud.load import load
+from govcloud.report import build_report, render_report_html
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SECONDS, MEGABYTES = 5.0, 5.0

@@ -14,9 +14,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from gen_city import generate  # noqa: E402
+from gen_city import generate
 
-from govcloud.load import load  # noqa: E402
+from govcloud.load import load
 
 
 def measure(directory: str, repeat: int) -> tuple[float, int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import os
 from datetime import date
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -27,9 +27,9 @@ def approve_command(
     code: Annotated[str, typer.Argument(help="Department code of the request, e.g. ybj.")],
     ref: Annotated[str, typer.Option("--ref", help="Approval reference (审批文号), e.g. 佛数审〔2026〕12号.")],
     by: Annotated[str, typer.Option("--by", help="Who approves, e.g. 市政务服务数据管理局.")],
-    on: Annotated[Optional[str], typer.Option("--date", help="Date of the approval (default: today).")] = None,
-    policies: Annotated[Optional[str], typer.Option("--policies", help="Policy folder.")] = None,
-    waivers: Annotated[Optional[str], typer.Option("--waivers", help="Waivers file.")] = None,
+    on: Annotated[str | None, typer.Option("--date", help="Date of the approval (default: today).")] = None,
+    policies: Annotated[str | None, typer.Option("--policies", help="Policy folder.")] = None,
+    waivers: Annotated[str | None, typer.Option("--waivers", help="Waivers file.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Approve a request: record it in blueprints/city/approvals.yaml and move

@@ -4,12 +4,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 from enum import Enum
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from govcloud.policy import check
 from govcloud.cli.context import err, handles_errors, out, parse_today, project_paths, write_output
+from govcloud.policy import check
 from govcloud.policy.formats import iter_json, render, render_text
 
 
@@ -28,18 +28,18 @@ class FailOn(str, Enum):
 
 @handles_errors
 def check_command(
-    paths: Annotated[Optional[list[str]], typer.Argument(
+    paths: Annotated[list[str] | None, typer.Argument(
         help="Blueprint files or directories (default: the project's blueprints/).")] = None,
-    policies: Annotated[Optional[str], typer.Option(
+    policies: Annotated[str | None, typer.Option(
         "--policies", help="Policy folder (default: the project's policies/).")] = None,
-    waivers: Annotated[Optional[str], typer.Option(
+    waivers: Annotated[str | None, typer.Option(
         "--waivers", help="Waivers file (default: policies/waivers.yaml).")] = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="text, json, sarif, junit or html.")] = Format.text,
-    output: Annotated[Optional[str], typer.Option(
+    output: Annotated[str | None, typer.Option(
         "--output", "-o", help="Write the report to this file instead of standard output.")] = None,
     fail_on: Annotated[FailOn, typer.Option(
         "--fail-on", help="Lowest unwaived severity that fails the run (exit 1).")] = FailOn.error,
-    today: Annotated[Optional[str], typer.Option(
+    today: Annotated[str | None, typer.Option(
         "--today", help="Judge waiver expiry and product listings as of YYYY-MM-DD.")] = None,
     no_cache: Annotated[bool, typer.Option(
         "--no-cache", help="Parse every blueprint again; neither read nor write .govcloud/cache/.")] = False,

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import functools
-from datetime import date
 import os
 import sys
 from collections.abc import Callable
 from contextvars import ContextVar
+from datetime import date
 from typing import Any, ParamSpec, TypeVar
 
 import typer

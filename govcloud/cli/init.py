@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -19,10 +19,10 @@ def init_command(
     name: Annotated[str, typer.Option("--name", "-n", help="Official Chinese name, e.g. 市水利局.")],
     category: Annotated[str, typer.Option(
         "--category", "-c", help="general | politics-law | social-security | vertical.")] = "general",
-    project: Annotated[Optional[str], typer.Option(help="Approved IT project number (立项编号).")] = None,
+    project: Annotated[str | None, typer.Option(help="Approved IT project number (立项编号).")] = None,
     headcount: Annotated[int, typer.Option(help="Staff headcount.", min=1)] = 100,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing request.")] = False,
-    directory: Annotated[Optional[str], typer.Option(
+    directory: Annotated[str | None, typer.Option(
         "--dir", help="Where to write (default: the project's blueprints/requests/).")] = None,
 ) -> None:
     """Write blueprints/requests/CODE.yaml: a commented request that validates.

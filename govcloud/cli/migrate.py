@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -18,7 +18,7 @@ app = typer.Typer(help="Move a project to a newer layout.", no_args_is_help=True
 def registers_command(
     ref: Annotated[str, typer.Option("--ref", help="The decision adopting the registers, e.g. 佛数审〔2026〕1号.")],
     by: Annotated[str, typer.Option("--by", help="Who approved the departments already provisioned.")],
-    on: Annotated[Optional[str], typer.Option("--date", help="Date recorded (default: today).")] = None,
+    on: Annotated[str | None, typer.Option("--date", help="Date recorded (default: today).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Move every approved department's spec.quota into blueprints/city/grants.yaml and record

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -32,7 +32,7 @@ class EngineChoice(str, Enum):
 
 
 Stack = Annotated[str, typer.Option("--stack", "-s", help="The stack: stacks/Pulumi.<stack>.yaml.")]
-EngineOption = Annotated[Optional[EngineChoice], typer.Option(
+EngineOption = Annotated[EngineChoice | None, typer.Option(
     "--engine", help="auto (the Pulumi CLI if installed, else embedded), embedded or pulumi "
                      "(default: the stack's govcloud:engine).")]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="text or json.")]

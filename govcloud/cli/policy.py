@@ -4,7 +4,7 @@ from __future__ import annotations
 import difflib
 import json
 from enum import Enum
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich import box
@@ -23,7 +23,7 @@ policy_app = typer.Typer(
     rich_markup_mode=None,
 )
 
-PoliciesOption = Annotated[Optional[str], typer.Option(
+PoliciesOption = Annotated[str | None, typer.Option(
     "--policies", help="Policy folder (default: the project's policies/).")]
 
 

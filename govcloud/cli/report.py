@@ -5,7 +5,7 @@ import io
 import json
 import os
 from enum import Enum
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -29,17 +29,17 @@ def _format_for(output: str | None) -> Format:
 
 @handles_errors
 def report_command(
-    paths: Annotated[Optional[list[str]], typer.Argument(
+    paths: Annotated[list[str] | None, typer.Argument(
         help="Blueprint files or directories (default: the project's blueprints/).")] = None,
-    format: Annotated[Optional[Format], typer.Option(
+    format: Annotated[Format | None, typer.Option(
         "--format", "-f", help="html, text or json (default: from --output's extension, else text).")] = None,
-    output: Annotated[Optional[str], typer.Option(
+    output: Annotated[str | None, typer.Option(
         "--output", "-o", help="Write to this file instead of standard output.")] = None,
-    policies: Annotated[Optional[str], typer.Option(
+    policies: Annotated[str | None, typer.Option(
         "--policies", help="Policy folder (default: the project's policies/).")] = None,
-    waivers: Annotated[Optional[str], typer.Option(
+    waivers: Annotated[str | None, typer.Option(
         "--waivers", help="Waivers file (default: policies/waivers.yaml).")] = None,
-    today: Annotated[Optional[str], typer.Option(
+    today: Annotated[str | None, typer.Option(
         "--today", help="Judge waiver expiry and date the report as of YYYY-MM-DD.")] = None,
 ) -> None:
     """The city at a glance: consolidation savings, duplicate functions, capacity and chargeback.

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from enum import Enum
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -23,9 +23,9 @@ class Format(str, Enum):
 def review_command(
     base: Annotated[str, typer.Option("--base", help="The git commit, branch or tag the change starts from.")],
     format: Annotated[Format, typer.Option("--format", "-f", help="text, json or markdown.")] = Format.text,
-    output: Annotated[Optional[str], typer.Option(
+    output: Annotated[str | None, typer.Option(
         "--output", "-o", help="Write the review to this file instead of standard output.")] = None,
-    today: Annotated[Optional[str], typer.Option(
+    today: Annotated[str | None, typer.Option(
         "--today", help="Judge expiries, assessments and retirements as of YYYY-MM-DD.")] = None,
 ) -> None:
     """Review the change from --base to the working tree: findings added and fixed, the plan

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -19,7 +19,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-StateDir = Annotated[Optional[Path], typer.Option(
+StateDir = Annotated[Path | None, typer.Option(
     "--state-dir", help="Where sandbox.json and sandbox.log live (default: <project>/.govcloud).")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
@@ -55,7 +55,7 @@ def _print(info: SandboxInfo, as_json: bool) -> None:
 @handles_errors
 def up_command(
     state_dir: StateDir = None,
-    products: Annotated[Optional[Path], typer.Option(
+    products: Annotated[Path | None, typer.Option(
         "--products", help="Approved images and engines "
                            "(default: <project>/policies/data/approved-products.yaml).")] = None,
     as_json: AsJson = False,

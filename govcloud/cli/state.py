@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -67,9 +67,9 @@ def show_command(
 @handles_errors
 def export_command(
     stack: Stack,
-    output: Annotated[Optional[str], typer.Option(
+    output: Annotated[str | None, typer.Option(
         "--output", "-o", help="Write to this file instead of standard output.")] = None,
-    version: Annotated[Optional[int], typer.Option(
+    version: Annotated[int | None, typer.Option(
         "--version", min=1, help="The state as that run left it (see `state history`).")] = None,
 ) -> None:
     """Export the state as a Pulumi version-3 deployment (what `pulumi stack export` writes

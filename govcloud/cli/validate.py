@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import json
 from enum import Enum
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from govcloud.load.context import load_in_context
 from govcloud.cli.context import err, handles_errors, project_paths
 from govcloud.cli.render import finding_lines, plural
+from govcloud.load.context import load_in_context
 
 
 class Format(str, Enum):
@@ -19,7 +19,7 @@ class Format(str, Enum):
 
 @handles_errors
 def validate_command(
-    paths: Annotated[Optional[list[str]], typer.Argument(
+    paths: Annotated[list[str] | None, typer.Argument(
         help="Blueprint files or directories (default: the project's blueprints/).")] = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
 ) -> None:

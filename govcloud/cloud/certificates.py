@@ -16,7 +16,6 @@ import time
 from typing import Any
 
 from botocore.exceptions import ClientError
-
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -30,7 +29,7 @@ from govcloud.errors import GovcloudError
 
 
 def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc)
+    return datetime.datetime.now(datetime.UTC)
 
 
 def _pem(cert: x509.Certificate) -> str:

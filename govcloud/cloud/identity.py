@@ -17,6 +17,7 @@ from govcloud.cloud.provider import CloudProvider, CloudResource, is_gone
 from govcloud.cloud.types import INSTANCE_PROFILE, POLICY, ROLE
 from govcloud.errors import GovcloudError
 
+
 def _document(value: Any) -> dict[str, Any]:
     """IAM returns documents URL-decoded as dicts or JSON strings, depending on the call."""
     return dict(json.loads(value)) if isinstance(value, str) else dict(value)

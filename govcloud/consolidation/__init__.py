@@ -1,8 +1,8 @@
 """Consolidation figures of a loaded city: savings, duplicates, capacity, chargeback (pure, no I/O)."""
 from govcloud.consolidation.capacity import CapacityReport, Gauge, QuotaUse, Reclaimed, capacity, reclaimed
 from govcloud.consolidation.chargeback import Chargeback, Cost, DepartmentCost, chargeback, monthly_cost
-from govcloud.consolidation.overview import Consolidation, DuplicateGroup, consolidate
 from govcloud.consolidation.money import floor, money, yuan
+from govcloud.consolidation.overview import Consolidation, DuplicateGroup, consolidate
 from govcloud.consolidation.savings import Savings, SavingsLine, savings, under_review
 
 __all__ = [

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 
-from govcloud.consolidation.overview import DuplicateGroup
 from govcloud.consolidation.money import money
+from govcloud.consolidation.overview import DuplicateGroup
 from govcloud.model import City, Department, System
 
 __all__ = ["DuplicateGroup", "duplicate_groups", "system_yearly_cost"]

@@ -35,7 +35,7 @@ class Finder(StepRunner):
         return super().register(reg)
 
 
-def adopted_state(reg: Registration, registry: "ProviderRegistry", id_: str, seq: int) -> ResourceState:
+def adopted_state(reg: Registration, registry: ProviderRegistry, id_: str, seq: int) -> ResourceState:
     """The state row of the cloud resource `id_` as the resource `reg` of the program."""
     provider_value = reg.inputs.get(PROVIDER_KEY)
     provider = registry.for_props(reg.inputs)

@@ -12,13 +12,13 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from govcloud.engine.blobstore import default_url
 from govcloud.engine.diff import Op, PropertyDiff
 from govcloud.engine.engine import DEFAULT_PARALLEL
 from govcloud.engine.errors import EngineError
 from govcloud.engine.host import Program
 from govcloud.engine.properties import render
 from govcloud.engine.results import Drift, DriftEntry, EngineEvent, Plan, Result, Step, Summary
-from govcloud.engine.blobstore import default_url
 from govcloud.engine.secrets import resolve_passphrase
 
 _OPS = {

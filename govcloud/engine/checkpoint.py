@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from govcloud.engine.properties import Props
-from govcloud.engine.records import Condemned, PendingOp, ResourceState
+from govcloud.engine.records import PendingOp, ResourceState
 from govcloud.errors import GovcloudError
 
 DEPLOYMENT_VERSION = 3

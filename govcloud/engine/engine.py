@@ -6,7 +6,7 @@ import traceback
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from govcloud.engine.deletes import DeleteLimit, DeleteTarget, Deleter, refuse_protected
+from govcloud.engine.deletes import DeleteLimit, Deleter, DeleteTarget, refuse_protected
 from govcloud.engine.diff import Op
 from govcloud.engine.errors import EngineError
 from govcloud.engine.host import Program, run_program
@@ -65,7 +65,7 @@ class Engine:
         secret_config_keys: tuple[str, ...] = (),
         project_dir: str | Path = ".",
         stack_default_passphrase: str | None = None,
-        delete_limit: "DeleteLimit | None" = None,
+        delete_limit: DeleteLimit | None = None,
     ) -> None:
         self.project_name = project_name
         self.stack = stack

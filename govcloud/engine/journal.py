@@ -79,7 +79,7 @@ class Recovery:
         for op in self.store.pending_ops():
             try:
                 step = self._settle(op)
-            except Exception as exc:  # noqa: BLE001 - any provider failure stops the run
+            except Exception as exc:
                 raise EngineError(
                     f"{op.urn}: cannot recover the interrupted {op.op}: {exc}",
                     hint="fix the cause and run again; the journal keeps the operation",

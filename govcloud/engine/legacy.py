@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from govcloud.engine.state import StateStore
 
 
-def migrate(store: "StateStore", passphrase: str) -> int:
+def migrate(store: StateStore, passphrase: str) -> int:
     """Migrate the store's legacy file; returns how many resources moved."""
     path = store.legacy_path
     assert path is not None

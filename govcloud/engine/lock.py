@@ -18,10 +18,11 @@ import random
 import socket
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from govcloud.engine.errors import LockedError
 
@@ -41,7 +42,7 @@ class LockHolder:
     key: str = ""
 
     @classmethod
-    def me(cls, command: str) -> "LockHolder":
+    def me(cls, command: str) -> LockHolder:
         try:
             user = getpass.getuser()
         except (KeyError, OSError):
@@ -66,12 +67,12 @@ class LockHolder:
         return True
 
     def to_json(self) -> bytes:
-        stamp = datetime.fromtimestamp(self.started_at, timezone.utc).isoformat()
+        stamp = datetime.fromtimestamp(self.started_at, UTC).isoformat()
         return json.dumps({"pid": self.pid, "username": self.user, "hostname": self.host,
                            "timestamp": stamp, "command": self.command}).encode("utf-8")
 
     @classmethod
-    def from_json(cls, data: bytes | None, key: str) -> "LockHolder":
+    def from_json(cls, data: bytes | None, key: str) -> LockHolder:
         try:
             raw = json.loads((data or b"").decode("utf-8"))
             stamp = str(raw.get("timestamp", ""))
@@ -86,7 +87,7 @@ def lock_prefix(project: str, stack: str) -> str:
     return f".pulumi/locks/organization/{project}/{stack}/"
 
 
-def holders(blobs: "BlobStore", project: str, stack: str) -> list[LockHolder]:
+def holders(blobs: BlobStore, project: str, stack: str) -> list[LockHolder]:
     prefix = lock_prefix(project, stack)
     return [LockHolder.from_json(blobs.read(key), key) for key in blobs.keys(prefix) if key.endswith(".json")]
 
@@ -95,7 +96,7 @@ class StackLock:
     """Context manager: `with store.lock("up", wait=0): ...`."""
 
     def __init__(
-        self, blobs: "BlobStore", project: str, stack: str, command: str, *, wait: float = 0.0,
+        self, blobs: BlobStore, project: str, stack: str, command: str, *, wait: float = 0.0,
         warn: Callable[[str], None] | None = None,
     ) -> None:
         self.blobs = blobs
@@ -146,7 +147,7 @@ class StackLock:
             self.blobs.delete(self.key)
             self._held = False
 
-    def __enter__(self) -> "StackLock":
+    def __enter__(self) -> StackLock:
         self.acquire()
         return self
 

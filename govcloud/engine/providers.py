@@ -66,7 +66,7 @@ class ProviderRegistry:
     def _decode(self, serialized: str) -> ResourceProvider:
         try:
             provider = sdk.decode_provider(serialized)
-        except Exception as exc:  # noqa: BLE001 - any unpickling failure means the same thing
+        except Exception as exc:
             raise EngineError(
                 f"cannot load a dynamic provider ({type(exc).__name__}: {exc}); "
                 "providers must live in an importable module"

@@ -46,7 +46,7 @@ class Summary:
     same: int = 0
 
     @classmethod
-    def of(cls, steps: tuple[Step, ...]) -> "Summary":
+    def of(cls, steps: tuple[Step, ...]) -> Summary:
         counts = {op.value: 0 for op in SUMMARY_OPS}
         for step in steps:
             key = Op.DELETE.value if step.op in (Op.DISCARD, Op.DELETE_REPLACED) else step.op.value

@@ -13,11 +13,11 @@ one-time migration of old state files (engine/legacy.py).
 from __future__ import annotations
 
 import base64
-from abc import ABC, abstractmethod
 import functools
 import hashlib
 import json
 import os
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,15 +96,15 @@ class Crypter(_Sealer):
     salt: bytes
 
     @classmethod
-    def derive(cls, passphrase: str, salt: bytes) -> "Crypter":
+    def derive(cls, passphrase: str, salt: bytes) -> Crypter:
         return cls(AESGCM(_derive(passphrase, salt)), salt)
 
     @classmethod
-    def new(cls, passphrase: str) -> "Crypter":
+    def new(cls, passphrase: str) -> Crypter:
         return cls.derive(passphrase, os.urandom(_SALT_BYTES))
 
     @classmethod
-    def from_provider_state(cls, passphrase: str, state: Any, where: str) -> "Crypter":
+    def from_provider_state(cls, passphrase: str, state: Any, where: str) -> Crypter:
         """The crypter of a deployment's `secrets_providers.state`; checks the passphrase."""
         salt_text = state.get("salt") if isinstance(state, dict) else None
         parts = salt_text.split(":", 2) if isinstance(salt_text, str) else []
@@ -151,7 +151,7 @@ class LegacyCrypter(_Sealer):
     aead: AESGCM
 
     @classmethod
-    def derive(cls, passphrase: str, salt: bytes) -> "LegacyCrypter":
+    def derive(cls, passphrase: str, salt: bytes) -> LegacyCrypter:
         kdf = Scrypt(salt=salt, length=32, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P)
         return cls(AESGCM(kdf.derive(passphrase.encode("utf-8"))))
 

@@ -50,7 +50,7 @@ from govcloud.engine.properties import PROVIDER_KEY, Props
 from govcloud.engine.records import Condemned, PendingOp, ResourceState
 from govcloud.engine.secrets import Crypter
 
-__all__ = ["Condemned", "PendingOp", "ResourceState", "StateStore", "StateCorruptError"]
+__all__ = ["Condemned", "PendingOp", "ResourceState", "StateCorruptError", "StateStore"]
 
 DEFAULT_PROJECT = "govcloud"
 HISTORY_SUFFIX = ".history.json"
@@ -143,7 +143,7 @@ class StateStore:
 
     @classmethod
     def for_stack(cls, project_dir: str | Path, stack: str, *, project: str = DEFAULT_PROJECT,
-                  url: str | None = None) -> "StateStore":
+                  url: str | None = None) -> StateStore:
         """The stack's state in the project's backend (Pulumi's rules for finding its URL)."""
         root = Path(project_dir)
         store = open_store(url or configured_url(root), root)
@@ -172,7 +172,7 @@ class StateStore:
         return StackLock(self.blobs, self.project, self.stack, command, wait=wait, warn=warn)
 
     # -- loading ---------------------------------------------------------------------------
-    def open(self) -> "StateStore":
+    def open(self) -> StateStore:
         """(Re)load the checkpoint and any journal a killed run left; idempotent per run."""
         with self._lock:
             if self._queue:
@@ -313,7 +313,7 @@ class StateStore:
     def open_value(self, value: Any) -> Any:
         return self.crypter.open(value)
 
-    def scratch(self) -> "StateStore":
+    def scratch(self) -> StateStore:
         """An in-memory copy of this state (unlocked alike) that writes nowhere."""
         from govcloud.engine.blobstore import MemoryBlobStore
 

@@ -136,7 +136,7 @@ class StepRunner:
         try:
             reg = self._check(reg, provider, old)
             reg, decision = self._decide(reg, provider, old)
-        except Exception as exc:  # noqa: BLE001 - provider code may raise anything
+        except Exception as exc:
             raise self._fail(reg, Op.UPDATE if old else Op.CREATE, started, exc) from exc
         if decision.op is Op.SAME:
             return self._same(reg, old, decision)
@@ -158,7 +158,7 @@ class StepRunner:
             else:
                 assert old is not None
                 id_, outputs = self._replace(reg, provider, old, decision)
-        except Exception as exc:  # noqa: BLE001 - reported as the step's failure
+        except Exception as exc:
             raise self._fail(reg, decision.op, started, exc) from exc
         duration = time.monotonic() - started
         self._record(Step(reg.urn, reg.type, decision.op, decision.diffs, id_, duration))

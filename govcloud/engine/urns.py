@@ -125,7 +125,7 @@ def decode_aliases(specs: Sequence[object], urns: Sequence[str]) -> tuple[Alias,
         if urn:
             decoded.append(Alias(urn=urn))
             continue
-        spec = getattr(item, "spec")
+        spec = item.spec
         decoded.append(Alias(
             name=spec.name, type=spec.type, stack=spec.stack, project=spec.project,
             parent_urn=spec.parentUrn, no_parent=bool(spec.noParent),

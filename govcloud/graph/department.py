@@ -10,6 +10,7 @@ from govcloud.graph.context import Builder
 from govcloud.graph.desired import Component, Ref
 from govcloud.model import Department
 
+
 def role_node(code: str) -> str:
     return f"{code}/role"
 

@@ -4,8 +4,24 @@ from __future__ import annotations
 from typing import Any
 
 from govcloud.model import (
-    Backup, Capacity, City, Compute, Database, Datacentre, Delegation, Department, District, Document,
-    ExemptNetwork, OATenant, Part, Platforms, Quota, Share, SiteTenant, System,
+    Backup,
+    Capacity,
+    City,
+    Compute,
+    Database,
+    Datacentre,
+    Delegation,
+    Department,
+    District,
+    Document,
+    ExemptNetwork,
+    OATenant,
+    Part,
+    Platforms,
+    Quota,
+    Share,
+    SiteTenant,
+    System,
 )
 
 

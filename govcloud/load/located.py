@@ -9,9 +9,9 @@ from __future__ import annotations
 import math
 import os
 import stat
-from sys import intern as _intern
 from collections.abc import Iterator
 from dataclasses import dataclass
+from sys import intern as _intern
 from typing import Any
 
 import yaml
@@ -253,7 +253,7 @@ def decode(raw: bytes) -> str:
             f"file is not UTF-8 (byte 0x{raw[exc.start]:02x})", line, col,
             "save the file as UTF-8 (GBK/GB18030 is not accepted)",
         ) from None
-    return text[1:] if text.startswith("\ufeff") else text
+    return text.removeprefix("\ufeff")
 
 
 def parse(text: str, path: str) -> LoadedFile:

@@ -26,7 +26,7 @@ def mark(line: int, column: int) -> int:
 class Marks(Mapping[Path, tuple[int, int]]):
     """The value marks (`key=False`) or key marks (`key=True`) of a packed table."""
 
-    __slots__ = ("table", "key")
+    __slots__ = ("key", "table")
 
     def __init__(self, table: dict[Path, int], key: bool) -> None:
         self.table = table

@@ -12,7 +12,7 @@ from govcloud.load.build import build_city, build_department
 from govcloud.load.cache import FileCache, Parsed, pack, unpack
 from govcloud.load.consistency import check_city, check_department
 from govcloud.load.discover import discover
-from govcloud.load.located import LoadedFile, load_file
+from govcloud.load.located import load_file
 from govcloud.load.registers import build_registers, codes_on_file, granted, register_files
 from govcloud.model import REGISTER_KINDS, REGISTERS_DIR, Department, Document, Finding, Location, Project, Severity
 from govcloud.schema import validate_document

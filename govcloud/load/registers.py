@@ -11,8 +11,20 @@ from dataclasses import replace
 from typing import Any
 
 from govcloud.model import (
-    APPROVED_DIR, REGISTERS_DIR, REQUESTS_DIR, Approval, Department, Document, Finding, Grant, Location, MlpsRecord, ProjectRecord, Quota,
-    Registers, Severity,
+    APPROVED_DIR,
+    REGISTERS_DIR,
+    REQUESTS_DIR,
+    Approval,
+    Department,
+    Document,
+    Finding,
+    Grant,
+    Location,
+    MlpsRecord,
+    ProjectRecord,
+    Quota,
+    Registers,
+    Severity,
 )
 
 RULE = "GC-SCHEMA"

@@ -13,9 +13,9 @@ from datetime import date
 from pathlib import Path
 
 from govcloud.engine import DEFAULT_PARALLEL, Backend, EngineEvent, Plan
+from govcloud.engine.diff import Op
 from govcloud.errors import GovcloudError
 from govcloud.operations import audit
-from govcloud.engine.diff import Op
 from govcloud.operations.backends import BackendOptions, open_backend, resolve_engine
 from govcloud.operations.preflight import preflight
 from govcloud.operations.results import (

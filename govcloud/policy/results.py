@@ -16,8 +16,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from govcloud.load.cache import CACHE_DIR, code_digest, content_digest, finding_row, findings_of, read_checked, \
-    write_atomic
+from govcloud.load.cache import (
+    CACHE_DIR,
+    code_digest,
+    content_digest,
+    finding_row,
+    findings_of,
+    read_checked,
+    write_atomic,
+)
 from govcloud.model import Department, Finding, Project
 from govcloud.policy.packs import DATA_DIR, PolicySet
 

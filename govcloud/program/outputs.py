@@ -10,9 +10,8 @@ from typing import Any
 
 import pulumi
 
-from govcloud.graph import Component, Graph, Node
+from govcloud.graph import Component, Graph, Node, tokens
 from govcloud.graph import city as platform
-from govcloud.graph import tokens
 
 # What a node contributes to a summary: an output of the resource, or ("input", key).
 _SUMMARY: dict[str, str | tuple[str, str]] = {
@@ -87,7 +86,7 @@ def _departments(graph: Graph, resources: Mapping[str, pulumi.CustomResource]) -
 
 def _admin_secrets(graph: Graph, resources: Mapping[str, pulumi.CustomResource]) -> dict[str, Any]:
     """`{system component: ARN of its database admin secret}`."""
-    return {node.component: getattr(resources[node.name], "arn") for node in graph.of_type(tokens.SECRET)}
+    return {node.component: resources[node.name].arn for node in graph.of_type(tokens.SECRET)}
 
 
 def stack_outputs(graph: Graph, resources: Mapping[str, pulumi.CustomResource]) -> dict[str, Any]:
@@ -100,14 +99,14 @@ def stack_outputs(graph: Graph, resources: Mapping[str, pulumi.CustomResource]) 
     outputs: dict[str, Any] = {
         "endpoints": {
             "portal": f"https://www.{domain}",
-            "siteLoadBalancer": getattr(resources[platform.LOAD_BALANCER], "dns_name"),
-            "nameServers": getattr(resources[platform.ZONE], "name_servers"),
-            "documentExchange": getattr(resources[platform.DOCUMENT_EXCHANGE], "url"),
+            "siteLoadBalancer": resources[platform.LOAD_BALANCER].dns_name,
+            "nameServers": resources[platform.ZONE].name_servers,
+            "documentExchange": resources[platform.DOCUMENT_EXCHANGE].url,
             "sites": sites,
         },
         "networks": {
             network: {"sharedZone": graph.node(node).inputs["cidr"],
-                      "vpcId": getattr(resources[node], "vpc_id")}
+                      "vpcId": resources[node].vpc_id}
             for network, node in platform.NETWORK_NODES.items()
         },
         "city": component_outputs(graph, city_component, resources),

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Iterator
 from dataclasses import replace
 from functools import cache
 from importlib import resources
 from typing import Any
-
-from collections.abc import Iterator
 
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError, best_match

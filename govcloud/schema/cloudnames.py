@@ -162,7 +162,7 @@ def certificate_name(name: str) -> str | None:
     if len(name) > CERTIFICATE_NAME_MAX:
         return f"is {len(name)} characters; a certificate's common name holds at most {CERTIFICATE_NAME_MAX}"
     # A wildcard may stand for the whole first label only (`*.foshan.gov.cn`), as ACM allows.
-    return dns_name(name[2:] if name.startswith("*.") else name)
+    return dns_name(name.removeprefix("*."))
 
 
 def certificate_subject(text: str) -> str | None:
@@ -218,7 +218,7 @@ def secret_description(text: str) -> str | None:
 
 
 def _tag_chars(text: str) -> bool:
-    return all(ch.isalnum() or ch.isspace() and ch.isprintable() or ch in _TAG_EXTRA for ch in text)
+    return all(ch.isalnum() or (ch.isspace() and ch.isprintable()) or ch in _TAG_EXTRA for ch in text)
 
 
 def tag_key(key: str) -> str | None:

@@ -15,7 +15,11 @@ from govcloud.errors import GovcloudError
 from govcloud.load import load
 from govcloud.model import APPROVED_DIR, Department, Project
 from govcloud.workflow.registerfiles import (
-    new_register, register_path, with_entries, without_key, write_atomically,
+    new_register,
+    register_path,
+    with_entries,
+    without_key,
+    write_atomically,
 )
 
 

@@ -194,7 +194,7 @@ def test_chinese_names_and_charts_render(page: Chromium) -> None:
     assert page.evaluate("document.querySelectorAll('.gauge svg').length") == 6
 
 
-CJK_FONT = re.compile(r"CJK|Han Sans|Han Serif|Hei|Song|Ming|Kai|WenQuanYi|Droid Sans Fallback|PingFang|YaHei", re.I)
+CJK_FONT = re.compile(r"CJK|Han Sans|Han Serif|Hei|Song|Ming|Kai|WenQuanYi|Droid Sans Fallback|PingFang|YaHei", re.IGNORECASE)
 
 
 def test_chinese_is_drawn_with_a_chinese_font(page: Chromium) -> None:

@@ -12,7 +12,6 @@ saves each a process start. bench/crash.py runs more trials of the same harness.
 from __future__ import annotations
 
 import getpass
-import json
 import os
 import random
 import shutil

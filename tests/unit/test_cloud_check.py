@@ -1,8 +1,6 @@
 """Input checks: defaults, precise failures, the governance tag (no cloud needed)."""
 from __future__ import annotations
 
-import pytest
-
 from govcloud.cloud.logs import LogGroupProvider
 from govcloud.cloud.network import SecurityGroupProvider
 from govcloud.cloud.storage import BucketProvider

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from govcloud.graph.names import Names, checked, fit
 from govcloud.errors import GovcloudError
+from govcloud.graph.names import Names, checked, fit
 from govcloud.schema import cloudnames
 
 ACCEPTED = [

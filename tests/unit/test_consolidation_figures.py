@@ -11,9 +11,9 @@ no quota, no system). Sizes per DESIGN §3:
 """
 from __future__ import annotations
 
-import pytest
-
 from dataclasses import replace
+
+import pytest
 
 from govcloud.api import load_project
 from govcloud.consolidation import DuplicateGroup, capacity, chargeback, consolidate, savings

@@ -8,7 +8,7 @@ import pulumi
 import pytest
 
 from govcloud.engine import Op, ResourceState
-from govcloud.engine.deletes import DeleteTarget, Deleter
+from govcloud.engine.deletes import Deleter, DeleteTarget
 from govcloud.engine.providers import ProviderRegistry
 from tests.engine_support.harness import Rig
 from tests.engine_support.programs import Tree

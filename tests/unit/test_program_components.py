@@ -62,7 +62,7 @@ class RecordingMonitor(MockMonitor):
     def __post_init__(self) -> None:
         super().__init__(self.mocks)
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the monitor's RPC name
+    def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         urn = self.make_urn(request.parent, request.type, request.name)
         self.registered[request.name] = Registration(

@@ -4,8 +4,8 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import date
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from rich.console import Console
