@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 from typing import Annotated
 
 import typer
@@ -50,9 +51,33 @@ def init_command(
     os.makedirs(target_dir, exist_ok=True)
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(text)
+    for line in next_steps(path):
+        err.print(line, markup=False)
+
+
+def next_steps(path: str) -> list[str]:
+    """What to do after `init`, as commands that work when pasted from the working directory."""
     shown = os.path.relpath(path)
-    err.print(f"wrote {shown} — edit it, then run `govcloud check {shown}` (the whole city is read; "
-              "the findings of your file are shown)")
+    root = find_root(os.path.dirname(os.path.abspath(path)))
+    city = root / "blueprints" / "city.yaml"
+    lines = [f"wrote {shown}"]
+    if not city.is_file():
+        return lines + [
+            "no city project here (no blueprints/city.yaml at or above this folder): copy the file",
+            f"into the city's project as blueprints/requests/{os.path.basename(path)}, then run there:",
+            f"  govcloud validate blueprints/requests/{os.path.basename(path)}",
+            f"  govcloud check blueprints/requests/{os.path.basename(path)}"]
+    # A file outside the project's blueprints/ is read with the city file named beside it.
+    inside = os.path.realpath(path).startswith(os.path.realpath(root / "blueprints") + os.sep)
+    args = shlex.quote(shown) + ("" if inside else " " + shlex.quote(os.path.relpath(city)))
+    return lines + [
+        "next steps:",
+        "  1. edit it: the systems you need, metadata.project (立项编号) and spec.quota (your request)",
+        f"  2. govcloud validate {args}",
+        f"  3. govcloud check {args}",
+        "     (a new department sees GC-CAP-001 until the data bureau records its grant",
+        "     in blueprints/city/grants.yaml)",
+    ]
 
 
 def _city_domain(target_dir: str) -> str:
