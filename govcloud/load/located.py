@@ -20,6 +20,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
 from govcloud.load.marks import BITS, KEY_SHIFT, views
+from govcloud.load.typography import slips
 from govcloud.model import Document, Finding, Location, Path, Severity
 
 try:  # libyaml is ~10x faster; fall back to the pure-Python loader where it is absent
@@ -265,6 +266,10 @@ def parse(text: str, path: str) -> LoadedFile:
     ):
         err = LoadError("file is empty", 1, 1, "a blueprint needs apiVersion, kind, metadata and spec")
         return LoadedFile(path, (), (_finding(path, err),))
+    found = slips(text)  # a full-width colon or digit, a tab: named, before YAML's general words
+    if found:
+        return LoadedFile(path, (), tuple(_finding(path, LoadError(s.message, s.line, s.column, s.hint))
+                                          for s in found))
     try:
         for index, node in enumerate(yaml.compose_all(text, Loader=_Loader)):
             if node is None or (isinstance(node, ScalarNode) and _tag(node) == _TAG + "null"):

@@ -1,0 +1,66 @@
+"""Typing slips of a Chinese input method that YAML reports only in general terms.
+
+A full-width colon (`name：市水利局`), full-width digits (`mlps: ３`) and a tab in the
+indentation each get a message that names the character, at its line and column.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+FULL_WIDTH_DIGITS = "０１２３４５６７８９"
+_TO_ASCII = str.maketrans(FULL_WIDTH_DIGITS + "．", "0123456789.")
+_SUSPECT = re.compile("[\t：" + FULL_WIDTH_DIGITS + "]")
+# A key at the start of a line (or of a list item, or inside a flow mapping) followed by '：'.
+_KEY_COLON = re.compile(r"(?:^[ \t]*(?:-[ \t]+)*|[{,][ \t]*)([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*(：)")
+# `key: value` where the plain value is a number or an id typed with full-width digits.
+_KEY_VALUE = re.compile(r"(?:^[ \t]*(?:-[ \t]+)*|[{,][ \t]*)([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*:[ \t]+"
+                        r"([A-Za-z0-9" + FULL_WIDTH_DIGITS + r"._．-]*[" + FULL_WIDTH_DIGITS + r"]"
+                        r"[A-Za-z0-9" + FULL_WIDTH_DIGITS + r"._．-]*)[ \t]*(?=[,}\]#]|$)")
+
+
+@dataclass(frozen=True)
+class Slip:
+    message: str
+    line: int
+    column: int
+    hint: str
+
+
+def _code(line: str) -> str:
+    """The line without its comment (a '#' after a space or at the start, outside quotes)."""
+    quote = ""
+    for i, ch in enumerate(line):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#" and (i == 0 or line[i - 1] in " \t"):
+            return line[:i]
+    return line
+
+
+def slips(text: str) -> list[Slip]:
+    """Every full-width colon after a key, full-width number and indenting tab in `text`."""
+    if _SUSPECT.search(text) is None:  # nearly every file: one scan, nothing else
+        return []
+    found: list[Slip] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = _code(raw)
+        indent = len(line) - len(line.lstrip(" \t-"))
+        tab = line.find("\t", 0, indent)
+        if tab >= 0 and line.strip():
+            found.append(Slip("tab in the indentation; YAML indents with spaces only", number, tab + 1,
+                              "replace the tab with spaces (blueprints indent by 2 spaces a level)"))
+            continue
+        for m in _KEY_COLON.finditer(line):
+            key = m.group(1)
+            found.append(Slip(f"full-width colon '：' after key '{key}'; YAML needs ':' followed by a space",
+                              number, m.start(2) + 1,
+                              f"type the ASCII colon (half-width input) and a space: `{key}: …`"))
+        for m in _KEY_VALUE.finditer(line):
+            key, value = m.group(1), m.group(2)
+            found.append(Slip(f"full-width digits in '{value}', the value of '{key}'; YAML reads them as text",
+                              number, m.start(2) + 1,
+                              f"type ASCII digits (half-width input): `{key}: {value.translate(_TO_ASCII)}`"))
+    return found
