@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 
 from govcloud.cli.context import err, handles_errors, out, parse_today, project_paths, write_output
-from govcloud.policy import check
+from govcloud.cli.render import plural
+from govcloud.policy import CheckResult, check
 from govcloud.policy.formats import iter_json, render, render_text
 
 
@@ -76,7 +77,24 @@ def check_command(
         _stream(iter_json(result), output)  # a big city's envelope is never held whole
     else:
         write_output(render(result, format.value), output)
+    if output:  # the report went to a file: the counts still reach the terminal
+        err.print(summary_line(result), markup=False, highlight=False)
     raise typer.Exit(result.exit_code)
+
+
+def summary_line(result: CheckResult) -> str:
+    """`check`'s counts in one line: errors, warnings, waived, files, and the exit code."""
+    s = result.summary
+    project = result.project
+    files = {f.location.file for f in result.findings if f.location is not None}
+    if project is not None:
+        named = set(result.departments)
+        files |= {d.file for d in project.departments if d.code in named}
+        if len(named) == len(project.departments):  # the whole city, not one file read in context
+            files.add(project.city.doc.file)
+    return (f"{plural(s.errors, 'error')}, {plural(s.warnings, 'warning')}, {plural(s.infos, 'info')}, "
+            f"{s.waived} waived in {plural(len(files), 'file')} ({plural(s.departments, 'department')}); "
+            f"exit {result.exit_code}")
 
 
 def _stream(pieces: Iterable[str], output: str | None) -> None:

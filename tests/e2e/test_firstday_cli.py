@@ -64,3 +64,18 @@ def test_the_template_calls_spec_quota_a_request(mini_city: Path) -> None:
     quota = text[text.index("spec:"):text.index("  quota:")]
     assert "granted you" not in quota and "核定的资源配额" not in quota
     assert "request" in quota and "grants.yaml" in quota and "申请" in quota
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "text"])
+def test_check_to_a_file_prints_its_counts(mini_city: Path, tmp_path: Path, fmt: str) -> None:
+    slj = mini_city / "departments" / "slj.yaml"
+    slj.write_text(slj.read_text("utf-8").replace("ipv6: true", "ipv6: false"), "utf-8")  # GC-SITE-003
+    target = tmp_path / f"check.{fmt}"
+    code, out, err = run("check", str(mini_city), "-f", fmt, "-o", str(target))
+    assert code == 0 and out == "" and target.stat().st_size > 0
+    assert err.splitlines()[-1] == "0 errors, 1 warning, 0 infos, 0 waived in 3 files (2 departments); exit 0"
+
+
+def test_check_to_the_terminal_prints_no_second_summary(mini_city: Path) -> None:
+    code, out, err = run("check", str(mini_city))
+    assert code == 0 and "exit 0" not in err and "✓ 0 errors" in out
