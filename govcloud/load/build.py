@@ -7,6 +7,7 @@ from govcloud.model import (
     Backup,
     Capacity,
     City,
+    ClassifiedPool,
     Compute,
     Database,
     Datacentre,
@@ -56,6 +57,7 @@ def build_system(raw: dict[str, Any], path: tuple[str | int, ...]) -> System:
                     for p in raw.get("parts", [])),
         retire=raw.get("retire"),
         project=raw.get("project"),
+        secrecy=raw.get("secrecy"),
     )
 
 
@@ -84,6 +86,12 @@ def build_department(doc: Document) -> Department:
     )
 
 
+def _classified_pool(raw: dict[str, Any] | None) -> ClassifiedPool | None:
+    if not raw:
+        return None
+    return ClassifiedPool(raw["region"], raw["drRegion"], raw.get("description", ""))
+
+
 def build_city(doc: Document) -> City:
     meta, spec = doc.data["metadata"], doc.data["spec"]
     dc, platforms = spec["datacentre"], spec.get("platforms") or {}
@@ -97,7 +105,8 @@ def build_city(doc: Document) -> City:
         exempt_categories=tuple(spec.get("exemptCategories", [])),
         project_pattern=spec.get("projectPattern"),
         datacentre=Datacentre(dc["region"], dc["drRegion"], dc["mlps"],
-                              Capacity(cap["vcpu"], cap["memoryGiB"], cap["storageTiB"])),
+                              Capacity(cap["vcpu"], cap["memoryGiB"], cap["storageTiB"]),
+                              _classified_pool(dc.get("classifiedPool"))),
         platforms=Platforms(oa.get("seats", 0), oa.get("storageTiB", 0), site.get("maxSites", 0)),
         prices={k: v for k, v in (spec.get("prices") or {}).items() if k != "funding"},
         doc=doc,

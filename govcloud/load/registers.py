@@ -102,7 +102,7 @@ def build_registers(docs: list[Document], codes: frozenset[str] = frozenset()) -
         problems += _duplicates([(x.number, x.location) for x in projects], "project")
     if (m := by_kind.get("MlpsRecords")) is not None:
         mlps = tuple(MlpsRecord(x["department"], x["system"], x["level"], x.get("filing"), x.get("assessed"),
-                                x.get("result"), at) for x, at in _located(m, "records"))
+                                x.get("result"), at, x.get("secrecy")) for x, at in _located(m, "records"))
         problems += _duplicates([(f"{x.department}/{x.system}", x.location) for x in mlps], "the MLPS record of")
     files = {kind: doc.file for kind, doc in by_kind.items()}
     return Registers(grants, approvals, projects, mlps, files, codes), problems

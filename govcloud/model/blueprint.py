@@ -81,6 +81,7 @@ class System:
     parts: tuple[Part, ...] = ()
     retire: str | None = None              # ISO date from which the system is retired (下线)
     project: str | None = None             # its own approved project, when not the department's
+    secrecy: str | None = None             # 密级 of a classified system: confidential (秘密) | secret (机密)
 
     def retired(self, today: date) -> bool:
         """True from the retire date on: the graph leaves it out and its quota is free again."""
@@ -191,11 +192,24 @@ class Capacity:
 
 
 @dataclass(frozen=True)
+class ClassifiedPool:
+    """The intranet's own resource pool (涉密资源池): its endpoint, account and DR site.
+
+    Everything on the intranet lives there, physically apart from the extranet's pool
+    (内网与外网物理隔离); `region` and `dr_region` are logical names like the datacentre's."""
+
+    region: str
+    dr_region: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class Datacentre:
     region: str
     dr_region: str
     mlps: int
     capacity: Capacity
+    classified_pool: ClassifiedPool | None = None
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,7 @@ class MlpsRecord:
     assessed: str | None     # ISO date of the last assessment (测评)
     result: str | None       # pass | basic-pass | fail (符合 / 基本符合 / 不符合)
     location: Location = field(compare=False)
+    secrecy: str | None = None  # a classified system's 密级; its assessment is then 分级保护's (分保测评)
 
 
 @dataclass(frozen=True)

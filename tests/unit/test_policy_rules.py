@@ -90,6 +90,19 @@ def mlps(slj: str = "filing: 44060013015-26001, assessed: 2025-09-01, result: pa
                            f"{{department: gaj, system: household-registry, level: 3, {gaj}}}")}
 
 
+DECLASSIFIED_GAJ = {GAJ: [("classified: true", "classified: false"), ("      secrecy: confidential\n", "")]}
+
+
+def secrecy_records(
+    gaj: str = "secrecy: confidential, assessed: 2025-03-01, result: pass",
+) -> dict[str, list[tuple[str, str]]]:
+    """MLPS records where gaj's classified system carries its 分级保护 assessment (no filing number)."""
+    return {MLPS: register("MlpsRecords", "records",
+                           "{department: slj, system: river-monitoring, level: 2, filing: 44060013015-26001, "
+                           "assessed: 2025-09-01, result: pass}",
+                           f"{{department: gaj, system: household-registry, level: 3, {gaj}}}")}
+
+
 # rule id → (cases that must fire it, cases that must keep it quiet)
 CASES: dict[str, tuple[list[Case], list[Case]]] = {
     "GC-SCHEMA": (
@@ -269,17 +282,54 @@ CASES: dict[str, tuple[list[Case], list[Case]]] = {
          Case("a request is filed once it runs", {MLPS: register(
              "MlpsRecords", "records", "{department: gaj, system: household-registry, level: 3, "
              "filing: 44060013015-26002, assessed: 2026-03-01, result: pass}")}, moves={SLJ: "requests/slj.yaml"}),
+         Case("a classified system needs no filing number", secrecy_records()),
          Case("level 1 is not filed", {MLPS: register(
              "MlpsRecords", "records", "{department: gaj, system: household-registry, level: 3, "
              "filing: 44060013015-26002, assessed: 2026-03-01, result: pass}"), SLJ: [("mlps: 2", "mlps: 1")]})],
     ),
     "GC-MLPS-002": (
-        [Case("level 3 assessed more than a year ago", mlps(gaj="filing: 44060013015-26002, assessed: 2025-05-31")),
+        [Case("level 3 assessed more than a year ago", {
+            **mlps(gaj="filing: 44060013015-26002, assessed: 2025-05-31"), **DECLASSIFIED_GAJ}),
          Case("level 2 assessed more than two years ago", mlps(slj="filing: 44060013015-26001, assessed: 2024-05-01")),
          Case("never assessed", mlps(slj="filing: 44060013015-26001")),
-         Case("failed its assessment", mlps(gaj="filing: 44060013015-26002, assessed: 2026-03-01, result: fail"))],
+         Case("failed its assessment", {
+             **mlps(gaj="filing: 44060013015-26002, assessed: 2026-03-01, result: fail"), **DECLASSIFIED_GAJ})],
         [UNCHANGED, Case("assessed within its interval", mlps()),
-         Case("level 3 assessed exactly a year ago", mlps(gaj="filing: 44060013015-26002, assessed: 2025-06-01"))],
+         Case("level 3 assessed exactly a year ago", {
+             **mlps(gaj="filing: 44060013015-26002, assessed: 2025-06-01"), **DECLASSIFIED_GAJ}),
+         Case("a classified system is assessed under 分级保护 instead", mlps(gaj="filing: x, assessed: 2020-01-01"))],
+    ),
+    "GC-SECRECY-001": (
+        [Case("classified with no 密级", {GAJ: [("      secrecy: confidential\n", "")]})],
+        [UNCHANGED, Case("secret (机密)", {GAJ: [("secrecy: confidential", "secrecy: secret")]})],
+    ),
+    "GC-SECRECY-002": (
+        [Case("a 密级 on an extranet system", {SLJ: [("      mlps: 2\n", "      mlps: 2\n      secrecy: secret\n")]}),
+         Case("a 密级 on a system no longer classified", {GAJ: [("classified: true", "classified: false")]})],
+        [UNCHANGED, Case("declassified, without 密级", DECLASSIFIED_GAJ)],
+    ),
+    "GC-SECRECY-003": (
+        [Case("classified without 国密", {GAJ: [("      cryptography: gm\n", "")]}),
+         Case("a level-1 classified system unencrypted", {GAJ: [("mlps: 3", "mlps: 1"),
+                                                               ("encryption: true", "encryption: false")]}),
+         Case("classified without an off-site copy", {GAJ: [("backup: {offsite: true, rpoMinutes: 15}",
+                                                             "backup: {offsite: false}")]})],
+        [UNCHANGED, Case("a level-1 classified system with every control", {GAJ: [("mlps: 3", "mlps: 1")]}),
+         Case("not classified, level 1, unencrypted", {**DECLASSIFIED_GAJ, GAJ: [
+             *DECLASSIFIED_GAJ[GAJ], ("mlps: 3", "mlps: 1"), ("encryption: true", "encryption: false")]})],
+    ),
+    "GC-SECRECY-004": (
+        [Case("assessed more than two years ago", secrecy_records(
+             "secrecy: confidential, assessed: 2024-05-31, result: pass")),
+         Case("never assessed under 分级保护", secrecy_records("secrecy: confidential")),
+         Case("record of another 密级", secrecy_records("secrecy: secret, assessed: 2026-03-01, result: pass")),
+         Case("record names no 密级", mlps()),
+         Case("failed its assessment", secrecy_records("secrecy: confidential, assessed: 2026-03-01, result: fail"))],
+        [UNCHANGED, Case("assessed within two years", secrecy_records()),
+         Case("assessed exactly two years ago", secrecy_records(
+             "secrecy: confidential, assessed: 2024-06-01, result: pass")),
+         Case("a request is not assessed yet", secrecy_records("secrecy: confidential"),
+              moves={GAJ: "requests/gaj.yaml"})],
     ),
     "GC-FLOW-001": (
         [Case("approved file with no approval record", {APPROVALS: register(

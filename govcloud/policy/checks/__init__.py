@@ -4,6 +4,7 @@ from govcloud.policy.checks import (  # noqa: F401  (they register checks)
     duplication,
     networks,
     registers,
+    secrecy,
     sharing,
     vocabulary,
 )

@@ -74,7 +74,7 @@ MLPS_PARAMS = {
 }
 
 
-def _months_before(day: date, months: int) -> date:
+def months_before(day: date, months: int) -> date:
     """The same day `months` months earlier (the month's last day when it has no such day)."""
     year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
     month += 1
@@ -87,10 +87,11 @@ def _months_before(day: date, months: int) -> date:
 
 
 def _provisioned_systems(ctx: CheckContext, from_level: int) -> Iterator[tuple[Department, Any]]:
+    """Approved non-classified systems from `from_level`: classified ones are 分级保护's (GC-SECRECY-004)."""
     for dept in ctx.project.departments:
         if approved_file(dept):
             for system in dept.systems:
-                if system.mlps >= from_level:
+                if system.mlps >= from_level and not system.classified:
                     yield dept, system
 
 
@@ -111,7 +112,8 @@ def mlps_filing(rule: Rule, params: Mapping[str, Any], ctx: CheckContext) -> Ite
                 yield rule.finding(f"system '{system.name}' is level {system.mlps} in the blueprint but rated "
                                    f"level {record.level} (定级) in {where}", at, dept, system,
                                    hint="the blueprint states the rated level; re-rate it or correct the blueprint")
-            elif approved_file(dept) and system.mlps >= from_level and (record is None or not record.filing):
+            elif (approved_file(dept) and system.mlps >= from_level and not system.classified
+                  and (record is None or not record.filing)):
                 what = "no MLPS record" if record is None else "no filing number (备案号)"
                 yield rule.finding(f"level-{system.mlps} system '{system.name}' has {what} in {where}: "
                                    f"level {from_level} and above are filed with the public-security bureau",
@@ -136,7 +138,7 @@ def mlps_assessment(rule: Rule, params: Mapping[str, Any], ctx: CheckContext) ->
             yield rule.finding(f"level-{system.mlps} system '{system.name}' has no assessment (测评) in {where}",
                                at, dept, system)
             continue
-        due = _months_before(ctx.today, months)
+        due = months_before(ctx.today, months)
         if date.fromisoformat(record.assessed) < due:
             late = (ctx.today - date.fromisoformat(record.assessed)).days
             yield rule.finding(f"level-{system.mlps} system '{system.name}' was last assessed (测评) on "
