@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import date
-from typing import Any, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -92,7 +92,3 @@ def write_output(text: str, output: str | None) -> None:
         err.print(f"wrote {output}")
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
-
-
-def any_to_str(value: Any) -> str:
-    return "" if value is None else str(value)

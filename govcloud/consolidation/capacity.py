@@ -32,10 +32,6 @@ class Gauge:
     def over(self) -> bool:
         return self.requested > self.capacity
 
-    @property
-    def free(self) -> float:
-        return self.capacity - self.requested
-
     def to_json(self) -> dict[str, object]:
         ratio = self.ratio
         return {

@@ -72,10 +72,6 @@ class Component:
     department: str | None = None
     system: str | None = None
 
-    @property
-    def type_token(self) -> str:
-        return f"govcloud:index:{self.kind}"
-
 
 def refs_in(value: Any) -> Iterator[Ref]:
     """Every Ref inside a (nested) input value."""
