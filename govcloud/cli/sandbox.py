@@ -1,6 +1,7 @@
 """`govcloud sandbox up|down|status`: the local sandbox cloud (moto on 127.0.0.1)."""
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 from typing import Annotated
@@ -10,6 +11,7 @@ import typer
 from govcloud.cli.context import err, handles_errors
 from govcloud.cloud import sandbox
 from govcloud.cloud.sandbox import SandboxInfo
+from govcloud.errors import GovcloudError
 
 app = typer.Typer(
     name="sandbox",
@@ -32,6 +34,14 @@ def _project() -> Path:
 
 def _state_dir(state_dir: Path | None) -> Path:
     return state_dir if state_dir is not None else _project() / ".govcloud"
+
+
+def _default_products() -> Path:
+    """The project's policies/data/approved-products.yaml, else the one govcloud ships."""
+    from govcloud.policy import default_policy_dir
+
+    project = _project() / "policies" / "data" / "approved-products.yaml"
+    return project if project.is_file() else default_policy_dir([]) / "data" / "approved-products.yaml"
 
 
 def _print(info: SandboxInfo, as_json: bool) -> None:
@@ -66,8 +76,11 @@ def up_command(
 
         govcloud sandbox up && eval "$(govcloud sandbox status --env)"
     """
+    if importlib.util.find_spec("moto") is None:
+        raise GovcloudError("the sandbox cloud needs moto's server: pip install 'govcloud[sandbox]'",
+                            rule="GC-USAGE", exit_code=2)
     directory = _state_dir(state_dir)
-    products = products or _project() / "policies" / "data" / "approved-products.yaml"
+    products = products or _default_products()
     info = sandbox.up(directory, products)
     for warning in info.warnings:
         err.print(f"warning: {warning}")

@@ -40,9 +40,17 @@ from govcloud.policy.waivers import WaiverSet, apply_waivers, load_waivers
 
 def _roots(paths: Sequence[str]) -> list[Path]:
     """Where to look for a project's policies/: beside the blueprints given, then the working
-    directory's project, then the repository that ships govcloud (its example city's policies)."""
+    directory's project."""
     roots = [find_root(p if os.path.isdir(p) else os.path.dirname(p) or ".") for p in paths[:1]]
-    return roots + [find_root("."), Path(__file__).resolve().parents[2]]
+    return roots + [find_root(".")]
+
+
+def shipped_policy_dir() -> Path:
+    """The default policy packs that ship with govcloud: the copy inside the installed package
+    (govcloud/policies/ in a wheel), else the policies/ of the checkout it runs from."""
+    package = Path(__file__).resolve().parents[1]
+    packaged = package / "policies"
+    return packaged if packaged.is_dir() else package.parent / "policies"
 
 
 def _has_packs(folder: Path) -> bool:
@@ -51,10 +59,11 @@ def _has_packs(folder: Path) -> bool:
 
 
 def default_policy_dir(paths: Sequence[str]) -> Path:
-    """The first policies/ folder holding policy packs (see `_roots`)."""
-    for root in _roots(paths):
-        if _has_packs(root / "policies"):
-            return root / "policies"
+    """The first policies/ folder holding policy packs: the project's (see `_roots`), else the
+    shipped defaults."""
+    for folder in [*(root / "policies" for root in _roots(paths)), shipped_policy_dir()]:
+        if _has_packs(folder):
+            return folder
     raise GovcloudError("no policies/ folder found", rule="GC-USAGE", hint="give --policies DIR")
 
 
