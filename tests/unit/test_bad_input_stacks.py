@@ -84,7 +84,13 @@ def test_a_region_of_another_partition_is_refused(tmp_path: Path) -> None:
 
 
 def test_an_unknown_partition_is_refused(tmp_path: Path) -> None:
-    assert _error(tmp_path, GOOD + "  govcloud:partition: aws-moon\n")[:3] == ("GC-STACK", 4, 3)
+    assert _error(tmp_path, GOOD + "  govcloud:partition: aws-moon\n") == (
+        "GC-STACK", 4, 3, "govcloud:partition 'aws-moon' is not a partition of the cloud")
+
+
+def test_a_real_partition_that_does_not_hold_the_regions_is_refused(tmp_path: Path) -> None:
+    assert _error(tmp_path, GOOD + "  govcloud:partition: aws\n") == (
+        "GC-STACK", 3, 3, "govcloud:regions maps 'city-dc-1' to 'cn-north-1', not a region of the aws partition")
 
 
 def test_blueprints_outside_the_project_are_refused(tmp_path: Path) -> None:

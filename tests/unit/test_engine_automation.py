@@ -1,7 +1,9 @@
 """The Pulumi CLI backend: same program, same result types. Needs a `pulumi` binary."""
 from __future__ import annotations
 
+import inspect
 import shutil
+import typing
 from pathlib import Path
 
 import pytest
@@ -13,10 +15,35 @@ from tests.engine_support.programs import Tree
 needs_pulumi = pytest.mark.skipif(shutil.which("pulumi") is None, reason="no pulumi CLI on PATH")
 
 
+_METHODS = ("preview", "up", "refresh", "destroy")
+
+
+def _interface(cls: type) -> dict[str, tuple[list[tuple[str, object, object]], dict[str, object]]]:
+    """Each method's parameters (name, kind, default) and resolved annotations."""
+    found = {}
+    for name in _METHODS:
+        method = getattr(cls, name)
+        parameters = [(p.name, p.kind, p.default) for p in inspect.signature(method).parameters.values()]
+        found[name] = (parameters, typing.get_type_hints(method))
+    return found
+
+
 def test_both_backends_implement_the_interface(tmp_path: Path) -> None:
+    """Same parameters, defaults and types as the protocol: isinstance alone only sees names."""
     program = Tree(str(tmp_path / "cloud.db"), count=1)
-    assert isinstance(Engine("proj", "dev", program, project_dir=tmp_path), Backend)
-    assert isinstance(PulumiBackend("proj", "dev", program, project_dir=tmp_path), Backend)
+    wanted = _interface(Backend)
+    for cls in (Engine, PulumiBackend):
+        assert _interface(cls) == wanted, cls.__name__
+        backend = cls("proj", "dev", program, project_dir=tmp_path)
+        assert (backend.project_name, backend.stack) == ("proj", "dev")
+
+    class Lookalike:  # the names without the contract: isinstance is fooled, the comparison is not
+        project_name, stack = "proj", "dev"
+
+        def preview(self, refresh: int = 0) -> None: ...
+        up = refresh = destroy = preview
+
+    assert isinstance(Lookalike(), Backend) and _interface(Lookalike) != wanted
 
 
 def test_without_the_cli_the_adapter_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,6 +1,7 @@
 """The embedded engine's steps: create, same, update, replace, delete and their options."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -204,11 +205,15 @@ def test_failed_create_reports_and_skips_deletes(rig: Rig) -> None:
 
 
 def test_events_report_started_and_finished(rig: Rig) -> None:
+    started = time.monotonic()
     rig.engine(Tree(rig.cloud_path, count=2)).up()
+    elapsed = time.monotonic() - started
     kinds = [(e.kind, e.op) for e in rig.events if e.urn.endswith("::t0")]
     assert kinds == [("step-started", Op.CREATE), ("step-finished", Op.CREATE)]
-    finished = [e for e in rig.events if e.kind == "step-finished" and e.op is Op.CREATE]
-    assert all(e.duration >= 0 for e in finished)
+    finished = sorted((e.urn.rsplit("::", 1)[1], e.duration) for e in rig.events
+                      if e.kind == "step-finished" and e.op is Op.CREATE and "::t" in e.urn)
+    assert [name for name, _ in finished] == ["t0", "t1"]
+    assert all(isinstance(d, float) and 0 <= d <= elapsed for _, d in finished), (finished, elapsed)
 
 
 def test_provider_without_diff_ignores_a_changed_provider_alone(rig: Rig) -> None:
