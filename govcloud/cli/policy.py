@@ -10,7 +10,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from govcloud.cli.context import handles_errors, out
+from govcloud.cli.context import handles_errors, out, parse_today
 from govcloud.errors import GovcloudError
 from govcloud.policy import PolicySet, load_policies
 from govcloud.policy.explain import explain_rule
@@ -77,8 +77,13 @@ def list_command(
 def explain_command(
     rule: Annotated[str, typer.Argument(help="A rule id, e.g. GC-NET-001.")],
     policies: PoliciesOption = None,
+    today: Annotated[str | None, typer.Option(
+        "--today", help="Show the policy data (e.g. product listings) as of YYYY-MM-DD.")] = None,
 ) -> None:
     """Explain a rule: its basis, why it exists, how it is checked, and a failing and a passing example.
+
+    Where the rule names policy data (`${approved.images}`, `${data.…}`), the data itself is
+    shown: e.g. the approved products with their listing and expiry dates.
 
     Example:
 
@@ -90,4 +95,4 @@ def explain_command(
         close = difflib.get_close_matches(rule.upper(), sorted(policy_set.ids), n=1)
         raise GovcloudError(f"unknown rule {rule}", rule="GC-USAGE",
                             hint=f"did you mean {close[0]}?" if close else "see `govcloud policy list`")
-    typer.echo(explain_rule(found), nl=False)
+    typer.echo(explain_rule(found, policy_set.data, parse_today(today)), nl=False)
