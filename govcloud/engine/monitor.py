@@ -17,6 +17,7 @@ from govcloud.engine.errors import EngineError
 from govcloud.engine.options import refuse_unsupported
 from govcloud.engine.properties import Props, from_struct, to_struct
 from govcloud.engine.results import EngineEvent
+from govcloud.engine.stackrefs import STACK_REFERENCE_TYPE, read_outputs, unknown_outputs
 from govcloud.engine.steps import Registration, StepRunner
 from govcloud.engine.urns import STACK_TYPE, AliasResolver, Goal, decode_aliases
 from govcloud.engine.urns import make_urn as make_urn
@@ -53,6 +54,8 @@ class Monitor:
         self.aliases = AliasResolver(project, stack)
         self.stack_outputs: Props = {}
         self.component_outputs: dict[str, Props] = {}
+        # URNs of the StackReferences read: reads, not resources of this stack's state.
+        self.stack_references: set[str] = set()
         self._lock = threading.Lock()
 
     # -- features ---------------------------------------------------------------------
@@ -73,6 +76,8 @@ class Monitor:
         deps = set(request.dependencies)
         for prop_deps in request.propertyDependencies.values():
             deps.update(prop_deps.urns)
+        with self._lock:
+            deps -= self.stack_references  # another stack's outputs: a value, not a dependency here
         reg = Registration(
             urn=urn,
             type=request.type,
@@ -101,7 +106,18 @@ class Monitor:
         return empty_pb2.Empty()
 
     def ReadResource(self, request: Any) -> Any:
+        if request.type == STACK_REFERENCE_TYPE:
+            return self._read_stack_reference(request)
         raise EngineError(f"reading existing resources ({request.type} {request.name}) needs the Pulumi CLI")
+
+    def _read_stack_reference(self, request: Any) -> resource_pb2.ReadResourceResponse:
+        """Another stack's outputs from this stack's backend, as Pulumi's engine reads them."""
+        urn = make_urn(self.stack, self.project, request.parent, request.type, request.name)
+        found = read_outputs(self.runner.store, request.id, preview=self.runner.preview)
+        properties = found.properties() if found is not None else unknown_outputs(request.id)
+        with self._lock:
+            self.stack_references.add(urn)
+        return resource_pb2.ReadResourceResponse(urn=urn, properties=to_struct(properties))
 
     def ExistsResource(self, request: Any) -> resource_pb2.ExistsResourceResponse:
         exists = any(r.id == request.id and r.type == request.type for r in self.runner.old.values())

@@ -168,6 +168,19 @@ class StateStore:
         """Where the checkpoint is, for messages."""
         return self.blobs.where(self.checkpoint_key)
 
+    def sibling(self, stack: str) -> StateStore:
+        """Another stack's state in this backend, opened, and unlocked with this one's passphrase
+        if it has a checkpoint (a StackReference reads its outputs)."""
+        other = StateStore(self.blobs, project=self.project, stack=stack).open()
+        if self._unlocked_with and other.exists():
+            other.unlock(self._unlocked_with)
+        return other
+
+    def exists(self) -> bool:
+        """Whether the stack has a checkpoint (or a journal a run left) in the backend."""
+        self._need_loaded()
+        return bool(self._base_hash) or self._journal_live
+
     def lock(self, command: str, *, wait: float = 0.0, warn: Callable[[str], None] | None = None) -> StackLock:
         return StackLock(self.blobs, self.project, self.stack, command, wait=wait, warn=warn)
 

@@ -161,3 +161,96 @@ class RefreshResult:
 
     def to_json(self) -> str:
         return _dumps(self.to_dict())
+
+
+HELD, SKIPPED = "held", "skipped"
+# Summary keys that count as changes: a plan's or run's steps, a refresh's drift.
+_CHANGES = ("create", "update", "replace", "delete", "changed", "gone")
+
+
+@dataclass(frozen=True)
+class MemberResult:
+    """One member stack's part of a split stack's operation (picklable: it crosses processes)."""
+
+    member: str  # platform | a department or district code
+    stack: str
+    operation: str  # plan | apply | refresh | destroy
+    status: str  # ok | failed | refused | cancelled | held | skipped
+    summary: dict[str, int] = field(default_factory=dict)
+    duration: float = 0.0
+    error: str = ""
+    exit_code: int = 0
+    steps: tuple[dict[str, Any], ...] = ()  # the changed steps, as Step.to_dict()
+    started_at: float = 0.0  # wall clock (time.time()) when its run started and ended
+    ended_at: float = 0.0
+    pid: int = 0  # the process that ran it
+    departments: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    audit: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == OK
+
+    @property
+    def changes(self) -> int:
+        return sum(n for op, n in self.summary.items() if op in _CHANGES)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"member": self.member, "stack": self.stack, "operation": self.operation,
+                "status": self.status, "ok": self.ok, "error": self.error, "exitCode": self.exit_code,
+                "summary": self.summary, "changes": self.changes, "duration": round(self.duration, 3),
+                "startedAt": round(self.started_at, 3), "endedAt": round(self.ended_at, 3), "pid": self.pid,
+                "departments": list(self.departments), "steps": list(self.steps),
+                "warnings": list(self.warnings), "audit": self.audit}
+
+
+@dataclass(frozen=True)
+class FamilyResult:
+    """plan, apply, refresh or destroy of a split stack: every member's result, in run order."""
+
+    stack: str
+    operation: str
+    split: str
+    members: tuple[MemberResult, ...]
+    check: CheckResult | None = None
+    duration: float = 0.0
+    parallel_stacks: int = 1
+
+    @property
+    def ok(self) -> bool:
+        return all(m.ok for m in self.members)
+
+    @property
+    def exit_code(self) -> int:
+        if self.ok:
+            return 0
+        return 2 if any(m.exit_code == 2 for m in self.members) else 1
+
+    @property
+    def summary(self) -> dict[str, int]:
+        total: dict[str, int] = {}
+        for m in self.members:
+            for op, n in m.summary.items():
+                total[op] = total.get(op, 0) + n
+        return total
+
+    @property
+    def changes(self) -> int:
+        return sum(m.changes for m in self.members)
+
+    def member(self, name: str) -> MemberResult:
+        return next(m for m in self.members if m.member == name)
+
+    def by_status(self, status: str) -> tuple[str, ...]:
+        return tuple(m.member for m in self.members if m.status == status)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"stack": self.stack, "operation": self.operation, "split": self.split, "ok": self.ok,
+                "exitCode": self.exit_code, "parallelStacks": self.parallel_stacks,
+                "duration": round(self.duration, 3), "summary": self.summary, "changes": self.changes,
+                "members": [m.to_dict() for m in self.members],
+                "findings": [f.to_json() for f in blocking_findings(self.check)]}
+
+    def to_json(self) -> str:
+        return _dumps(self.to_dict())

@@ -15,6 +15,7 @@ from pathlib import Path
 from govcloud.engine import DEFAULT_PARALLEL, Backend, EngineEvent, Plan
 from govcloud.engine.diff import Op
 from govcloud.errors import GovcloudError
+from govcloud.model import Location
 from govcloud.operations import audit
 from govcloud.operations.backends import BackendOptions, open_backend, resolve_engine
 from govcloud.operations.preflight import preflight
@@ -75,15 +76,19 @@ def plan(
     waivers: PathLike | None = None,
     today: date | None = None,
     refresh: bool = False,
+    gate: bool = True,
 ) -> PlanResult:
     """validate → check → preview; a city with unwaived policy errors gets no preview.
 
-    With `refresh`, the preview reads every recorded resource from the cloud first.
+    With `refresh`, the preview reads every recorded resource from the cloud first. Without
+    `gate`, the caller ran the policy check (a split stack checks its family once).
     """
     config = _config(stack, root)
     name = resolve_engine(config, engine)
-    checked = _gate(config, policies, waivers, today)
-    if checked.exit_code:
+    if gate:
+        _refuse_unsplit_state(config)
+    checked = _gate(config, policies, waivers, today) if gate else None
+    if checked is not None and checked.exit_code:
         return PlanResult(stack, name, checked, None)
     preflight(config)
     _, backend = open_backend(config, BackendOptions(name, parallel, 0.0, passphrase))
@@ -110,23 +115,27 @@ def apply(
     today: date | None = None,
     refresh: bool = False,
     allow_mass_delete: bool = False,
+    gate: bool = True,
 ) -> ApplyResult:
     """Converge the cloud on the stack's blueprints, gated by the policy check.
 
     Without `yes`, the plan is previewed and `confirm(plan)` must return True (it is not
     asked when there is nothing to change); with `yes`, the run starts at once. Every run
     past the usage checks appends a line to the stack's audit log when it starts and one when
-    it ends, refused ones included; a killed run leaves its "started" line.
+    it ends, refused ones included; a killed run leaves its "started" line. Without `gate`,
+    the caller ran the policy check (a split stack checks its family once).
     """
     started = time.monotonic()
     config = _config(stack, root)
     name = resolve_engine(config, engine)
     if not yes and confirm is None:
         raise _needs_confirmation("apply")
+    if gate:
+        _refuse_unsplit_state(config)
     digest = audit.blueprint_digest(config.blueprints)
     opened = audit.started(config.root, "apply", stack, name, digest)
     try:
-        checked = _gate(config, policies, waivers, today)
+        checked = _gate(config, policies, waivers, today) if gate else None
     except GovcloudError as exc:
         _audited(config, opened, started, ApplyResult(stack, name, "apply", FAILED, error=exc.line()), {})
         raise
@@ -138,7 +147,7 @@ def apply(
         counts = (plan_.summary if plan_ is not None else outcome.summary).to_dict()
         return _audited(config, opened, started, outcome, counts)
 
-    if checked.exit_code:
+    if checked is not None and checked.exit_code:
         return finish(REFUSED, error=_refusal(checked))
     options = BackendOptions(name, parallel, lock_wait, passphrase, on_event, allow_mass_delete)
     previewed: Plan | None = None
@@ -240,6 +249,19 @@ def refresh(
         opened, when=audit.now_utc(), result=OK, duration=time.monotonic() - started,
         plan={"changed": len(drift.changed), "gone": len(drift.gone)}, resources=touched))
     return RefreshResult(stack, name, drift)
+
+
+def _refuse_unsplit_state(config: StackConfig) -> None:
+    """A stack configured split whose resources are still in its unsplit state must be moved first."""
+    if config.split is None or config.member is not None:
+        return
+    held = read_state(config)
+    if held.resources:
+        raise GovcloudError(
+            f"stack '{config.stack}' is configured split by {config.split}, but its unsplit state holds "
+            f"{len(held.resources)} resources; nothing was changed", rule="GC-STACK-SPLIT",
+            location=Location(str(config.file), 1, 1),
+            hint=f"move them into the member stacks first: govcloud state split --stack {config.stack}")
 
 
 def _departments(config: StackConfig, engine: str) -> dict[str, int]:

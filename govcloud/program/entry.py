@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from govcloud.errors import GovcloudError
 from govcloud.load import load
 from govcloud.model import Project
-from govcloud.program.program import make_program
+from govcloud.program.family import Family
+from govcloud.program.program import make_member_program, make_program, split_family
 from govcloud.program.stackconfig import StackConfig, load_stack_config
 
 
@@ -29,10 +31,46 @@ def load_blueprints(config: StackConfig) -> Project:
 
 def stack_program(config: StackConfig, *, endpoint_url: str | None = None) -> Callable[[], None]:
     """The program of the stack `config` describes, against its endpoint (or `endpoint_url`)."""
-    project = load_blueprints(config)
-    return make_program(project, config.target(), endpoint_url=endpoint_url or config.resolve_endpoint())
+    endpoint = endpoint_url or config.resolve_endpoint()
+    if config.member is not None and config.split is not None:
+        project, family = load_family(config)
+        return make_member_program(project, config.target(), config.split, config.member,
+                                   endpoint_url=endpoint, family=family)
+    return make_program(load_blueprints(config), config.target(), endpoint_url=endpoint)
+
+
+# One process runs several members of a family one after another: they share one build.
+_FAMILIES: dict[tuple[object, ...], tuple[Project, Family]] = {}
+
+
+def _fingerprint(config: StackConfig) -> tuple[object, ...]:
+    """What the family's build depends on: the stack file, every blueprint file, the date."""
+    files: list[tuple[str, int, int]] = []
+    for path in (config.file, *config.blueprints):
+        found = sorted(path.rglob("*")) if path.is_dir() else [path]
+        for file in found:
+            if file.is_file():
+                stat = file.stat()
+                files.append((str(file), stat.st_mtime_ns, stat.st_size))
+    return (config.family or config.stack, config.split, date.today(), tuple(files))
+
+
+def load_family(config: StackConfig) -> tuple[Project, Family]:
+    """The project and the members of the split stack `config` is (or is a member of)."""
+    assert config.split is not None
+    key = _fingerprint(config)
+    cached = _FAMILIES.get(key)
+    if cached is None:
+        project = load_blueprints(config)
+        cached = (project, split_family(project, config.target(), config.split))
+        _FAMILIES.clear()
+        _FAMILIES[key] = cached
+    return cached
 
 
 def main(stack: str, root: Path | None = None) -> None:
-    """Run the stack's program inside a Pulumi deployment (the Pulumi CLI's language host)."""
+    """Run the stack's program inside a Pulumi deployment (the Pulumi CLI's language host).
+
+    `stack` may be a member of a split stack (`sandbox__gaj`): its program is that member's.
+    """
     stack_program(load_stack_config(stack, root))()

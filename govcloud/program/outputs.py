@@ -84,12 +84,17 @@ def _departments(graph: Graph, resources: Mapping[str, pulumi.CustomResource]) -
     return found
 
 
-def _admin_secrets(graph: Graph, resources: Mapping[str, pulumi.CustomResource]) -> dict[str, Any]:
+def _admin_secrets(graph: Graph, resources: Mapping[str, Any]) -> dict[str, Any]:
     """`{system component: ARN of its database admin secret}`."""
     return {node.component: resources[node.name].arn for node in graph.of_type(tokens.SECRET)}
 
 
 def stack_outputs(graph: Graph, resources: Mapping[str, pulumi.CustomResource]) -> dict[str, Any]:
+    return {**city_outputs(graph, resources), **department_outputs(graph, resources)}
+
+
+def city_outputs(graph: Graph, resources: Mapping[str, Any]) -> dict[str, Any]:
+    """Endpoints, networks and the City's resources: the platform's part of the outputs."""
     city_component = graph.component(platform.COMPONENT)
     domain = graph.node(platform.ZONE).inputs["name"]
     sites = {
@@ -110,8 +115,13 @@ def stack_outputs(graph: Graph, resources: Mapping[str, pulumi.CustomResource]) 
             for network, node in platform.NETWORK_NODES.items()
         },
         "city": component_outputs(graph, city_component, resources),
-        "departments": _departments(graph, resources),
     }
+    return outputs
+
+
+def department_outputs(graph: Graph, resources: Mapping[str, Any]) -> dict[str, Any]:
+    """A summary per department of `graph`, and where its databases' admin secrets are."""
+    outputs: dict[str, Any] = {"departments": _departments(graph, resources)}
     admin_secrets = _admin_secrets(graph, resources)
     if admin_secrets:
         outputs["databaseAdminSecrets"] = admin_secrets

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 
@@ -17,6 +17,9 @@ from govcloud.model import Project
 from govcloud.program.components import GovComponent, create_components
 from govcloud.program.outputs import component_outputs, stack_outputs
 from govcloud.program.reform import Renames, under_former_codes
+
+if TYPE_CHECKING:
+    from govcloud.program.family import Family
 
 # Builds the resource of one node: `(token, name, inputs, endpoint_url, opts) -> Resource`.
 ResourceFactory = Callable[[str, str, Mapping[str, Any], "str | None", pulumi.ResourceOptions], pulumi.CustomResource]
@@ -40,15 +43,15 @@ class Deployment:
     resources: Mapping[str, pulumi.CustomResource]
 
 
-def _resolve(value: Any, resources: Mapping[str, pulumi.CustomResource]) -> Any:
+def resolve_inputs(value: Any, resources: Mapping[str, Any]) -> Any:
     """Inputs with every Ref replaced by the Output it names (Outputs carry the dependency)."""
     if isinstance(value, Ref):
         output: pulumi.Output[Any] = getattr(resources[value.node], value.output)
         return output
     if isinstance(value, Mapping):
-        return {k: _resolve(v, resources) for k, v in value.items()}
+        return {k: resolve_inputs(v, resources) for k, v in value.items()}
     if isinstance(value, list):
-        return [_resolve(v, resources) for v in value]
+        return [resolve_inputs(v, resources) for v in value]
     return value
 
 
@@ -67,7 +70,7 @@ def _create(
     name = node.name
     if renames is not None:
         name, opts = renames.name(node.name), renames.options(node.name, opts) or opts
-    return factory(node.type, name, _resolve(node.inputs, resources), endpoint_url, opts)
+    return factory(node.type, name, resolve_inputs(node.inputs, resources), endpoint_url, opts)
 
 
 def deploy(
@@ -106,5 +109,42 @@ def make_program(
 
     def program() -> None:
         deploy(graph, endpoint_url=endpoint_url, factory=factory, renames=renames if renames.codes else None)
+
+    return program
+
+
+def split_family(project: Project, target: Target, split: str) -> Family:
+    """The members of the split stack `target.stack` (program/family.py)."""
+    from govcloud.program.family import partition
+
+    former = under_former_codes(project)
+    return partition(build_graph(former, target), former, split)
+
+
+def make_member_program(
+    project: Project,
+    target: Target,
+    split: str,
+    member: str,
+    *,
+    endpoint_url: str | None = None,
+    factory: ResourceFactory = catalogue_factory,
+    family: Family | None = None,
+) -> Callable[[], None]:
+    """The program of member `member` of the split stack `target.stack` (`family` if built already).
+
+    A member the blueprints no longer have (its department left) registers nothing, so an
+    apply deletes what its stack holds.
+    """
+    from govcloud.program.family import deploy_member
+
+    family = family or split_family(project, target, split)
+    found = family.find(member)
+    renames = Renames(project)
+
+    def program() -> None:
+        if found is not None:
+            deploy_member(family, found, endpoint_url=endpoint_url, factory=factory,
+                          renames=renames if renames.codes else None)
 
     return program
