@@ -14,13 +14,18 @@ from govcloud.schema import load_schema
 class Kind(str, Enum):
     Department = "Department"
     City = "City"
+    # The city's registers beside city.yaml (blueprints/city/).
+    Grants = "Grants"
+    Approvals = "Approvals"
+    Projects = "Projects"
+    MlpsRecords = "MlpsRecords"
 
 
 @handles_errors
 def schema_command(
-    kind: Annotated[Kind, typer.Option("--kind", "-k", help="Which blueprint kind.")] = Kind.Department,
+    kind: Annotated[Kind, typer.Option("--kind", "-k", help="Which document kind: a blueprint or one of the city's registers.")] = Kind.Department,
 ) -> None:
-    """Print the JSON Schema of a blueprint kind (for editor completion and tooltips).
+    """Print the JSON Schema of a blueprint or register kind (for editor completion and tooltips).
 
     Example — save it and point your editor at it from a blueprint's first line:
 

@@ -104,7 +104,7 @@ def test_init_rejects_bad_arguments(mini_city: Path, args: tuple[str, ...], mess
     assert code == 2 and message in err
 
 
-@pytest.mark.parametrize("kind", ["City", "Department"])
+@pytest.mark.parametrize("kind", ["City", "Department", "Grants", "Approvals", "Projects", "MlpsRecords"])
 def test_schema_prints_a_json_schema_with_descriptions(kind: str) -> None:
     code, out, _ = run("schema", "--kind", kind)
     assert code == 0
