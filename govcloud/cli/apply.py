@@ -18,6 +18,7 @@ from rich.progress import (
 )
 
 from govcloud.cli.context import debug_enabled, err, handles_errors
+from govcloud.cli.family import Only, ParallelStacks
 from govcloud.cli.plan import (
     EngineOption,
     Format,
@@ -171,6 +172,8 @@ def apply_command(
     allow_mass_delete: Annotated[bool, typer.Option(
         "--allow-mass-delete", help="Allow deleting more than 50 resources, or more than 20% of "
                                     "the stack, in one apply (refused by default).")] = False,
+    parallel_stacks: ParallelStacks = 4,
+    only: Only = None,
 ) -> None:
     """Provision the stack's approved blueprints: converge the cloud on them.
 
@@ -185,11 +188,22 @@ def apply_command(
         govcloud apply --stack sandbox --yes --parallel 16
 
         govcloud apply --stack sandbox --refresh   # read the cloud first (after a restore, a move)
+
+        govcloud apply --stack city --yes --parallel-stacks 4 --only gaj,wjw   # a split stack
+
+    A split stack (govcloud:split) is applied member by member: its platform stack first,
+    then its departments' stacks, --parallel-stacks at once, each under its own lock. A
+    department with unwaived policy errors is held back (its stack untouched) while the
+    others are applied; the exit code is then 1. Errors of the city itself hold back all.
     """
     from govcloud.api import apply
+    from govcloud.cli.family import split_or_single
     from govcloud.operations.results import blocking_findings, changed_steps
 
     require_confirmation_possible(yes, "apply")
+    split_or_single("apply", stack, only, format, yes=yes, engine=engine.value if engine else None,
+                    parallel=parallel, lock_wait=lock_wait, refresh=refresh, allow_mass_delete=allow_mass_delete,
+                    parallel_stacks=parallel_stacks)
     feed = ProgressFeed("applying")
 
     def confirm(plan: Plan) -> bool:

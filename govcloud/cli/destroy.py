@@ -13,6 +13,7 @@ from govcloud.cli.apply import (
     require_confirmation_possible,
 )
 from govcloud.cli.context import handles_errors
+from govcloud.cli.family import Only, ParallelStacks
 from govcloud.cli.plan import EngineOption, Format, FormatOption, Parallel, Stack
 from govcloud.cli.render import plural
 
@@ -28,6 +29,8 @@ def destroy_command(
     lock_wait: LockWait = 0.0,
     engine: EngineOption = None,
     format: FormatOption = Format.text,
+    parallel_stacks: ParallelStacks = 4,
+    only: Only = None,
 ) -> None:
     """Delete every resource of the stack from the cloud, in reverse dependency order.
 
@@ -37,10 +40,18 @@ def destroy_command(
     Example:
 
         govcloud destroy --stack sandbox --yes
+
+        govcloud destroy --stack city --yes --only gaj   # one department's stack of a split stack
+
+    A split stack's department stacks are destroyed first, its platform stack last (and only
+    when every department stack is empty).
     """
     from govcloud.api import destroy
+    from govcloud.cli.family import split_or_single
 
     require_confirmation_possible(yes, "destroy")
+    split_or_single("destroy", stack, only, format, yes=yes, engine=engine.value if engine else None,
+                    parallel=parallel, lock_wait=lock_wait, parallel_stacks=parallel_stacks)
     feed = ProgressFeed("destroying")
 
     def confirm(held: StateView) -> bool:

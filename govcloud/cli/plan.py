@@ -86,6 +86,12 @@ def plan_command(
     format: FormatOption = Format.text,
     parallel: Parallel = 16,
     refresh: Refresh = False,
+    parallel_stacks: Annotated[int, typer.Option(
+        "--parallel-stacks", min=1, max=64,
+        help="Member stacks of a split stack planned at once, each in its own process.")] = 4,
+    only: Annotated[str | None, typer.Option(
+        "--only", help="Plan only these members of a split stack: department (or district) codes "
+                       "and `platform`, comma-separated.")] = None,
 ) -> None:
     """Show what `apply` would do to the stack: validate → check → preview, nothing changed.
 
@@ -100,8 +106,17 @@ def plan_command(
         govcloud plan --stack sandbox --format json | jq .summary
 
         govcloud plan --stack sandbox --refresh    # compare with the cloud, not only the state
+
+        govcloud plan --stack city --parallel-stacks 4 --only gaj,wjw   # members of a split stack
+
+    A split stack (govcloud:split) is planned member by member: the platform first, then its
+    departments' stacks; a department with policy errors is held back, the others are planned.
     """
     from govcloud.api import plan
+    from govcloud.cli.family import split_or_single
+
+    split_or_single("plan", stack, only, format, engine=engine.value if engine else None, parallel=parallel,
+                    refresh=refresh, parallel_stacks=parallel_stacks)
 
     result = plan(stack, engine=engine.value if engine else None, parallel=parallel, refresh=refresh)
     if format is Format.json:

@@ -8,6 +8,7 @@ import typer
 
 from govcloud.cli.apply import LockWait
 from govcloud.cli.context import handles_errors
+from govcloud.cli.family import Only, ParallelStacks
 from govcloud.cli.plan import EngineOption, Format, FormatOption, Parallel, Stack, kind_of
 from govcloud.cli.render import plural
 
@@ -31,7 +32,10 @@ def refresh_command(
     lock_wait: LockWait = 0.0,
     engine: EngineOption = None,
     format: FormatOption = Format.text,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Forget resources gone from the cloud without asking.")] = False,
+    yes: Annotated[bool, typer.Option(
+        "--yes", "-y", help="Forget resources gone from the cloud without asking.")] = False,
+    parallel_stacks: ParallelStacks = 4,
+    only: Only = None,
 ) -> None:
     """Read every resource of the stack back from the cloud and report drift.
 
@@ -44,8 +48,16 @@ def refresh_command(
     Example:
 
         govcloud refresh --stack sandbox && govcloud apply --stack sandbox --yes
+
+        govcloud refresh --stack city --parallel-stacks 4 --only gaj   # members of a split stack
+
+    A split stack's members are refreshed platform first; what is gone is forgotten at once.
     """
     from govcloud.api import refresh
+    from govcloud.cli.family import split_or_single
+
+    split_or_single("refresh", stack, only, format, engine=engine.value if engine else None, parallel=parallel,
+                    lock_wait=lock_wait, parallel_stacks=parallel_stacks)
 
     def confirm_forget(gone: tuple[str, ...]) -> bool:
         for urn in gone:

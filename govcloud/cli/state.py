@@ -11,7 +11,7 @@ from govcloud.cli.plan import Format, FormatOption, Stack, kind_of
 
 app = typer.Typer(
     name="state",
-    help="Inspect and repair a stack's state: list, show, export, history, rm, import, unlock, migrate.",
+    help="Inspect and repair a stack's state: list, show, export, history, rm, import, unlock, migrate, split.",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
@@ -191,3 +191,20 @@ def migrate_command(stack: Stack, lock_wait: LockWait = 0.0, format: FormatOptio
     from govcloud.operations.statecommands import state_migrate
 
     _print_change(state_migrate(stack, lock_wait=lock_wait), format)
+
+
+@app.command("split")
+@handles_errors
+def split_command(stack: Stack, lock_wait: LockWait = 0.0, format: FormatOption = Format.text) -> None:
+    """Move the state of a stack applied whole into the member stacks of its split
+    (govcloud:split): the platform's into <stack>__platform, each department's into
+    <stack>__<code>. Nothing in the cloud is created, renamed or deleted; the next apply of
+    the split stack changes nothing. The old state is emptied and kept in its history.
+
+    Example:
+
+        govcloud state split --stack sandbox && govcloud plan --stack sandbox
+    """
+    from govcloud.operations.statesplit import state_split
+
+    _print_change(state_split(stack, lock_wait=lock_wait), format)

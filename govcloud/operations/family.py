@@ -442,6 +442,20 @@ def run_family(
     return outcome
 
 
+def selection(operation: str, stack: str, *, root: PathLike | None = None,
+              options: FamilyOptions | None = None) -> dict[str, int]:
+    """The members `run_family` would run, in order, each with the resources its state holds."""
+    opts = options or FamilyOptions()
+    config = _family_config(stack, root)
+    _, family = load_family(config)
+    retired = tuple(m for m in recorded_members(config) if family.find(m) is None)
+    names = _selected(family, retired, opts.only, operation, config)
+    if operation == "destroy":
+        names = [n for n in names if n != PLATFORM] + [n for n in names if n == PLATFORM]
+    return {n: sum(1 for r in _store(config, member_stack(stack, n)).sealed_resources() if r.custom)
+            for n in names}
+
+
 def cancelled(stack: str, operation: str, split: str, planned: FamilyResult) -> FamilyResult:
     """A family run the operator did not confirm: nothing ran."""
     members = tuple(replace(m, status=CANCELLED, error="not confirmed; nothing was changed", exit_code=1)
