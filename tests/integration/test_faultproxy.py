@@ -340,7 +340,9 @@ def test_latency_is_added_to_every_forwarded_call(sandbox_endpoint: str) -> None
         for _ in range(20):
             sqs.list_queues()
         elapsed = time.monotonic() - started
-    assert 1.0 <= elapsed < 5.0, elapsed
+        forwarded = proxy.forwarded
+    assert elapsed >= 20 * 0.05, elapsed  # at least the added latency; more is the machine's load
+    assert forwarded >= 21, forwarded  # each call went through the proxy (a retry adds one)
 
 
 def test_64_concurrent_keep_alive_connections_and_a_clean_shutdown(sandbox_endpoint: str) -> None:
@@ -350,23 +352,31 @@ def test_64_concurrent_keep_alive_connections_and_a_clean_shutdown(sandbox_endpo
         port = urlsplit(proxy.endpoint).port
         connections = [http.client.HTTPConnection("127.0.0.1", port, timeout=20) for _ in range(clients)]
 
+        spans: list[tuple[float, float]] = []
+
         def converse(connection: http.client.HTTPConnection) -> list[int]:
             start.wait()
             statuses = []
             for _ in range(rounds):
+                began = time.monotonic()
                 connection.request("GET", "/moto-api/")
                 response = connection.getresponse()
                 response.read()
+                spans.append((began, time.monotonic()))
                 statuses.append(response.status)
             return statuses
 
-        started = time.monotonic()
         with ThreadPoolExecutor(clients) as pool:
             statuses = [s for batch in pool.map(converse, connections) for s in batch]
-        elapsed = time.monotonic() - started
         assert statuses == [200] * clients * rounds
-        # One at a time this would take 64 x 3 x 0.25 s = 48 s.
-        assert elapsed < 6.0, elapsed
+        # The proxy serves the connections side by side: many requests were in flight at one
+        # moment (one at a time, never more than one would be), however slow the machine.
+        events = sorted([(t, 1) for t, _ in spans] + [(t, -1) for _, t in spans], key=lambda e: (e[0], e[1]))
+        in_flight = peak = 0
+        for _, step in events:
+            in_flight += step
+            peak = max(peak, in_flight)
+        assert peak >= clients // 2, peak
         assert proxy.connections == clients and proxy.forwarded == clients * rounds
     # Leaving the block closed the idle keep-alive connections and ended every handler thread.
     assert not [t for t in threading.enumerate() if t.name.startswith("faultproxy")]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import errno
 import os
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -88,13 +87,12 @@ def test_blueprint_files_raises_on_the_first_unreadable_path(tmp_path: Path, mon
     assert (caught.value.rule, caught.value.location.file) == ("GC-SCHEMA", str(folder))
 
 
+@pytest.mark.timeout(120)
 def test_a_fifo_named_yaml_is_refused_without_blocking(tmp_path: Path) -> None:
     root = _project(tmp_path)
     fifo = root / "blueprints" / "departments" / "x.yaml"
     os.mkfifo(fifo)
-    started = time.perf_counter()
-    result = validate([str(root / "blueprints")])
-    assert time.perf_counter() - started < 5
+    result = validate([str(root / "blueprints")])  # opening it for reading would block: the timeout catches that
     assert _lines(result) == [("GC-SCHEMA", str(fifo), 1, 1, "not a regular file (a FIFO, socket or device)")]
     assert load_file(str(fifo)).findings[0].message.startswith("not a regular file")
 

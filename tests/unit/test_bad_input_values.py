@@ -3,7 +3,6 @@ stopped by `validate`, at the exact line and column of the field to change."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -139,12 +138,11 @@ def test_a_bad_city_value_is_stopped_at_its_field(tmp_path: Path, case: str, cha
     assert message in got_message
 
 
+@pytest.mark.timeout(120)  # evaluating the pattern on that input would take ~2^40 steps: a hang fails
 def test_an_unsafe_project_pattern_is_refused_fast_and_never_evaluated(tmp_path: Path) -> None:
     city = CITY.replace(r"'^FS-\d{4}-IT-\d{4}$'", "'^(a|a)*$'")
     dept = SLJ.replace("FS-2026-IT-0101", "a" * 40 + "-")
-    started = time.perf_counter()
     result = validate([str(_project(tmp_path, dept, city))])
-    assert time.perf_counter() - started < 5
     assert result.project is None  # so `check` never runs the pattern
     assert [(f.rule, f.location.line) for f in result.findings if f.location] == [("GC-SCHEMA", 11)]
 
@@ -210,6 +208,7 @@ def test_which_patterns_are_safe(pattern: str, safe: bool) -> None:
             check_safe(pattern)
 
 
+@pytest.mark.timeout(120)  # a pattern evaluated on that input would hang: the timeout fails it
 def test_an_unsafe_pattern_in_a_policy_pack_is_a_policy_error(tmp_path: Path) -> None:
     import shutil
 
@@ -224,9 +223,8 @@ def test_an_unsafe_pattern_in_a_policy_pack_is_a_policy_error(tmp_path: Path) ->
                                  "host: {pattern: '^(FS|FS)*$'}"), "utf-8")
     (tmp_path / "city").mkdir()
     root = _project(tmp_path / "city", SLJ.replace("FS-2026-IT-0101", "FS" * 30 + "-"))
-    started = time.perf_counter()
     result = check([str(root)], policies=str(policies))
-    assert time.perf_counter() - started < 5 and result.exit_code == 2
+    assert result.exit_code == 2
     [problem] = [f for f in result.findings if f.rule == "GC-POLICY"]
     assert problem.location is not None and problem.location.file.endswith("site.yaml")
     assert "GC-SITE-001: not a valid JSON Schema: pattern '^(FS|FS)*$': a repeated group" in problem.message

@@ -45,7 +45,7 @@ WAIVERS = {"apiVersion": "govcloud/v1", "kind": "Waivers", "waivers": [{
 STACK = {"config": {"govcloud:blueprints": ["blueprints"],
                     "govcloud:regions": {"city-dc-1": "cn-north-1", "city-dr-1": "cn-northwest-1"},
                     "govcloud:engine": "embedded"}}
-SECONDS = 5.0
+SECONDS = 60.0  # per example: catches a hang (a pattern or alias blow-up), not a slow machine
 runner = CliRunner()
 
 # Values that broke a loader or a cloud somewhere: each must be refused cleanly or be harmless.

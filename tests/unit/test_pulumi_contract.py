@@ -6,7 +6,6 @@ one fails here before an apply does.
 from __future__ import annotations
 
 import contextvars
-import inspect
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -180,9 +179,18 @@ def test_the_monitor_implements_every_rpc_of_the_resource_monitor_service() -> N
     assert not missing, f"the SDK's ResourceMonitor service has RPCs the engine lacks: {missing}"
 
 
-def test_register_resource_response_fields() -> None:
-    response = {f.name for f in resource_pb2.RegisterResourceResponse.DESCRIPTOR.fields}
-    assert {"urn", "id", "object", "result"} <= response
+def test_the_register_resource_response_reaches_the_program() -> None:
+    """The urn, id and object the engine's monitor answers with are what the program sees."""
+    seen: dict[str, Any] = {}
+
+    def program() -> None:
+        thing = Thing("t", {"size": 3}, "/c")
+        thing.urn.apply(lambda v: seen.update(urn=v))
+        thing.id.apply(lambda v: seen.update(id=v))
+        thing.size.apply(lambda v: seen.update(size=v))  # type: ignore[attr-defined]  # an input, as output
+
+    run(program)
+    assert seen["urn"].endswith("::t") and seen["id"] == "id-t" and seen["size"] == 3
 
 
 def test_dynamic_provider_defaults() -> None:
@@ -192,11 +200,16 @@ def test_dynamic_provider_defaults() -> None:
 
 
 def test_provider_result_shapes() -> None:
-    from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+    """The results the engine builds and reads, built with its keywords and read back."""
+    from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
-    assert set(inspect.signature(CreateResult).parameters) == {"id_", "outs"}
-    assert {"id_", "outs", "inputs"} <= set(inspect.signature(ReadResult).parameters)
-    assert set(inspect.signature(UpdateResult).parameters) == {"outs"}
-    assert {"changes", "replaces", "delete_before_replace"} <= set(inspect.signature(DiffResult).parameters)
-    assert set(inspect.signature(CheckResult).parameters) == {"inputs", "failures"}
-
+    created = CreateResult(id_="i-1", outs={"arn": "a"})
+    assert (created.id, created.outs) == ("i-1", {"arn": "a"})
+    read = ReadResult(id_="i-1", outs={"arn": "a"}, inputs={"size": 1})
+    assert (read.id, read.outs, read.inputs) == ("i-1", {"arn": "a"}, {"size": 1})
+    assert UpdateResult(outs={"arn": "b"}).outs == {"arn": "b"}
+    diff = DiffResult(changes=True, replaces=["zone"], delete_before_replace=True)
+    assert (diff.changes, diff.replaces, diff.delete_before_replace) == (True, ["zone"], True)
+    checked = CheckResult(inputs={"size": 1}, failures=[CheckFailure("size", "too big")])
+    assert checked.inputs == {"size": 1}
+    assert [(f.property, f.reason) for f in checked.failures] == [("size", "too big")]
