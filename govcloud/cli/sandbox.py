@@ -57,6 +57,11 @@ def _print(info: SandboxInfo, as_json: bool) -> None:
     if info.holds:
         typer.echo("holds (managed-by=govcloud): "
                    + ", ".join(f"{kind} {count}" for kind, count in info.holds.items()))
+    for name, pool in info.pools.items():
+        typer.echo(f"{name} pool: up at {pool.endpoint} (pid {pool.pid}, account {pool.account})")
+        if pool.holds:
+            typer.echo(f"{name} pool holds (managed-by=govcloud): "
+                       + ", ".join(f"{kind} {count}" for kind, count in pool.holds.items()))
     typer.echo("point boto3 or the AWS CLI at it with:")
     typer.echo(info.instructions())
 

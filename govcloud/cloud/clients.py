@@ -4,28 +4,113 @@ Providers never keep a client as an attribute (dill pickles provider instances i
 state); they ask this module for one on every call. A client is thread-safe and a session
 is not, so clients are created from one session under a lock and then shared.
 Credentials come only from the standard AWS environment or profile.
+
+Resource pools (graph/pools.py): a resource of the classified pool carries only the pool's
+NAME as an input; the stack being run says where that pool is (`use_pools`, or
+$GOVCLOUD_POOLS in the Pulumi CLI's provider process) and with which AWS profile, and a
+provider call runs `in_pool(name)` so that its clients go there. Clients are built per
+(pool, service, region): per (service, region, endpoint, profile).
 """
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
 from botocore.config import Config
 
+from govcloud.errors import GovcloudError
+
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 10}, max_pool_connections=64)
+# Connections each client keeps for reuse: never fewer than this, and at least the sum of
+# the parallelism of the engine runs in progress (`connections_for`), so that no provider
+# call waits for a connection or opens one it then has to throw away.
+MIN_POOL_CONNECTIONS = 64
+_concurrency = [0]
+_pool_connections = [MIN_POOL_CONNECTIONS]
 # S3-compatible private clouds and the sandbox serve buckets by path, not by host name.
 _PATH_STYLE = _CONFIG.merge(Config(s3={"addressing_style": "path"}))
 
 _lock = threading.Lock()
-_session: boto3.session.Session | None = None
-_clients: dict[tuple[str, str, str | None], Any] = {}
-_accounts: dict[tuple[str, str | None], str] = {}
+# The one session of the environment's credentials (key None), and one per AWS profile.
+_sessions: dict[str | None, boto3.session.Session] = {}
+_clients: dict[tuple[str, str, str | None, str | None], Any] = {}
+_accounts: dict[tuple[str, str | None, str | None], str] = {}
 _partitions: dict[str, str] = {}
 # The endpoint of the stack being run, from its current config: it wins over the one a
 # provider was built with, which old states still carry in their pickled providers.
 ENDPOINT_ENV = "GOVCLOUD_ENDPOINT_URL"
 _current_endpoint: list[str | None] = []
+
+
+# Where each named pool of the stack being run is; the Pulumi CLI's provider process reads
+# the same from $GOVCLOUD_POOLS (JSON: {name: {"endpoint": URL, "profile": NAME}}).
+POOLS_ENV = "GOVCLOUD_POOLS"
+
+
+@dataclass(frozen=True)
+class Pool:
+    """Where one resource pool's API is, and whose credentials call it (never in state)."""
+
+    endpoint: str | None
+    profile: str | None = None
+
+    def to_json(self) -> dict[str, str | None]:
+        return {"endpoint": self.endpoint, "profile": self.profile}
+
+
+_pools: dict[str, Pool] = {}
+_local = threading.local()  # the pool of the provider call running on this thread
+
+
+def use_pools(pools: Mapping[str, Pool]) -> None:
+    """The pools of the stack being run, by name (the default extranet pool is not one)."""
+    with _lock:
+        _pools.clear()
+        _pools.update(pools)
+
+
+def pools_environment(pools: Mapping[str, Pool]) -> str:
+    """The value of $GOVCLOUD_POOLS that tells another process where `pools` are."""
+    return json.dumps({name: pool.to_json() for name, pool in sorted(pools.items())})
+
+
+def pool(name: str) -> Pool:
+    """The pool called `name` in the stack being run; GovcloudError if the stack has none."""
+    found = _pools.get(name)
+    if found is not None:
+        return found
+    raw = os.environ.get(POOLS_ENV)
+    if raw:
+        try:
+            entry = json.loads(raw).get(name)
+        except (ValueError, AttributeError):
+            entry = None
+        if isinstance(entry, dict):
+            return Pool(entry.get("endpoint") or None, entry.get("profile") or None)
+    raise GovcloudError(
+        f"a resource lives in the {name} pool, but the stack being run says nowhere where that pool is",
+        rule="GC-POOL-003", hint=f"add govcloud:pools.{name} {{endpoint, account}} to the stack file")
+
+
+@contextlib.contextmanager
+def in_pool(name: str | None) -> Iterator[None]:
+    """Provider calls inside go to pool `name` (None: the stack's default endpoint)."""
+    previous = getattr(_local, "pool", None)
+    _local.pool = name or None
+    try:
+        yield
+    finally:
+        _local.pool = previous
+
+
+def current_pool() -> str | None:
+    return getattr(_local, "pool", None)
 
 
 def use_endpoint(endpoint_url: str | None) -> None:
@@ -42,14 +127,13 @@ def endpoint_for(built_with: str | None) -> str | None:
         return built_with
     if _current_endpoint:
         return _current_endpoint[0]
-    import os
-
     return os.environ.get(ENDPOINT_ENV) or None
 
 
-def client(service: str, region: str, endpoint_url: str | None = None) -> Any:
-    """A shared boto3 client; `endpoint_url=None` means the standard AWS resolution."""
-    key = (service, region, endpoint_url)
+def client(service: str, region: str, endpoint_url: str | None = None, profile: str | None = None) -> Any:
+    """A shared boto3 client; `endpoint_url=None` means the standard AWS resolution, and
+    `profile` an AWS profile's credentials instead of the environment's."""
+    key = (service, region, endpoint_url, profile)
     found = _clients.get(key)
     if found is not None:
         return found
@@ -57,26 +141,33 @@ def client(service: str, region: str, endpoint_url: str | None = None) -> Any:
         found = _clients.get(key)
         if found is None:
             config = _PATH_STYLE if endpoint_url and service == "s3" else _CONFIG
-            found = _shared_session().client(
+            config = config.merge(Config(max_pool_connections=_pool_connections[0]))
+            found = _session_for(profile).client(
                 service, region_name=region, endpoint_url=endpoint_url, config=config
             )
             _clients[key] = found
     return found
 
 
+def _session_for(profile: str | None) -> boto3.session.Session:
+    """The shared session, or the one of an AWS profile; call with _lock held."""
+    found = _sessions.get(profile)
+    if found is None:
+        found = boto3.session.Session(profile_name=profile) if profile else boto3.session.Session()
+        _sessions[profile] = found
+    return found
+
+
 def _shared_session() -> boto3.session.Session:
-    """The one session clients are made from; call with _lock held."""
-    global _session
-    if _session is None:
-        _session = boto3.session.Session()
-    return _session
+    """The one session of the environment's credentials; call with _lock held."""
+    return _session_for(None)
 
 
-def account_id(region: str, endpoint_url: str | None = None) -> str:
-    """The account of the caller's credentials, asked once per endpoint and partition."""
-    key = (partition(region), endpoint_url)
+def account_id(region: str, endpoint_url: str | None = None, profile: str | None = None) -> str:
+    """The account of the caller's credentials, asked once per endpoint, profile and partition."""
+    key = (partition(region), endpoint_url, profile)
     if key not in _accounts:
-        identity = client("sts", region, endpoint_url).get_caller_identity()
+        identity = client("sts", region, endpoint_url, profile).get_caller_identity()
         _accounts[key] = str(identity["Account"])
     return _accounts[key]
 
@@ -100,12 +191,33 @@ def arn(service: str, region: str, account: str, resource: str) -> str:
     return f"arn:{partition(region)}:{service}:{region}:{account}:{resource}"
 
 
+@contextlib.contextmanager
+def connections_for(parallel: int) -> Iterator[None]:
+    """Inside, `parallel` more provider calls may run at once: every client's connection pool
+    holds them all (clients built with a smaller pool are built again on their next use)."""
+    with _lock:
+        _concurrency[0] += parallel
+        if _concurrency[0] > _pool_connections[0]:
+            _pool_connections[0] = _concurrency[0]
+            _clients.clear()
+    try:
+        yield
+    finally:
+        with _lock:
+            _concurrency[0] -= parallel
+
+
+def pool_connections() -> int:
+    """The connection pool size of the clients built now."""
+    return _pool_connections[0]
+
+
 def reset() -> None:
     """Forget every client (after the credentials in the environment changed)."""
-    global _session
     with _lock:
         _clients.clear()
         _accounts.clear()
         _partitions.clear()
         _current_endpoint.clear()
-        _session = None
+        _pools.clear()
+        _sessions.clear()

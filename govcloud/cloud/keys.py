@@ -1,17 +1,62 @@
-"""Keys provider: a KMS key with its alias (the alias is the key's natural name)."""
+"""Keys provider: a KMS key with its alias (the alias is the key's natural name).
+
+A key that encrypts log groups (`log_group_prefix`) gets a key policy of its own: the
+account administers it (as the default policy says), and CloudWatch Logs of the key's
+region may use it only where the encryption context names a log group of that account
+under the prefix. The service principal is regional, `logs.<region>.amazonaws.com`, and in
+the aws-cn partition `logs.<region>.amazonaws.com.cn` (the provider's `getServicePrincipal`
+data: https://www.pulumi.com/registry/packages/aws/api-docs/getserviceprincipal). Other
+keys keep the cloud's default policy.
+"""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from botocore.exceptions import ClientError
 from pulumi import Output
 
+from govcloud.cloud import clients
 from govcloud.cloud import tags as tagging
 from govcloud.cloud.provider import CloudProvider, CloudResource, error_code, is_gone
 from govcloud.cloud.types import KEY
 from govcloud.errors import GovcloudError
 
 _GONE_STATES = ("PendingDeletion", "PendingReplicaDeletion")
+LOGS_SID = "CloudWatchLogsUse"
+LOGS_ACTIONS = ("kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*")
+LOGS_CONTEXT = "kms:EncryptionContext:aws:logs:arn"
+# The DNS suffix of service principals by partition (aws-cn: amazonaws.com.cn).
+_SERVICE_SUFFIX = {"aws-cn": "amazonaws.com.cn"}
+
+
+def logs_principal(partition: str, region: str) -> str:
+    return f"logs.{region}.{_SERVICE_SUFFIX.get(partition, 'amazonaws.com')}"
+
+
+def key_policy(partition: str, region: str, account: str, log_group_prefix: str | None) -> dict[str, Any]:
+    """The account administers the key; CloudWatch Logs uses it for the log groups under the prefix
+    (without one: the account alone, as the cloud's default policy says)."""
+    statements: list[dict[str, Any]] = [
+        {"Sid": "AccountAdministers", "Effect": "Allow",
+         "Principal": {"AWS": f"arn:{partition}:iam::{account}:root"}, "Action": "kms:*", "Resource": "*"},
+    ]
+    if log_group_prefix:
+        log_groups = f"arn:{partition}:logs:{region}:{account}:log-group:{log_group_prefix}*"
+        statements.append(
+            {"Sid": LOGS_SID, "Effect": "Allow", "Principal": {"Service": logs_principal(partition, region)},
+             "Action": list(LOGS_ACTIONS), "Resource": "*", "Condition": {"ArnLike": {LOGS_CONTEXT: log_groups}}})
+    return {"Version": "2012-10-17", "Id": "govcloud-key", "Statement": statements}
+
+
+def log_group_prefix_of(policy: dict[str, Any]) -> str | None:
+    """The prefix a key policy lets CloudWatch Logs use the key under (None: no such grant)."""
+    for statement in policy.get("Statement", []):
+        if statement.get("Sid") == LOGS_SID:
+            arn = str(statement.get("Condition", {}).get("ArnLike", {}).get(LOGS_CONTEXT, ""))
+            _, found, prefix = arn.partition(":log-group:")
+            return prefix.removesuffix("*") if found else None
+    return None
 
 
 class KeyProvider(CloudProvider):
@@ -67,9 +112,14 @@ class KeyProvider(CloudProvider):
                     return key_id
         return None
 
+    def _policy(self, props: dict[str, Any]) -> dict[str, Any]:
+        region = props["region"]
+        return key_policy(clients.partition(region), region, self.account(region), props.get("log_group_prefix"))
+
     def _create(self, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         kms = self.client("kms", props["region"])
-        meta = kms.create_key(Description=props["description"],
+        policy = {"Policy": json.dumps(self._policy(props))} if props.get("log_group_prefix") else {}
+        meta = kms.create_key(Description=props["description"], **policy,
                               Tags=tagging.to_aws(props["tags"], "TagKey", "TagValue"))["KeyMetadata"]
         key_id = str(meta["KeyId"])
         kms.create_alias(AliasName=props["alias"], TargetKeyId=key_id)
@@ -96,6 +146,9 @@ class KeyProvider(CloudProvider):
             "deletion_window_days": props.get("deletion_window_days", 7),
             "region": props["region"], "tags": self._tags(kms, id_),
         }
+        prefix = log_group_prefix_of(json.loads(kms.get_key_policy(KeyId=id_, PolicyName="default")["Policy"]))
+        if prefix is not None:
+            found["log_group_prefix"] = prefix
         return {**found, **self._computed(meta["Arn"], found)}
 
     def _update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
@@ -104,6 +157,8 @@ class KeyProvider(CloudProvider):
             kms.update_key_description(KeyId=id_, Description=news["description"])
         if olds.get("rotation") != news["rotation"]:
             (kms.enable_key_rotation if news["rotation"] else kms.disable_key_rotation)(KeyId=id_)
+        if olds.get("log_group_prefix") != news.get("log_group_prefix"):
+            kms.put_key_policy(KeyId=id_, PolicyName="default", Policy=json.dumps(self._policy(news)))
         if olds.get("alias") != news["alias"]:
             kms.create_alias(AliasName=news["alias"], TargetKeyId=id_)
             if olds.get("alias"):

@@ -11,8 +11,9 @@ rules: adopt on re-run, already-gone is success on delete, gone is `id=""` on re
 """
 from __future__ import annotations
 
+import functools
 from abc import ABCMeta, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import pulumi
@@ -49,7 +50,7 @@ def error_code(error: ClientError) -> str:
 def is_gone(error: ClientError) -> bool:
     """Does this error say the resource does not exist (any more)?"""
     code = error_code(error)
-    return code in _GONE_CODES or code.endswith(".NotFound") or code.endswith("NotFound")
+    return code in _GONE_CODES or code.endswith("NotFound")  # `.NotFound` included
 
 
 class CloudError(GovcloudError):
@@ -80,10 +81,26 @@ class CloudProvider(ResourceProvider, metaclass=ABCMeta):
         self.__dict__.update({k: v for k, v in state.items() if k != "endpoint_url"})
         self.endpoint_url = None
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # The engine's recovery calls these hooks directly: they too run in the props' pool.
+        for hook in ("find_existing", "find_interrupted"):
+            if hook in cls.__dict__:
+                setattr(cls, hook, _in_props_pool(cls.__dict__[hook]))
+
     def client(self, service: str, region: str) -> Any:
+        """A client of the current call's pool (its props' `pool`), else of the stack's endpoint."""
+        name = clients.current_pool()
+        if name is not None:
+            pool = clients.pool(name)
+            return clients.client(service, region, pool.endpoint, pool.profile)
         return clients.client(service, region, clients.endpoint_for(self.endpoint_url))
 
     def account(self, region: str) -> str:
+        name = clients.current_pool()
+        if name is not None:
+            pool = clients.pool(name)
+            return clients.account_id(region, pool.endpoint, pool.profile)
         return clients.account_id(region, clients.endpoint_for(self.endpoint_url))
 
     # -- hooks ---------------------------------------------------------------------------
@@ -143,6 +160,10 @@ class CloudProvider(ResourceProvider, metaclass=ABCMeta):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         props = user_inputs(props)
+        with clients.in_pool(props.get("pool")):
+            return self._create_here(props)
+
+    def _create_here(self, props: dict[str, Any]) -> CreateResult:
         try:
             found = self.find_existing(props)
             if found is not None:
@@ -157,6 +178,10 @@ class CloudProvider(ResourceProvider, metaclass=ABCMeta):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         props = user_inputs(props)
+        with clients.in_pool(props.get("pool")):
+            return self._read_here(id_, props)
+
+    def _read_here(self, id_: str, props: dict[str, Any]) -> ReadResult:
         try:
             current = self._read(id_, props)
         except ClientError as e:
@@ -167,13 +192,17 @@ class CloudProvider(ResourceProvider, metaclass=ABCMeta):
         if current is None:
             return ReadResult("", {})  # the servicer needs a dict; an empty id means gone
         current = self._public(current)
+        if props.get("pool"):
+            current["pool"] = props["pool"]  # where it was read is no property of the cloud's
         inputs = {p.name: current[p.name] for p in self.rtype.props if p.name in current}
         return ReadResult(id_, current, inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         olds, news = user_inputs(olds), user_inputs(news)
         try:
-            computed = self._update(id_, olds, news)
+            # A new pool replaces the resource: an update stays in the pool it was made in.
+            with clients.in_pool(olds.get("pool")):
+                computed = self._update(id_, olds, news)
         except ClientError as e:
             raise CloudError(self.rtype.token, self._label(news), "update", e) from e
         old_outputs = {k: olds[k] for k in self.rtype.outputs if k in olds}
@@ -182,10 +211,19 @@ class CloudProvider(ResourceProvider, metaclass=ABCMeta):
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         props = user_inputs(props)
         try:
-            self._delete(id_, props)
+            with clients.in_pool(props.get("pool")):
+                self._delete(id_, props)
         except ClientError as e:
             if not is_gone(e):
                 raise CloudError(self.rtype.token, self._label(props), "delete", e) from e
+
+
+def _in_props_pool(hook: Callable[[Any, dict[str, Any]], str | None]) -> Callable[[Any, dict[str, Any]], str | None]:
+    @functools.wraps(hook)
+    def in_pool(self: Any, props: dict[str, Any]) -> str | None:
+        with clients.in_pool(props.get("pool")):
+            return hook(self, props)
+    return in_pool
 
 
 class CloudResource(pulumi.dynamic.Resource):

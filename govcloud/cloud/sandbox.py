@@ -4,6 +4,12 @@
 OS and database images in both sandbox regions; `down` stops exactly that process;
 `status` says whether it runs and what govcloud resources it holds. The pid, port and
 endpoint live in `<state dir>/sandbox.json`, the server's output in `sandbox.log`.
+
+The intranet's classified pool (graph/pools.py) is a second server of its own, on its own
+port and under another account (`CLASSIFIED_ACCOUNT`, moto's MOTO_ACCOUNT_ID): two clouds
+that share nothing, as the extranet's and the intranet's do. It is recorded under
+`pools.classified` in sandbox.json (log: `sandbox-classified.log`); `up`, `down` and
+`status` handle both.
 """
 from __future__ import annotations
 
@@ -41,9 +47,25 @@ SERVER_SETTINGS = {"MOTO_ACM_VALIDATION_WAIT": "0"}
 DEFAULT_PRODUCTS = ("kylin-v10-server", "kylin-v11-server", "uos-v20-server",
                     "dm8", "kingbase-v8", "gbase-8s")
 PRODUCT_TAG = "gov:product"
+# The sandbox's two pools: the extranet's (moto's default account) and the classified one.
+DEFAULT_ACCOUNT = "123456789012"
+CLASSIFIED = "classified"
+CLASSIFIED_ACCOUNT = "210987654321"
+POOL_LOG_FILE = "sandbox-classified.log"
 
 # Processes this Python process started, so that `down` can reap them (no zombies).
 _children: dict[int, subprocess.Popen[bytes]] = {}
+
+
+@dataclass(frozen=True)
+class PoolInfo:
+    """The sandbox's server of one other resource pool (the classified one)."""
+
+    pid: int
+    port: int
+    endpoint: str
+    account: str
+    holds: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -57,6 +79,8 @@ class SandboxInfo:
     seeded: tuple[str, ...] = ()
     holds: dict[str, int] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    pools: dict[str, PoolInfo] = field(default_factory=dict)
+    account: str = DEFAULT_ACCOUNT
 
     @property
     def environment(self) -> dict[str, str]:
@@ -139,9 +163,8 @@ def _log_tail(path: Path, lines: int = 20) -> str:
         return "(no log)"
 
 
-def _start(state_dir: Path, extra_env: dict[str, str], timeout: float) -> tuple[int, int]:
+def _launch(log_path: Path, extra_env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
     port = _free_port()
-    log_path = state_dir / LOG_FILE
     env = {**os.environ, **CREDENTIALS, **SERVER_SETTINGS, **extra_env}
     with log_path.open("ab") as log:
         process = subprocess.Popen(
@@ -150,6 +173,15 @@ def _start(state_dir: Path, extra_env: dict[str, str], timeout: float) -> tuple[
             start_new_session=True,  # outlives the CLI and ignores its Ctrl-C
         )
     _children[process.pid] = process
+    return process, port
+
+
+def _start(state_dir: Path, extra_env: dict[str, str], timeout: float) -> tuple[int, int]:
+    process, port = _launch(state_dir / LOG_FILE, extra_env)
+    return _wait(process, port, state_dir / LOG_FILE, timeout)
+
+
+def _wait(process: subprocess.Popen[bytes], port: int, log_path: Path, timeout: float) -> tuple[int, int]:
     endpoint = f"http://{HOST}:{port}"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -228,44 +260,85 @@ def seed_images(endpoint: str, products: list[tuple[str, str]]) -> tuple[str, ..
 
 
 def up(state_dir: Path | None = None, products_file: Path | None = None, *,
-       timeout: float = 30.0, extra_env: dict[str, str] | None = None, seed: bool = True) -> SandboxInfo:
+       timeout: float = 30.0, extra_env: dict[str, str] | None = None, seed: bool = True,
+       classified: bool = True) -> SandboxInfo:
     """Start the sandbox cloud, or reuse the one already running for `state_dir`.
 
-    `extra_env` reaches the server process, e.g. INITIAL_NO_AUTH_ACTION_COUNT to switch on
-    moto's IAM enforcement; `seed=False` skips registering the approved images.
+    `extra_env` reaches the server processes, e.g. INITIAL_NO_AUTH_ACTION_COUNT to switch on
+    moto's IAM enforcement; `seed=False` skips registering the approved images;
+    `classified=False` starts no server for the classified pool.
     """
     state_dir = state_dir or default_state_dir()
     state_dir.mkdir(parents=True, exist_ok=True)
     products, warnings = read_products(products_file) if seed else ([], [])
-    state = _read_state(state_dir)
-    if state and _alive(int(state["pid"])) and _answers(state["endpoint"]):
-        seeded = seed_images(state["endpoint"], products)
-        return SandboxInfo(True, str(state_dir), int(state["pid"]), int(state["port"]),
-                           state["endpoint"], reused=True, seeded=seeded, warnings=tuple(warnings))
-    if state and _alive(int(state["pid"])):
+    state = _read_state(state_dir) or {}
+    main_ok = _running(state)
+    recorded = (state.get("pools") or {}).get(CLASSIFIED) if state else None
+    pool_ok = _running(recorded)
+    if state and not main_ok and _alive(int(state["pid"])):
         _stop(int(state["pid"]))  # ours but not answering: replace it
-    pid, port = _start(state_dir, extra_env or {}, timeout)
-    endpoint = f"http://{HOST}:{port}"
-    record = {"pid": pid, "port": port, "endpoint": endpoint, "started": time.time(),
-              "log": str(state_dir / LOG_FILE)}
-    tmp = state_dir / f"{STATE_FILE}.tmp"
-    tmp.write_text(json.dumps(record, indent=2))
-    tmp.replace(state_dir / STATE_FILE)
+    if recorded and not pool_ok and _alive(int(recorded["pid"])):
+        _stop(int(recorded["pid"]))
+    extra = extra_env or {}
+    # Both servers start at once: each takes seconds to import moto.
+    main = None if main_ok else _launch(state_dir / LOG_FILE, extra)
+    pool = None if pool_ok or not classified else _launch(
+        state_dir / POOL_LOG_FILE, {**extra, "MOTO_ACCOUNT_ID": CLASSIFIED_ACCOUNT})
     try:
-        seeded = seed_images(endpoint, products)
-    except Exception:
-        down(state_dir)  # a half-seeded sandbox would fail later in confusing ways
+        if main is not None:
+            _wait(*main, state_dir / LOG_FILE, timeout)
+        if pool is not None:
+            _wait(*pool, state_dir / POOL_LOG_FILE, timeout)
+    except GovcloudError:
+        for launched in (main, pool):
+            if launched is not None:
+                _stop(launched[0].pid)
         raise
-    return SandboxInfo(True, str(state_dir), pid, port, endpoint, seeded=seeded,
-                       warnings=tuple(warnings))
+    record: dict[str, Any] = dict(state) if main is None else {
+        "pid": main[0].pid, "port": main[1], "endpoint": f"http://{HOST}:{main[1]}",
+        "started": time.time(), "log": str(state_dir / LOG_FILE)}
+    pools: dict[str, Any] = {}
+    if pool is not None:
+        pools[CLASSIFIED] = {"pid": pool[0].pid, "port": pool[1], "endpoint": f"http://{HOST}:{pool[1]}",
+                             "account": CLASSIFIED_ACCOUNT, "log": str(state_dir / POOL_LOG_FILE)}
+    elif pool_ok and recorded is not None:
+        pools[CLASSIFIED] = recorded
+    record["pools"] = pools
+    if main is not None or pool is not None:
+        tmp = state_dir / f"{STATE_FILE}.tmp"
+        tmp.write_text(json.dumps(record, indent=2))
+        tmp.replace(state_dir / STATE_FILE)
+    try:
+        seeded = seed_images(str(record["endpoint"]), products)
+        for entry in pools.values():
+            seed_images(str(entry["endpoint"]), products)
+    except Exception:
+        if main is not None or pool is not None:
+            down(state_dir)  # a half-seeded sandbox would fail later in confusing ways
+        raise
+    return SandboxInfo(True, str(state_dir), int(record["pid"]), int(record["port"]), str(record["endpoint"]),
+                       reused=main is None and pool is None, seeded=seeded, warnings=tuple(warnings),
+                       pools=_pool_infos(pools))
+
+
+def _running(entry: dict[str, Any] | None) -> bool:
+    return bool(entry) and entry is not None and _alive(int(entry["pid"])) and _answers(str(entry["endpoint"]))
+
+
+def _pool_infos(pools: dict[str, Any], *, holdings: bool = False) -> dict[str, PoolInfo]:
+    return {name: PoolInfo(int(e["pid"]), int(e["port"]), str(e["endpoint"]), str(e["account"]),
+                           _holdings(str(e["endpoint"])) if holdings else {})
+            for name, e in sorted(pools.items())}
 
 
 def down(state_dir: Path | None = None) -> SandboxInfo:
-    """Stop the sandbox process recorded in `state_dir` (only that one) and forget it."""
+    """Stop the sandbox processes recorded in `state_dir` (only those) and forget them."""
     state_dir = state_dir or default_state_dir()
     state = _read_state(state_dir)
     if state:
         _stop(int(state["pid"]))
+        for entry in (state.get("pools") or {}).values():
+            _stop(int(entry["pid"]))
     (state_dir / STATE_FILE).unlink(missing_ok=True)
     return SandboxInfo(False, str(state_dir))
 
@@ -301,5 +374,7 @@ def status(state_dir: Path | None = None) -> SandboxInfo:
     state = _read_state(state_dir)
     if not state or not _alive(int(state["pid"])) or not _answers(state["endpoint"]):
         return SandboxInfo(False, str(state_dir))
+    pools = {name: entry for name, entry in (state.get("pools") or {}).items() if _running(entry)}
     return SandboxInfo(True, str(state_dir), int(state["pid"]), int(state["port"]),
-                       state["endpoint"], holds=_holdings(state["endpoint"]))
+                       state["endpoint"], holds=_holdings(state["endpoint"]),
+                       pools=_pool_infos(pools, holdings=True))

@@ -80,10 +80,14 @@ class ResourceType:
 
 REGION = Prop("region", "str", required=True, replace=True, doc="real region id, e.g. cn-north-1")
 TAGS = Prop("tags", "tags", default={}, doc="tags; managed-by=govcloud is added by check")
+# The NAME of the resource pool (graph/pools.py), never its endpoint: the stack being run
+# says where each pool is. Absent: the default (extranet) pool, so older states see no change.
+POOL = Prop("pool", "str", replace=True, choices=("classified",),
+            doc="resource pool by name (govcloud:pools of the stack); absent: the default pool")
 
 
 def _props(*props: Prop, taggable: bool = True) -> tuple[Prop, ...]:
-    common = (REGION, TAGS) if taggable else (REGION,)
+    common = (REGION, TAGS, POOL) if taggable else (REGION, POOL)
     return (*props, *common)
 
 
@@ -195,6 +199,9 @@ KEY = ResourceType(
         Prop("description", "str", default=""),
         Prop("rotation", "bool", default=True),
         Prop("deletion_window_days", "int", default=7),
+        Prop("log_group_prefix", "str",
+             doc="log groups whose names start with this are encrypted with the key: the key policy "
+                 "lets CloudWatch Logs of the key's account and region use it for them (in place)"),
     ),
     outputs=("key_id", "arn", "alias_arn"),
     natural_key=("alias",),

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from govcloud.errors import GovcloudError
-from govcloud.graph import addressing
+from govcloud.graph import addressing, pools
 from govcloud.graph.city import build_city
 from govcloud.graph.context import Builder
 from govcloud.graph.department import build_department
@@ -35,6 +35,7 @@ def build_graph(project: Project, target: Target, today: date | None = None) -> 
     active = project.active(today or date.today())
     departments = tuple(sorted(active.departments, key=lambda d: d.code))
     _check_codes(departments)
+    pools.require_pool(active)
     full = {d.code: d for d in project.departments}  # retired systems keep their slots: no other one moves
     b = Builder(active, target, addressing.department_slots(departments))
     build_city(b)
@@ -49,4 +50,5 @@ def build_graph(project: Project, target: Target, today: date | None = None) -> 
         tuple(b.nodes[name] for name in sorted(b.nodes)),
     )
     graph.order()  # refuses dangling references and cycles here, not halfway through a deployment
+    pools.check_no_cross_pool_refs(graph.nodes)
     return graph

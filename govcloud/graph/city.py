@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from govcloud.graph import addressing, iam, tokens
+from govcloud.graph import addressing, iam, pools, tokens
 from govcloud.graph.context import Builder, Scope
 from govcloud.graph.desired import Component, Ref
 from govcloud.graph.names import CITY
@@ -71,7 +71,8 @@ def build_city(b: Builder) -> None:
         cidr = city.networks[network]
         vpc = addressing.vpc_block(cidr) if network == "internetZone" else addressing.shared_zone(cidr)
         ipv6 = {"ipv6": True} if network == "internetZone" and internet_dual_stack(b) else {}
-        b.add(node, tokens.VPC, c, scope, {"name": b.names.tagged(node), "cidr": vpc, **ipv6})
+        b.add(node, tokens.VPC, c, scope, {"name": b.names.tagged(node), "cidr": vpc, **ipv6},
+              pool=pools.CLASSIFIED if network == "intranet" and b.classified else None)
     _site_platform(b, c)
 
     # Tenant roles may never change what the data-centre team runs (graph/iam.py).
@@ -85,6 +86,8 @@ def build_city(b: Builder) -> None:
         "description": "copies buckets to the off-site disaster-recovery centre",
         "inline_policies": {"replicate": iam.replication_policy(b)},
     })
+    if b.classified:
+        _classified_platform(b, c)
     replicated_bucket(b, OA_DOCUMENTS, c, b.platform("oa"), (CITY, "oa-documents"),
                       key=KEY, dr_key=DR_KEY)
     b.add(DOCUMENT_EXCHANGE, tokens.QUEUE, c, b.platform("oa"), {
@@ -94,6 +97,28 @@ def build_city(b: Builder) -> None:
                       key=KEY, dr_key=DR_KEY)
 
 
+def _classified_platform(b: Builder, c: str) -> None:
+    """The classified pool's own keys, guardrails and DR role: none of the extranet's reach it."""
+    pool = pools.CLASSIFIED
+    keys = b.platform("keys", classified=True)
+    b.add(pools.KEY, tokens.KEY, c, keys, {
+        "alias": b.names.alias(pools.KEY), "description": f"{b.city.title} classified pool data",
+    }, pool=pool)
+    b.add(pools.DR_KEY, tokens.KEY, c, keys, {
+        "alias": b.names.alias(pools.DR_KEY), "description": f"{b.city.title} classified pool off-site copies",
+    }, region=b.classified_dr, pool=pool)
+    b.add(pools.GUARDRAILS, tokens.POLICY, c, b.platform("identity", classified=True), {
+        "name": b.names.policy(CITY, "classified-guardrails"), "document": iam.guardrail_policy(),
+        "description": "denies tenants of the classified pool the platform and the required controls",
+    }, pool=pool)
+    b.add(pools.REPLICATION_ROLE, tokens.ROLE, c, b.platform("dr", classified=True), {
+        "name": b.names.role(CITY, "classified-replication"),
+        "assume_role_policy": iam.assume_role(iam.S3_PRINCIPAL),
+        "description": "copies the classified pool's buckets to its own disaster-recovery site",
+        "inline_policies": {"replicate": iam.replication_policy(b, pool)},
+    }, pool=pool)
+
+
 def _site_platform(b: Builder, c: str) -> None:
     city = b.city
     network = b.platform("network")
@@ -101,7 +126,7 @@ def _site_platform(b: Builder, c: str) -> None:
     zone_cidr = addressing.vpc_block(city.networks["internetZone"])
     dual = internet_dual_stack(b)
     for node, cidr, slot, az in zip(FRONT_END_SUBNETS, addressing.front_end_subnets(zone_cidr),
-                                    addressing.front_end_ipv6_slots(), "ab"):
+                                    addressing.front_end_ipv6_slots(), "ab", strict=True):
         # The load balancer takes its own addresses: its subnets assign none on launch.
         ipv6: dict[str, Any] = {"vpc_ipv6_cidr": Ref(NETWORK_NODES["internetZone"], "ipv6_cidr"),
                                 "ipv6_slot": slot} if dual else {}

@@ -14,14 +14,14 @@ Tags (DESIGN §5) on every node:
 
 `platform:`/`tenant:` values contain a colon, which no system name can, so a tag query
 for a system never matches a shared resource.
-"""
+"""  # noqa: E501 (the tag table)
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from govcloud.graph import tokens
+from govcloud.graph import pools, tokens
 from govcloud.graph.desired import Component, Node, Ref, Target
 from govcloud.graph.names import CITY, Names
 from govcloud.model import Department, Project, System
@@ -79,6 +79,11 @@ class Builder:
         self.names = Names(project.city.name, target.stack)
         self.primary = target.region(project.city.datacentre.region)
         self.dr = target.region(project.city.datacentre.dr_region)
+        # The classified pool's own sites (graph/pools.py), when the City declares one.
+        pool = project.city.datacentre.classified_pool
+        self.classified = pool is not None
+        self.classified_primary = target.region(pool.region) if pool else self.primary
+        self.classified_dr = target.region(pool.dr_region) if pool else self.dr
         self.department_slots = department_slots
         self.components: dict[str, Component] = {}
         self.nodes: dict[str, Node] = {}
@@ -99,6 +104,12 @@ class Builder:
         return Scope(department.code, system.name, system.mlps, system.classified,
                      department.project or "none")
 
+    def primary_of(self, pool: str | None) -> str:
+        return self.classified_primary if pool == pools.CLASSIFIED else self.primary
+
+    def dr_of(self, pool: str | None) -> str:
+        return self.classified_dr if pool == pools.CLASSIFIED else self.dr
+
     # -- collecting --------------------------------------------------------------------
     def component(self, component: Component) -> str:
         self.components[component.name] = component
@@ -114,13 +125,19 @@ class Builder:
         *,
         region: str | None = None,
         depends_on: tuple[str, ...] = (),
+        pool: str | None = None,
     ) -> str:
-        """Add a node and return its name; `inputs["tags"]` may add tags to the governance ones."""
+        """Add a node and return its name; `inputs["tags"]` may add tags to the governance ones.
+
+        `pool` is None for the extranet's pool (the node carries no `pool` input, as before
+        pools existed) or `classified`; `region` defaults to the pool's primary site."""
         if name in self.nodes:
             raise ValueError(f"duplicate node {name}")  # a builder bug, not a user error
         tags = dict(sorted({**scope.tags(self.target.stack), **inputs.get("tags", {})}.items()))
         full = {k: v for k, v in inputs.items() if k != "tags"}
-        full["region"] = region or self.primary
+        full["region"] = region or self.primary_of(pool)
+        if pool is not None and pool != pools.EXTRANET:
+            full["pool"] = pool
         if token == tokens.BUCKET:
             # Every bucket: no public access, TLS only (the data-centre team's controls).
             full.setdefault("block_public_access", True)

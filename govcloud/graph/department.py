@@ -4,11 +4,11 @@ from __future__ import annotations
 import dataclasses
 
 from govcloud.errors import GovcloudError
-from govcloud.graph import addressing, iam, tokens
+from govcloud.graph import addressing, iam, pools, tokens
 from govcloud.graph import city as platform
 from govcloud.graph.context import Builder
 from govcloud.graph.desired import Component, Ref
-from govcloud.model import Department
+from govcloud.model import Department, System
 
 
 def role_node(code: str) -> str:
@@ -47,6 +47,8 @@ def build_department(b: Builder, department: Department) -> str:
     if key is not None:
         b.add(key, tokens.KEY, c, b.tenant(department, "keys", on_platform=False), {
             "alias": b.names.alias(key), "description": f"{department.name} data at rest",
+            **_log_groups(b, department, [s for s in department.systems
+                                          if not (b.classified and pools.in_classified_pool(s))]),
         })
     policy = b.add(policy_node(code), tokens.POLICY, c, identity, {
         "name": b.names.policy(*b.names.own(code, "tenant")),
@@ -60,6 +62,8 @@ def build_department(b: Builder, department: Department) -> str:
         "description": f"workloads of department {code}",
         "managed_policy_arns": [Ref(policy, "arn"), Ref(platform.GUARDRAILS, "arn")],
     })
+    if b.classified and pools.intranet_systems(department):
+        _classified_tenant(b, department, c)
     for network in sorted({s.network for s in department.systems}):
         # Tenants' networks are isolated from each other; a private line (专网) ends in its own.
         on_it = [s for s in department.systems if s.network == network]
@@ -71,12 +75,51 @@ def build_department(b: Builder, department: Department) -> str:
         b.add(node, tokens.VPC, c, scope, {
             "name": b.names.tagged(node), "cidr": network_cidr(b, department, network),
             **({"ipv6": True} if dual_stack(department) else {}),
-        })
+        }, pool=pools.CLASSIFIED if network == "intranet" and b.classified else None)
     if department.oa is not None:
         _oa_tenant(b, department, c)
     if department.site is not None:
         _site_tenant(b, department, c)
     return c
+
+
+def _log_groups(b: Builder, department: Department, systems: list[System]) -> dict[str, str]:
+    """The key input that lets CloudWatch Logs use the key: its systems' audit logs are encrypted."""
+    if any(s.encryption for s in systems):
+        return {"log_group_prefix": iam.log_group_scope(b, department.code)}
+    return {}
+
+
+def classified_key(department: Department) -> str | None:
+    """The department's own key in the classified pool: its intranet systems need one."""
+    if any(s.encryption or s.database is not None for s in pools.intranet_systems(department)):
+        return pools.department_key(department.code)
+    return None
+
+
+def _classified_tenant(b: Builder, department: Department, c: str) -> None:
+    """The department's key and role in the classified pool, confined to its intranet systems."""
+    code, pool = department.code, pools.CLASSIFIED
+    # The classified pool runs no OA and no site: the role sees only the intranet systems.
+    inside = dataclasses.replace(department, systems=pools.intranet_systems(department), oa=None, site=None)
+    key = classified_key(department)
+    if key is not None:
+        b.add(key, tokens.KEY, c, b.tenant(inside, "classified-keys", on_platform=False), {
+            "alias": b.names.alias(key), "description": f"{department.name} classified data at rest",
+            **_log_groups(b, department, list(inside.systems)),
+        }, pool=pool)
+    identity = b.tenant(inside, "classified-identity", on_platform=False)
+    policy = b.add(pools.department_policy(code), tokens.POLICY, c, identity, {
+        "name": b.names.policy(*b.names.own(code, "classified-tenant")),
+        "document": iam.tenant_policy(b, inside, key, pools.KEY, region=b.classified_primary),
+        "description": f"department {code} in the classified pool: only its own intranet systems",
+    }, pool=pool)
+    b.add(pools.department_role(code), tokens.ROLE, c, identity, {
+        "name": b.names.role(*b.names.own(code, "classified")),
+        "assume_role_policy": iam.assume_role(iam.EC2_PRINCIPAL),
+        "description": f"workloads of department {code} in the classified pool",
+        "managed_policy_arns": [Ref(policy, "arn"), Ref(pools.GUARDRAILS, "arn")],
+    }, pool=pool)
 
 
 def _oa_tenant(b: Builder, department: Department, parent: str) -> None:

@@ -159,21 +159,23 @@ def secret_name(b: Builder, code: str, system: str) -> str:
     return f"govcloud/{b.names.prefix}/{code}/{system}/db-admin"
 
 
-def tenant_policy(b: Builder, department: Department, key: str | None, platform_key: str) -> dict[str, Any]:
+def tenant_policy(b: Builder, department: Department, key: str | None, platform_key: str,
+                  *, region: str | None = None) -> dict[str, Any]:
     """A department's role: its own buckets' objects, mailbox, audit logs, key and machines.
 
     Its OA documents and mailbox live on the shared platform, encrypted with the platform's
     key: it may use that key only where the encryption context names its own bucket or queue.
+    `region`: the primary site of the role's pool (default: the datacentre's).
     """
     code = department.code
     buckets = _s3(b, f"{b.names.bucket_scope(code)}*")
-    logs = _arn(b, "logs", f"log-group:{log_group_scope(b, code)}*")
+    logs = _arn(b, "logs", f"log-group:{log_group_scope(b, code)}*", region=region)
     statements = [
         _allow("OwnBucketObjects", OBJECT_ACTIONS, [f"{buckets}/*"]),
         _allow("OwnBucketListings", BUCKET_READ_ACTIONS, [buckets]),
         _allow("OwnAuditLogs", LOG_WRITE_ACTIONS + LOG_READ_ACTIONS, [logs]),
         # Start, stop and reboot take an instance ARN and honour its tags: only its own machines.
-        _allow("OwnMachines", INSTANCE_OPERATIONS, [_arn(b, "ec2", "instance/*")],
+        _allow("OwnMachines", INSTANCE_OPERATIONS, [_arn(b, "ec2", "instance/*", region=region)],
                {"StringEquals": {"aws:ResourceTag/gov:department": code,
                                  "aws:ResourceTag/gov:stack": b.target.stack}}),
     ]
@@ -193,10 +195,10 @@ def tenant_policy(b: Builder, department: Department, key: str | None, platform_
 
 
 def instance_policy(b: Builder, bucket_name: str, log_group: str, key: str | None,
-                    secret: str | None) -> dict[str, Any]:
+                    secret: str | None, *, region: str | None = None) -> dict[str, Any]:
     """A system's machines: its own bucket and audit log, and its database admin secret."""
     bucket = _s3(b, bucket_name)
-    logs = _arn(b, "logs", f"log-group:{log_group}")
+    logs = _arn(b, "logs", f"log-group:{log_group}", region=region)
     statements = [
         _allow("SystemBucketObjects", OBJECT_ACTIONS, [f"{bucket}/*"]),
         _allow("SystemBucketListing", BUCKET_READ_ACTIONS, [bucket]),
@@ -220,11 +222,12 @@ def guardrail_policy() -> dict[str, Any]:
     }
 
 
-def replication_policy(b: Builder) -> dict[str, Any]:
+def replication_policy(b: Builder, pool: str | None = None) -> dict[str, Any]:
     """The DR role: read the stack's buckets, write their off-site copies, with the stack's keys.
 
     The keys are confined by their `gov:stack` tag rather than listed, so that a new
-    department (with a key of its own) changes no city-level document.
+    department (with a key of its own) changes no city-level document. Each pool has its
+    own role, account and sites (`pool`: None for the extranet's).
     """
     buckets = _s3(b, f"{b.names.prefix}-*")
     copies = _s3(b, f"{b.names.bucket(CITY, 'dr')}-*")
@@ -237,7 +240,8 @@ def replication_policy(b: Builder) -> dict[str, Any]:
             _allow("WriteReplicas", ("s3:ReplicateDelete", "s3:ReplicateObject", "s3:ReplicateTags"),
                    [f"{copies}/*"]),
             _allow("UseStackKeys", ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"),
-                   [_arn(b, "kms", "key/*"), _arn(b, "kms", "key/*", region=b.dr)],
+                   [_arn(b, "kms", "key/*", region=b.primary_of(pool)),
+                    _arn(b, "kms", "key/*", region=b.dr_of(pool))],
                    {"StringEquals": {"aws:ResourceTag/gov:stack": b.target.stack}}),
         ],
     }

@@ -2,10 +2,11 @@
 bucket with its off-site copy, and audit log group."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from govcloud.errors import GovcloudError
-from govcloud.graph import addressing, iam, tokens
+from govcloud.graph import addressing, iam, pools, tokens
 from govcloud.graph import city as platform
 from govcloud.graph import department as tenancy
 from govcloud.graph.context import Builder, Scope
@@ -76,13 +77,38 @@ def _ingress(b: Builder, system: System, zone: str, subnet: str) -> list[dict[st
     return sorted(rules, key=lambda r: (r["from_port"], r["cidr"]))
 
 
+@dataclass(frozen=True)
+class Home:
+    """Where a system's resources live: its pool (None: the extranet's) and that pool's nodes."""
+
+    pool: str | None
+    key: str                # the department's key node, used where encryption is on
+    own_key: str | None     # the department's key in the pool, if it has one
+    dr_key: str
+    replication_role: str
+    guardrails: str
+    primary: str
+    dr: str
+
+
+def home_of(b: Builder, department: Department, system: System) -> Home:
+    """Intranet systems live in the classified pool (graph/pools.py), with its keys and roles."""
+    if b.classified and pools.in_classified_pool(system):
+        return Home(pools.CLASSIFIED, pools.department_key(department.code), tenancy.classified_key(department),
+                    pools.DR_KEY, pools.REPLICATION_ROLE, pools.GUARDRAILS, b.classified_primary, b.classified_dr)
+    return Home(None, tenancy.key_node(department.code), iam.department_key(department), platform.DR_KEY,
+                platform.REPLICATION_ROLE, platform.GUARDRAILS, b.primary, b.dr)
+
+
 def build_system(b: Builder, department: Department, system: System, system_slot: int, parent: str) -> str:
     _refuse_unsafe(department, system)
     code = department.code
     c = b.component(Component(system_component(code, system.name), "System", parent=parent,
                               department=code, system=system.name))
     scope = b.system(department, system)
-    key = tenancy.key_node(code)
+    home = home_of(b, department, system)
+    pool = home.pool
+    key = home.key
     zone = tenancy.network_cidr(b, department, system.network)
     cidr = addressing.system_subnet(zone, system_slot)
     network = tenancy.network_node(code, system.network)
@@ -91,16 +117,16 @@ def build_system(b: Builder, department: Department, system: System, system_slot
         "name": b.names.tagged(f"{c}/subnet"), "vpc_id": Ref(network, "vpc_id"), "cidr": cidr,
         **(dual_stack_subnet(network, addressing.system_ipv6_slot(system_slot), assign=True)
            if tenancy.dual_stack(department) else {}),
-    })
+    }, pool=pool)
     group = b.add(f"{c}/security-group", tokens.SECURITY_GROUP, c, scope, {
         "name": b.names.tagged(f"{c}/security-group"), "vpc_id": Ref(network, "vpc_id"),
         # EC2 descriptions are ASCII only: the Chinese title goes in a tag instead.
         "description": f"system {system.name} of department {code}",
         "ingress": _ingress(b, system, zone, cidr),
         "tags": {"gov:title": cloudnames.as_tag_value(system.title)},
-    })
+    }, pool=pool)
     parts = (code, system.name)
-    profile = _machine_identity(b, department, system, c, scope)
+    profile = _machine_identity(b, department, system, c, scope, home)
     placement: dict[str, Any] = {"subnet_id": Ref(subnet, "subnet_id"),
                                  "security_group_ids": [Ref(group, "group_id")],
                                  "iam_instance_profile_arn": Ref(profile, "arn")}
@@ -108,14 +134,14 @@ def build_system(b: Builder, department: Department, system: System, system_slot
         for index in range(compute.count):
             _machine(b, c, scope, system, key, f"{c}/vm/{compute.role}-{index}", placement,
                      image=compute.image, size=instance_type(compute.vcpu, compute.memory_gib),
-                     disk_gib=compute.disk_gib)
+                     disk_gib=compute.disk_gib, pool=pool)
     if system.database is not None:
         for index in range(system.database.replicas):
             # Every database machine learns where the admin secret is; never the value itself.
             _machine(b, c, scope, system, key, f"{c}/db/{index}",
                      {**placement, "admin_secret_arn": Ref(admin_secret(c), "arn")},
                      image=system.database.engine, size=DATABASE_INSTANCE_TYPE,
-                     disk_gib=system.database.storage_gib)
+                     disk_gib=system.database.storage_gib, pool=pool)
 
     bucket: dict[str, Any] = {
         "name": b.names.bucket(*parts), "versioning": True, **_encryption(system, key),
@@ -124,16 +150,17 @@ def build_system(b: Builder, department: Department, system: System, system_slot
     if system.backup.offsite:
         copy: dict[str, Any] = {
             "name": b.names.replica_bucket(*parts), "versioning": True,
-            **_encryption(system, platform.DR_KEY), "tags": bucket["tags"],
+            **_encryption(system, home.dr_key), "tags": bucket["tags"],
         }
-        b.add(platform.replica(f"{c}/bucket"), tokens.BUCKET, c, scope, copy, region=b.dr)
-        bucket["replication"] = {"role_arn": Ref(platform.REPLICATION_ROLE, "arn"),
+        # Off-site copies stay in the system's own pool, in that pool's DR site.
+        b.add(platform.replica(f"{c}/bucket"), tokens.BUCKET, c, scope, copy, region=home.dr, pool=pool)
+        bucket["replication"] = {"role_arn": Ref(home.replication_role, "arn"),
                                  "destination_bucket_arn": Ref(platform.replica(f"{c}/bucket"), "arn")}
-    b.add(f"{c}/bucket", tokens.BUCKET, c, scope, bucket)
+    b.add(f"{c}/bucket", tokens.BUCKET, c, scope, bucket, pool=pool)
     b.add(f"{c}/audit-log", tokens.LOG_GROUP, c, scope, {
         "name": b.names.log_group(c), "retention_days": log_retention(system.audit_log_days),
         **_encryption(system, key),
-    })
+    }, pool=pool)
     return c
 
 
@@ -154,10 +181,11 @@ def instance_profile(component: str) -> str:
     return f"{component}/instance-profile"
 
 
-def _machine_identity(b: Builder, department: Department, system: System, c: str, scope: Scope) -> str:
+def _machine_identity(b: Builder, department: Department, system: System, c: str, scope: Scope,
+                      home: Home) -> str:
     """The system's database admin secret, and the role and profile its machines run as."""
     code = department.code
-    key = iam.department_key(department)
+    key, pool = home.own_key, home.pool
     secret = None
     role_name = b.names.role(code, system.name)
     if system.database is not None:
@@ -167,31 +195,32 @@ def _machine_identity(b: Builder, department: Department, system: System, c: str
             "description": f"database admin password of system {system.name} of department {code}",
             "readers": [iam.role_arn(b, role_name)],
             **({"kms_key_id": Ref(key, "arn")} if key else {}),
-        })
+        }, pool=pool)
     role = b.add(instance_role(c), tokens.ROLE, c, scope, {
         "name": role_name,
         "assume_role_policy": iam.assume_role(iam.EC2_PRINCIPAL),
         "description": f"machines of system {system.name} of department {code}",
         "inline_policies": {"system": iam.instance_policy(
-            b, b.names.bucket(code, system.name), b.names.log_group(c), key, secret)},
-        "managed_policy_arns": [Ref(platform.GUARDRAILS, "arn")],
-    })
+            b, b.names.bucket(code, system.name), b.names.log_group(c), key, secret,
+            region=home.primary if home.pool else None)},
+        "managed_policy_arns": [Ref(home.guardrails, "arn")],
+    }, pool=pool)
     return b.add(instance_profile(c), tokens.INSTANCE_PROFILE, c, scope, {
         "name": role_name, "role_name": Ref(role, "role_name"),
-    })
+    }, pool=pool)
 
 
 def _machine(
     b: Builder, c: str, scope: Scope, system: System, key: str, node: str,
-    placement: dict[str, Any], *, image: str, size: str, disk_gib: int,
+    placement: dict[str, Any], *, image: str, size: str, disk_gib: int, pool: str | None,
 ) -> None:
     inputs: dict[str, Any] = {"name": b.names.tagged(node), "image": image, "instance_type": size,
                               **placement}
-    b.add(node, tokens.INSTANCE, c, scope, inputs)
+    b.add(node, tokens.INSTANCE, c, scope, inputs, pool=pool)
     volume: dict[str, Any] = {
         "name": b.names.tagged(f"{node}/data"), "size_gib": disk_gib,
         "availability_zone": Ref(node, "availability_zone"), "instance_id": Ref(node, "instance_id"),
     }
     if system.encryption:
         volume.update(encrypted=True, kms_key_id=Ref(key, "arn"))
-    b.add(f"{node}/data", tokens.VOLUME, c, scope, volume)
+    b.add(f"{node}/data", tokens.VOLUME, c, scope, volume, pool=pool)

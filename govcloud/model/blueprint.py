@@ -302,7 +302,7 @@ class Project:
     root: str
     city: City
     departments: tuple[Department, ...]
-    registers: Registers = field(default_factory=lambda: _no_registers(), compare=False)
+    registers: Registers = field(default_factory=_no_registers, compare=False)
 
     def active(self, today: date) -> Project:
         """The project without the systems retired by `today` (下线)."""

@@ -19,8 +19,9 @@ from govcloud.engine import DEFAULT_PARALLEL, Backend, Engine, EngineEvent, Stat
 from govcloud.engine.blobstore import FileBlobStore
 from govcloud.engine.deletes import DeleteLimit
 from govcloud.errors import GovcloudError
-from govcloud.program import StackConfig, stack_program
-from govcloud.program.stackconfig import ENGINES
+from govcloud.operations.preflight import pool_accounts
+from govcloud.program import StackConfig, load_blueprints, stack_program
+from govcloud.program.stackconfig import ENGINES, PoolConfig
 
 DEFAULT_PROJECT = "govcloud"
 
@@ -58,6 +59,14 @@ def sandbox_credentials(config: StackConfig) -> None:
             os.environ.setdefault(key, value)
 
 
+def _pools(config: StackConfig) -> dict[str, PoolConfig]:
+    """The stack's pools; GovcloudError when the City has a classified pool the stack does not place."""
+    found = config.resolve_pools()
+    if "classified" not in found and load_blueprints(config).city.datacentre.classified_pool is not None:
+        config.resolve_pools(("classified",))  # says what is missing, and where
+    return found
+
+
 @dataclass(frozen=True)
 class BackendOptions:
     engine: str | None = None
@@ -80,6 +89,14 @@ def open_backend(config: StackConfig, options: BackendOptions,
     endpoint = config.resolve_endpoint()
     # Providers call the stack's current endpoint; what a state recorded is never used.
     clients.use_endpoint(endpoint)
+    # Likewise each pool's (state holds only a resource's pool name), after its account is checked.
+    pools = {name: clients.Pool(p.endpoint, p.profile) for name, p in _pools(config).items()}
+    clients.use_pools(pools)
+    if pools:
+        os.environ[clients.POOLS_ENV] = clients.pools_environment(pools)  # the Pulumi CLI's processes
+    else:
+        os.environ.pop(clients.POOLS_ENV, None)  # never another stack's pools
+    pool_accounts(config)
     program = program or stack_program(config)
     passphrase = options.passphrase or os.environ.get(config.passphrase_env) or None
     name = project_name(config.root)

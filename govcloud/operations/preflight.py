@@ -11,6 +11,8 @@ import re
 import socket
 from urllib.parse import urlsplit
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from govcloud.errors import GovcloudError
 from govcloud.model.location import Location
 from govcloud.program import StackConfig
@@ -60,9 +62,47 @@ def reachable(endpoint: str | None) -> None:
             rule="GC-ENDPOINT", hint="check govcloud:endpoint in the stack file and the network path") from None
 
 
+def pool_accounts(config: StackConfig) -> None:
+    """Each pool with an expected account must answer as that account, or nothing is created.
+
+    Run for sandbox stacks too (the sandbox records its pool's account); asked once per run."""
+    from govcloud.cloud import clients
+
+    region = min(config.region_map.values())
+    for name, pool in sorted(config.resolve_pools().items()):
+        if pool.account is None or pool.endpoint is None:
+            continue
+        try:
+            actual = clients.account_id(region, pool.endpoint, pool.profile)
+        except (BotoCoreError, ClientError) as exc:
+            raise GovcloudError(
+                f"the {name} pool at {pool.endpoint} cannot say whose credentials these are: {exc}",
+                rule="GC-POOL-004", hint=f"check govcloud:pools.{name} and its credentials") from None
+        if actual != pool.account:
+            raise GovcloudError(
+                f"the {name} pool at {pool.endpoint} answers as account {actual}, not {pool.account}: "
+                f"nothing is created there", rule="GC-POOL-004",
+                location=_pools_location(config),
+                hint=f"point govcloud:pools.{name} at the right cloud, or use that account's credentials")
+
+
+def _pools_location(config: StackConfig) -> Location | None:
+    path = config.file
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    for number, line in enumerate(lines, start=1):
+        if line.lstrip().startswith("govcloud:pools"):
+            return Location(str(path), number, line.index("govcloud:pools") + 1)
+    return None
+
+
 def preflight(config: StackConfig) -> None:
     if config.sandbox:
         return
     placeholders(config)
     credentials()
     reachable(config.resolve_endpoint())
+    for pool in config.resolve_pools().values():
+        reachable(pool.endpoint)

@@ -162,7 +162,10 @@ def _graph(project: Project | None, today: date) -> Graph | None:
         return None
     dc = project.city.datacentre
     # the plan compares two desired graphs; the logical regions stand for themselves
-    target = Target.create("review", {dc.region: dc.region, dc.dr_region: dc.dr_region})
+    sites = [dc.region, dc.dr_region]
+    if dc.classified_pool is not None:
+        sites += [dc.classified_pool.region, dc.classified_pool.dr_region]
+    target = Target.create("review", {site: site for site in sites})
     return build_graph(_approved_only(project), target, today)
 
 

@@ -141,8 +141,9 @@ def test_every_planned_name_of_the_example_city_is_valid_for_the_cloud() -> None
     result = load([str(root / "city.yaml"), str(root / "departments")])
     assert result.ok and result.project is not None
     for stack in ("sandbox", "production"):
-        graph = build_graph(result.project, Target.create(stack, {"city-dc-1": "cn-north-1",
-                                                                  "city-dr-1": "cn-northwest-1"}))
+        graph = build_graph(result.project, Target.create(stack, {
+            "city-dc-1": "cn-north-1", "city-dr-1": "cn-northwest-1",
+            "city-intranet-1": "cn-north-1", "city-intranet-dr-1": "cn-northwest-1"}))
         refused = [(node.name, problem) for node in graph.nodes
                    for problem in cloudnames.property_problems(node.type, {**node.inputs, "tags": dict(node.tags)})]
         assert len(graph.nodes) > 1000 and refused == []
@@ -158,7 +159,8 @@ def test_property_problems_names_the_property() -> None:
     ]
     assert cloudnames.property_problems("govcloud:certificates:PublicCertificate",
                                         {"domain_name": "a.gov.cn", "subject_alternative_names": ["a_b.gov.cn"]}) == [
-        ("subject_alternative_names", "'a_b.gov.cn' has an invalid label 'a_b' (letters, digits and inner hyphens only)")]
+        ("subject_alternative_names",
+         "'a_b.gov.cn' has an invalid label 'a_b' (letters, digits and inner hyphens only)")]
 
 
 def test_a_wildcard_stands_for_the_first_label_of_a_certificate_name_only() -> None:

@@ -14,7 +14,8 @@ from govcloud.load import load
 from govcloud.model import Project
 
 ROOT = Path(__file__).resolve().parents[2]
-SANDBOX = Target.create("sandbox", {"city-dc-1": "cn-north-1", "city-dr-1": "cn-northwest-1"})
+SANDBOX = Target.create("sandbox", {"city-dc-1": "cn-north-1", "city-dr-1": "cn-northwest-1",
+                                    "city-intranet-1": "cn-north-1", "city-intranet-dr-1": "cn-northwest-1"})
 
 # The example city's approved departments (blueprints/departments): the resources they need.
 EXPECTED_COUNTS = {
@@ -25,9 +26,11 @@ EXPECTED_COUNTS = {
     "govcloud:dns:Record": 66,                 # A and AAAA: 32 sub-sites (all on IPv6) + www
     "govcloud:dns:Zone": 1,
     "govcloud:identity:InstanceProfile": 62,   # one per system
-    "govcloud:identity:Policy": 33,            # one per department + the guardrails
-    "govcloud:identity:Role": 95,              # one per department and system + the replication role
-    "govcloud:keys:Key": 34,                   # city + DR + 32 departments with databases or encryption
+    # + the classified pool's: its guardrails, DR role, key and DR key, and for each of the 5
+    # departments with intranet systems a policy, role and key of its own there
+    "govcloud:identity:Policy": 39,            # one per department + the guardrails, + 6 classified
+    "govcloud:identity:Role": 101,             # one per department and system + the replication role, + 6
+    "govcloud:keys:Key": 41,                   # city + DR + 32 departments with databases or encryption, + 7
     "govcloud:loadbalancing:Listener": 1,
     "govcloud:loadbalancing:ListenerRule": 32,
     "govcloud:loadbalancing:LoadBalancer": 1,

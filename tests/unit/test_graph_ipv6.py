@@ -14,7 +14,8 @@ from govcloud.load import load
 from govcloud.model import Department, Project
 
 ROOT = Path(__file__).resolve().parents[2]
-SANDBOX = Target.create("sandbox", {"city-dc-1": "cn-north-1", "city-dr-1": "cn-northwest-1"})
+SANDBOX = Target.create("sandbox", {"city-dc-1": "cn-north-1", "city-dr-1": "cn-northwest-1",
+                                    "city-intranet-1": "cn-north-1", "city-intranet-dr-1": "cn-northwest-1"})
 VPC, SUBNET, RECORD = "govcloud:network:Vpc", "govcloud:network:Subnet", "govcloud:dns:Record"
 IPV6_INPUTS = {"ipv6", "vpc_ipv6_cidr", "ipv6_slot", "assign_ipv6_on_creation"}
 
@@ -86,7 +87,8 @@ def test_any_site_on_ipv6_makes_the_internet_zone_and_portal_dual_stack(project:
         assert graph.node(name).inputs["vpc_ipv6_cidr"] == Ref(platform.NETWORK_NODES["internetZone"], "ipv6_cidr")
     assert graph.node(platform.LOAD_BALANCER).inputs["ip_address_type"] == "dualstack"
     portal = graph.node(platform.PORTAL_RECORD_AAAA)
-    assert portal.inputs["type"] == "AAAA" and portal.inputs["name"] == graph.node(platform.PORTAL_RECORD).inputs["name"]
+    assert portal.inputs["type"] == "AAAA"
+    assert portal.inputs["name"] == graph.node(platform.PORTAL_RECORD).inputs["name"]
     # The city's extranet and intranet zones stay IPv4: no site lives there.
     assert all(_ipv6_free(graph.node(platform.NETWORK_NODES[n])) for n in ("extranet", "intranet"))
 

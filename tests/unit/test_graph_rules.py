@@ -15,7 +15,8 @@ from govcloud.load import load
 from govcloud.model import Project
 
 ROOT = Path(__file__).resolve().parents[2]
-SANDBOX = Target.create("sandbox", {"city-dc-1": "cn-north-1", "city-dr-1": "cn-northwest-1"})
+SANDBOX = Target.create("sandbox", {"city-dc-1": "cn-north-1", "city-dr-1": "cn-northwest-1",
+                                    "city-intranet-1": "cn-north-1", "city-intranet-dr-1": "cn-northwest-1"})
 UNTAGGABLE = {"govcloud:dns:Record", "govcloud:certificates:CityCA"}
 # The characters AWS accepts in tag keys and values.
 TAG_TEXT = re.compile(r"^[\w .:/=+\-@]*$")
@@ -159,8 +160,10 @@ def test_encryption_follows_the_blueprint_everywhere(project: Project, graph: Gr
             for node in system_nodes(graph, d.code, s.name):
                 settings = ENCRYPTION_KEYS & set(node.inputs)
                 if node.type == "govcloud:secrets:Secret":
-                    # A secret is always encrypted with the department's key, whatever the system asks.
-                    assert node.inputs["kms_key_id"] == Ref(f"{d.code}/key", "arn"), node.name
+                    # A secret is always encrypted with the department's key (of the system's pool),
+                    # whatever the system asks.
+                    key = f"{d.code}/classified/key" if s.network == "intranet" else f"{d.code}/key"
+                    assert node.inputs["kms_key_id"] == Ref(key, "arn"), node.name
                 elif not s.encryption:
                     assert not settings, node.name
                 elif node.type == "govcloud:compute:Volume":
@@ -171,8 +174,9 @@ def test_encryption_follows_the_blueprint_everywhere(project: Project, graph: Gr
 
 
 def test_database_volumes_are_encrypted_with_the_department_key(graph: Graph) -> None:
+    # criminal-cases is classified: its key is the department's own in the classified pool.
     volume = graph.node("gaj/systems/criminal-cases/db/0/data")
-    assert volume.inputs["kms_key_id"] == Ref("gaj/key", "arn")
+    assert volume.inputs["kms_key_id"] == Ref("gaj/classified/key", "arn")
     assert volume.inputs["size_gib"] == 800
 
 

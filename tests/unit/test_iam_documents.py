@@ -8,6 +8,7 @@ small evaluator of identity policies that plays each attack and its positive con
 from __future__ import annotations
 
 import fnmatch
+import itertools
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,8 @@ from govcloud.graph import Graph, Ref, Target, build_graph
 from govcloud.load import load
 
 ROOT = Path(__file__).resolve().parents[2]
-TARGET = Target.create("sandbox", {"city-dc-1": "cn-north-1", "city-dr-1": "cn-northwest-1"})
+TARGET = Target.create("sandbox", {"city-dc-1": "cn-north-1", "city-dr-1": "cn-northwest-1",
+                                   "city-intranet-1": "cn-north-1", "city-intranet-dr-1": "cn-northwest-1"})
 ACCOUNT = "111122223333"
 PREFIX = "foshan-sandbox"
 # S3 permission names that are not API operation names (the service authorization reference).
@@ -188,11 +190,14 @@ def test_every_action_is_one_the_cloud_knows(graph: Graph) -> None:
 
 def test_tenant_roles_grant_nothing_on_shared_resources_and_only_their_own(graph: Graph) -> None:
     tenants = [n for n in graph.of_type("govcloud:identity:Role") if n.tags["gov:department"] != "city"]
-    assert len(tenants) == 32 + 62  # every department role and every system's instance role
+    # every department role, its role in the classified pool where it has intranet systems (5),
+    # and every system's instance role
+    assert len(tenants) == 32 + 5 + 62
     for role in tenants:
         code = role.tags["gov:department"]
         own = (f"arn:aws-cn:s3:::{PREFIX}-{code}-", f"log-group:/govcloud/{PREFIX}/{code}/",
-               f":{PREFIX}-{code}--mailbox", ":instance/*", f"key/{code}-key", f"secret:govcloud/{PREFIX}/{code}/")
+               f":{PREFIX}-{code}--mailbox", ":instance/*", f"key/{code}-key", f"key/{code}-classified-key",
+               f"secret:govcloud/{PREFIX}/{code}/")
         for document in policies_of(graph, role.name):
             for statement in document["Statement"]:
                 if statement["Effect"] != "Allow":
@@ -203,15 +208,19 @@ def test_tenant_roles_grant_nothing_on_shared_resources_and_only_their_own(graph
                         # The platform's key, only where the context names the tenant's own data.
                         context = statement["Condition"]["StringLike"]
                         assert [k for k in context if k.startswith("kms:EncryptionContext:aws:")], role.name
-                        assert all(any(part in v for part in own) for v in sum(context.values(), [])), role.name
+                        values = itertools.chain(*context.values())
+                        assert all(any(part in v for part in own) for v in values), role.name
                         continue
                     assert any(part in resource for part in own), (role.name, resource)
                 if any(str(r).endswith(":instance/*") for r in _listed(statement["Resource"])):
                     assert statement["Condition"]["StringEquals"]["aws:ResourceTag/gov:department"] == code
         guardrails = [r.node for r in role.inputs["managed_policy_arns"]]
-        assert guardrails.count("city/guardrails") == 1, role.name
-    # The data-centre's own DR role carries no guardrail: it is the one that replicates.
+        # each pool's own guardrails: the classified pool's roles never name the extranet's
+        expected = "city/classified/guardrails" if role.inputs.get("pool") == "classified" else "city/guardrails"
+        assert guardrails.count(expected) == 1, role.name
+    # The data-centre's own DR roles carry no guardrail: they are the ones that replicate.
     assert "managed_policy_arns" not in graph.node("city/replication-role").inputs
+    assert "managed_policy_arns" not in graph.node("city/classified/replication-role").inputs
 
 
 def test_no_tenant_may_describe_anything(graph: Graph) -> None:
@@ -299,7 +308,7 @@ def test_only_the_systems_own_machines_read_its_admin_secret(graph: Graph) -> No
     own = policies_of(graph, f"{system}/instance-role")
     other = policies_of(graph, "slj/systems/river-monitoring/instance-role")
     secret = _arn_of(graph, Ref(f"{system}/db-admin", "arn"))
-    key = _arn_of(graph, Ref("gaj/key", "arn"))
+    key = _arn_of(graph, Ref("gaj/classified/key", "arn"))  # criminal-cases is classified
     context = {"kms:EncryptionContext:SecretARN": secret}
     assert evaluate(own, "secretsmanager:GetSecretValue", secret) == "allow"
     assert evaluate(own, "kms:Decrypt", key, context) == "allow"
@@ -318,7 +327,8 @@ def test_the_secret_itself_refuses_every_reader_but_its_systems_machines(graph: 
     secret = _arn_of(graph, Ref(f"{system}/db-admin", "arn"))
     own = f"arn:aws-cn:iam::{ACCOUNT}:role/{graph.node(f'{system}/instance-role').inputs['name']}"
     department = f"arn:aws-cn:iam::{ACCOUNT}:role/{graph.node('gaj/role').inputs['name']}"
-    sibling = f"arn:aws-cn:iam::{ACCOUNT}:role/{graph.node('gaj/systems/household-registry/instance-role').inputs['name']}"
+    sibling_role = graph.node("gaj/systems/household-registry/instance-role").inputs["name"]
+    sibling = f"arn:aws-cn:iam::{ACCOUNT}:role/{sibling_role}"
     read = "secretsmanager:GetSecretValue"
     assert evaluate([policy], read, secret, {"aws:PrincipalArn": own}) == "implicit"  # its grant decides
     for stranger in (department, sibling, f"arn:aws-cn:iam::{ACCOUNT}:user/operator"):

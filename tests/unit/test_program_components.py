@@ -21,7 +21,8 @@ from govcloud.model import Project
 from govcloud.program import Deployment, deploy, make_program
 
 ROOT = Path(__file__).resolve().parents[2]
-SANDBOX = Target.create("sandbox", {"city-dc-1": "cn-north-1", "city-dr-1": "cn-northwest-1"})
+SANDBOX = Target.create("sandbox", {"city-dc-1": "cn-north-1", "city-dr-1": "cn-northwest-1",
+                                    "city-intranet-1": "cn-north-1", "city-intranet-dr-1": "cn-northwest-1"})
 ENDPOINT = "http://127.0.0.1:4566"
 BY_PULUMI_TYPE = {t.pulumi_type: t for t in CATALOGUE.values()}
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -163,11 +164,14 @@ def test_the_usual_dependencies(run: Run) -> None:
     def deps(name: str) -> set[str]:
         return {u.rsplit("::", 1)[1] for u in reg[name].dependencies}
 
-    system = "gaj/systems/criminal-cases"
+    system = "gaj/systems/criminal-cases"  # classified: its keys and DR role are the classified pool's
     assert deps(f"{system}/subnet") == {"gaj/intranet"}
     assert {f"{system}/subnet", f"{system}/security-group"} <= deps(f"{system}/vm/app-0")
-    assert {f"{system}/vm/app-0", "gaj/key"} <= deps(f"{system}/vm/app-0/data")
-    assert {f"{system}/bucket/dr", "city/replication-role", "gaj/key"} <= deps(f"{system}/bucket")
+    assert {f"{system}/vm/app-0", "gaj/classified/key"} <= deps(f"{system}/vm/app-0/data")
+    assert {f"{system}/bucket/dr", "city/classified/replication-role", "gaj/classified/key"} <= deps(
+        f"{system}/bucket")
+    extranet = "gaj/systems/population-database"
+    assert {f"{extranet}/bucket/dr", "city/replication-role", "gaj/key"} <= deps(f"{extranet}/bucket")
     assert {"city/site/https", "city/site/target-group"} <= deps("gaj/site/rule")
 
 
@@ -181,7 +185,8 @@ def test_inputs_reach_the_provider_resolved(run: Run) -> None:
     assert tags["gov:classified"] == "true" and tags["gov:department"] == "gaj"
     provider = dill.loads(base64.b64decode(fields["__provider"].string_value))
     # Endpoints are never serialized into the program's resources (and so never into state).
-    assert provider.endpoint_url is None and ENDPOINT.encode() not in base64.b64decode(fields["__provider"].string_value)
+    assert provider.endpoint_url is None
+    assert ENDPOINT.encode() not in base64.b64decode(fields["__provider"].string_value)
 
 
 def test_no_secret_value_is_an_output(run: Run) -> None:

@@ -16,7 +16,8 @@ from govcloud.program import make_program
 from tests.engine_support.harness import Rig
 from tests.engine_support.providers import Echo
 
-SANDBOX = Target.create("sandbox", {"city-dc-1": "cn-north-1", "city-dr-1": "cn-northwest-1"})
+SANDBOX = Target.create("sandbox", {"city-dc-1": "cn-north-1", "city-dr-1": "cn-northwest-1",
+                                    "city-intranet-1": "cn-north-1", "city-intranet-dr-1": "cn-northwest-1"})
 
 
 def echo_factory(cloud_path: str) -> Callable[..., pulumi.CustomResource]:

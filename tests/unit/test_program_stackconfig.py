@@ -34,7 +34,8 @@ def test_the_shipped_stacks_load() -> None:
     assert available_stacks(ROOT) == ("production", "sandbox")
     sandbox = load_stack_config("sandbox", ROOT)
     assert sandbox.blueprints == (ROOT / "blueprints" / "city.yaml", ROOT / "blueprints" / "departments")
-    assert sandbox.region_map == {"city-dc-1": "cn-north-1", "city-dr-1": "cn-northwest-1"}
+    assert sandbox.region_map == {"city-dc-1": "cn-north-1", "city-dr-1": "cn-northwest-1",
+                                  "city-intranet-1": "cn-north-1", "city-intranet-dr-1": "cn-northwest-1"}
     assert sandbox.partition == "aws-cn" and sandbox.sandbox and sandbox.engine == "auto"
     assert sandbox.passphrase({}) == "govcloud-sandbox"
     assert sandbox.passphrase({"GOVCLOUD_PASSPHRASE": "s3cret"}) == "s3cret"

@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 POLICIES = ROOT / "policies"
 EXAMPLE = ROOT / "blueprints"
 TODAY = date(2026, 6, 1)
-SANDBOX = Target.create("sandbox", {"city-dc-1": "cn-north-1", "city-dr-1": "cn-northwest-1"})
+SANDBOX = Target.create("sandbox", {"city-dc-1": "cn-north-1", "city-dr-1": "cn-northwest-1",
+                                    "city-intranet-1": "cn-north-1", "city-intranet-dr-1": "cn-northwest-1"})
 RETIRE = ("      mlps: 2\n", "      mlps: 2\n      retire: 2026-05-31\n")
 
 
