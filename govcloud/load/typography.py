@@ -13,10 +13,11 @@ _TO_ASCII = str.maketrans(FULL_WIDTH_DIGITS + "．", "0123456789.")
 _SUSPECT = re.compile("[\t：" + FULL_WIDTH_DIGITS + "]")
 # A key at the start of a line (or of a list item, or inside a flow mapping) followed by '：'.
 _KEY_COLON = re.compile(r"(?:^[ \t]*(?:-[ \t]+)*|[{,][ \t]*)([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*(：)")
-# `key: value` where the plain value is a number or an id typed with full-width digits.
+# `key: value` where the plain value is a number typed with full-width digits (YAML reads text;
+# an id such as a project number with them is valid text, and its pattern rule reports it).
 _KEY_VALUE = re.compile(r"(?:^[ \t]*(?:-[ \t]+)*|[{,][ \t]*)([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*:[ \t]+"
-                        r"([A-Za-z0-9" + FULL_WIDTH_DIGITS + r"._．-]*[" + FULL_WIDTH_DIGITS + r"]"
-                        r"[A-Za-z0-9" + FULL_WIDTH_DIGITS + r"._．-]*)[ \t]*(?=[,}\]#]|$)")
+                        r"(-?[0-9" + FULL_WIDTH_DIGITS + r"]*[" + FULL_WIDTH_DIGITS + r"][0-9" + FULL_WIDTH_DIGITS
+                        + r"]*(?:[.．][0-9" + FULL_WIDTH_DIGITS + r"]+)?)[ \t]*(?=[,}\]#]|$)")
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from govcloud.cloud import clients, sandbox
 from govcloud.engine import StateStore
 from govcloud.engine.lock import holders
 from govcloud.errors import GovcloudError
+from tests.integration.cloud_harness import CLASSIFIED_POOLS, start_sandbox
 from tests.support.faultproxy import FaultProxy
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -56,6 +57,7 @@ class CityProject:
     stack: str = STACK
     # The state backend's URL (Pulumi.yaml backend.url); None: the default file:// folder.
     backend: str | None = None
+    classified: str = ""  # the classified pool's endpoint (the example city has one)
 
     @classmethod
     def create(cls, root: Path, endpoint: str, departments: Sequence[str] = DEPARTMENTS,
@@ -73,22 +75,27 @@ class CityProject:
         for code in departments:
             shutil.copy(PROJECT / "blueprints" / "departments" / f"{code}.yaml",
                         root / "blueprints" / "departments" / f"{code}.yaml")
-        project = cls(root, endpoint, stack, backend)
+        project = cls(root, endpoint, stack, backend, CLASSIFIED_POOLS.get(endpoint, ""))
         project.point_at(endpoint)
         return project
 
     def point_at(self, endpoint: str) -> CityProject:
-        """The same project with its stack calling `endpoint` (e.g. a FaultProxy's)."""
+        """The same project with its stack calling `endpoint` (e.g. a FaultProxy's); its classified
+        pool is that sandbox's, or stays where it was (a proxy fronts the extranet's only)."""
+        classified = CLASSIFIED_POOLS.get(endpoint, self.classified)
+        pools = f"  govcloud:pools: {{classified: {{endpoint: {classified}}}}}\n" if classified else ""
         (self.root / "stacks" / f"Pulumi.{self.stack}.yaml").write_text(
             "config:\n"
             "  govcloud:blueprints: [blueprints/city.yaml, blueprints/departments]\n"
-            "  govcloud:regions: {city-dc-1: cn-north-1, city-dr-1: cn-northwest-1}\n"
+            "  govcloud:regions: {city-dc-1: cn-north-1, city-dr-1: cn-northwest-1,\n"
+            "                     city-intranet-1: cn-north-1, city-intranet-dr-1: cn-northwest-1}\n"
             "  govcloud:partition: aws-cn\n"
             f"  govcloud:endpoint: {endpoint}\n"
+            f"{pools}"
             "  govcloud:sandbox: true\n"
             "  govcloud:engine: embedded\n"
             f"  govcloud:sandboxPassphrase: {PASSPHRASE}\n", encoding="utf-8")
-        return CityProject(self.root, endpoint, self.stack, self.backend)
+        return CityProject(self.root, endpoint, self.stack, self.backend, classified)
 
     def store(self) -> StateStore:
         """The stack's state, read as `govcloud state` reads it (no passphrase)."""
@@ -201,11 +208,12 @@ def _child_env() -> dict[str, str]:
 
 
 def reset_cloud(endpoint: str) -> None:
-    """Empty the sandbox (moto's reset) and seed the approved images again."""
+    """Empty the sandbox (moto's reset), its classified pool too, and seed the approved images again."""
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    opener.open(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=30).close()
     products, _ = sandbox.read_products(PRODUCTS if PRODUCTS.exists() else None)
-    sandbox.seed_images(endpoint, products)
+    for cloud in (endpoint, *([CLASSIFIED_POOLS[endpoint]] if endpoint in CLASSIFIED_POOLS else [])):
+        opener.open(urllib.request.Request(f"{cloud}/moto-api/reset", method="POST"), timeout=30).close()
+        sandbox.seed_images(cloud, products)
 
 
 @dataclass(frozen=True)
@@ -484,7 +492,7 @@ def killed_trial(project: CityProject, number: int, delay: float, floor: float =
 def robust_cloud(tmp_path_factory: pytest.TempPathFactory, isolated_aws_env: None) -> Iterator[str]:
     """A sandbox of this module's own: the trials reset it, which other suites must not see."""
     state_dir = tmp_path_factory.mktemp("robust-sandbox")
-    info = sandbox.up(state_dir, PRODUCTS if PRODUCTS.exists() else None)
+    info = start_sandbox(state_dir, PRODUCTS if PRODUCTS.exists() else None)
     assert info.endpoint
     yield info.endpoint
     sandbox.down(state_dir)

@@ -39,8 +39,8 @@ def _one(text: str) -> tuple[str, int, int, str]:
      ("full-width colon '：' after key 'vcpu'; YAML needs ':' followed by a space", 8, 15)),
     ("      mlps: 2", "      mlps: ２",
      ("full-width digits in '２', the value of 'mlps'; YAML reads them as text", 11, 13)),
-    ("memoryGiB: 256", "memoryGiB: ２５６",
-     ("full-width digits in '２５６', the value of 'memoryGiB'; YAML reads them as text", 8, 32)),
+    ("memoryGiB: 256", "memoryGiB: ２5６",
+     ("full-width digits in '２5６', the value of 'memoryGiB'; YAML reads them as text", 8, 32)),
     ("  category: general", "\tcategory: general",
      ("tab in the indentation; YAML indents with spaces only", 6, 1)),
 ])
@@ -61,6 +61,7 @@ def test_the_hint_shows_the_fix() -> None:
     '  title: "第２期"\n',                 # quoted: text on purpose
     "  code: slj   # 代码：２\n",           # in a comment
     "  headcount:\t180\n",                 # a tab after the colon is valid YAML
+    "  project: FS-２０２６-IT-0101\n",     # an id, not a number: its pattern rule reports it
 ])
 def test_chinese_text_quotes_comments_and_inner_tabs_are_left_alone(text: str) -> None:
     assert parse(DEPARTMENT + "extra:\n" + text, "slj.yaml").findings == ()
