@@ -82,8 +82,13 @@ class Example:
     waivers: str | None = None
 
 
+# libyaml's emitter where PyYAML has it: examples are built whenever a pack is read
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _dump(data: Any) -> str:
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False)
 
 
 def build(patch: Any) -> Example:
@@ -106,4 +111,4 @@ def build(patch: Any) -> Example:
 
 def example(rule: Rule, which: str) -> Example:
     """The `fail` or `pass` example of a rule, ready to be written out and checked."""
-    return build(yaml.safe_load(rule.examples[which]))
+    return build(yaml.load(rule.examples[which], Loader=_Loader))  # a safe loader (C or Python)

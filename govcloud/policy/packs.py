@@ -232,8 +232,14 @@ def _load(folder: str) -> PolicySet:
         done, found = _with_sources(rule, sources)
         finished.append(done)
         problems.extend(found)
+    policies = PolicySet(folder, tuple(sorted(finished, key=lambda r: r.id)), data)
+    if not problems:  # each rule's examples must show it working (see selfcheck)
+        from govcloud.policy.selfcheck import example_problems
+
+        files = _files(folder, skip=(WAIVERS_FILE, "waivers.yml")) + _files(os.path.join(folder, DATA_DIR))
+        problems.extend(example_problems(policies, files))
     problems.sort(key=Finding.sort_key)
-    return PolicySet(folder, tuple(sorted(finished, key=lambda r: r.id)), data, tuple(problems))
+    return replace(policies, problems=tuple(problems))
 
 
 def evaluated(policies: PolicySet) -> tuple[Rule, ...]:

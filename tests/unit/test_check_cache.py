@@ -102,6 +102,9 @@ def test_a_policy_change_reevaluates_every_department(project: Path, parses: lis
     parses.clear()
     evaluations.clear()
     _edit(project / "policies" / "security.yaml", "params: {minDays: 180}", "params: {minDays: 3650}")
+    # the rule's passing example must still pass (the pack is judged by its examples when read)
+    _edit(project / "policies" / "security.yaml", "network: extranet, mlps: 1}\n\n  - id: GC-SEC-006",
+          "network: extranet, mlps: 1, auditLogDays: 3650}\n\n  - id: GC-SEC-006")
     after = _lines(project)
     assert parses == []  # the blueprints themselves did not change
     assert len(evaluations) == 2
