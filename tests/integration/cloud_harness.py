@@ -2,13 +2,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from govcloud.cloud import sandbox
 from govcloud.cloud.provider import CloudProvider
 from govcloud.cloud.sandbox import DR_REGION as DR
 from govcloud.cloud.sandbox import PRIMARY_REGION as PRIMARY
 
-__all__ = ["DR", "PRIMARY", "Lifecycle", "governance_tags"]
+__all__ = ["CLASSIFIED_POOLS", "DR", "PRIMARY", "Lifecycle", "governance_tags", "start_sandbox"]
+
+# The classified pool's endpoint of every sandbox the tests started, by the sandbox's own
+# endpoint: a project pointed at a sandbox (or a proxy in front of it) gets its pool too.
+CLASSIFIED_POOLS: dict[str, str] = {}
+
+
+def start_sandbox(state_dir: Path, products: Path | None, **options: Any) -> sandbox.SandboxInfo:
+    """`sandbox.up`, remembering where the sandbox's classified pool is."""
+    info = sandbox.up(state_dir, products, **options)
+    if info.endpoint and sandbox.CLASSIFIED in info.pools:
+        CLASSIFIED_POOLS[info.endpoint] = info.pools[sandbox.CLASSIFIED].endpoint
+    return info
 
 
 def governance_tags(stack: str = "sandbox-test", department: str = "gaj") -> dict[str, str]:

@@ -15,7 +15,7 @@ import pytest
 
 from govcloud.cloud import clients, sandbox
 from govcloud.cloud.provider import CloudProvider
-from tests.integration.cloud_harness import Lifecycle
+from tests.integration.cloud_harness import Lifecycle, start_sandbox
 
 PROJECT = Path(__file__).resolve().parents[2]
 PRODUCTS = PROJECT / "policies" / "data" / "approved-products.yaml"
@@ -46,7 +46,7 @@ def isolated_aws_env() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def sandbox_info(tmp_path_factory: pytest.TempPathFactory, isolated_aws_env: None) -> Iterator[sandbox.SandboxInfo]:
     state_dir = tmp_path_factory.mktemp("sandbox")
-    info = sandbox.up(state_dir, PRODUCTS if PRODUCTS.exists() else None)
+    info = start_sandbox(state_dir, PRODUCTS if PRODUCTS.exists() else None)  # with its classified pool
     yield info
     sandbox.down(state_dir)
 
@@ -56,6 +56,12 @@ def sandbox_endpoint(sandbox_info: sandbox.SandboxInfo) -> str:
     """The URL of the session's sandbox cloud, e.g. http://127.0.0.1:43121."""
     assert sandbox_info.endpoint
     return sandbox_info.endpoint
+
+
+@pytest.fixture(scope="session")
+def classified_endpoint(sandbox_info: sandbox.SandboxInfo) -> str:
+    """The URL of the session sandbox's classified pool: another server, another account."""
+    return sandbox_info.pools[sandbox.CLASSIFIED].endpoint
 
 
 @pytest.fixture(scope="session")

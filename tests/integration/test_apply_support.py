@@ -61,7 +61,10 @@ class Project:
         """The sandbox stack file, pointed at `endpoint` (default: the project's sandbox)."""
         config: dict[str, Any] = {
             "govcloud:blueprints": ["blueprints/city.yaml", "blueprints/departments", *extra],
-            "govcloud:regions": {"city-dc-1": sandbox.PRIMARY_REGION, "city-dr-1": sandbox.DR_REGION},
+            "govcloud:regions": {"city-dc-1": sandbox.PRIMARY_REGION, "city-dr-1": sandbox.DR_REGION,
+                                 # the classified pool's sites: the same ids on its own server
+                                 "city-intranet-1": sandbox.PRIMARY_REGION,
+                                 "city-intranet-dr-1": sandbox.DR_REGION},
             "govcloud:partition": "aws-cn",
             "govcloud:sandbox": True,
             "govcloud:engine": "embedded",

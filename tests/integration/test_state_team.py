@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from govcloud.cloud import clients, sandbox
+from tests.integration.cloud_harness import start_sandbox
 from tests.integration.test_robust_apply import (
     DEPARTMENTS,
     PRODUCTS,
@@ -42,7 +43,7 @@ STATE_BUCKET = "city-pulumi-state"
 def object_storage(tmp_path_factory: pytest.TempPathFactory, isolated_aws_env: None) -> Iterator[str]:
     """A second sandbox holding only the state bucket; yields its endpoint."""
     state_dir = tmp_path_factory.mktemp("object-storage")
-    info = sandbox.up(state_dir, None)
+    info = sandbox.up(state_dir, None, classified=False)  # object storage alone: no classified pool
     assert info.endpoint
     s3 = clients.client("s3", sandbox.PRIMARY_REGION, info.endpoint)
     s3.create_bucket(Bucket=STATE_BUCKET, CreateBucketConfiguration={"LocationConstraint": sandbox.PRIMARY_REGION})
@@ -139,7 +140,7 @@ def test_kill_minus_nine_on_the_s3_backend_leaves_no_orphan_duplicate_or_lost_se
 @pytest.fixture
 def movable_cloud(tmp_path: Path, isolated_aws_env: None) -> Iterator[Path]:
     state_dir = tmp_path / "movable"
-    sandbox.up(state_dir, PRODUCTS)
+    start_sandbox(state_dir, PRODUCTS)
     yield state_dir
     sandbox.down(state_dir)
 
@@ -158,7 +159,7 @@ def test_a_restarted_sandbox_on_a_new_port_needs_no_state_surgery(tmp_path: Path
             blocker.bind(("127.0.0.1", int(old.rsplit(":", 1)[1])))
         except OSError:
             pass
-        sandbox.up(movable_cloud, PRODUCTS)
+        start_sandbox(movable_cloud, PRODUCTS)
     moved = city.point_at(_endpoint(movable_cloud))
     assert moved.endpoint != old
     plain = cli(moved, "plan", "--stack", moved.stack)

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def enforcing_cloud(tmp_path: Path, isolated_aws_env: None) -> Iterator[str]:
-    info = sandbox.up(tmp_path / "iam", seed=False)
+    info = sandbox.up(tmp_path / "iam", seed=False, classified=False)  # documents of the extranet's roles
     assert info.endpoint
     try:
         yield info.endpoint
@@ -49,7 +49,9 @@ def test_department_role_reads_only_its_own_buckets(enforcing_cloud: str, unique
     endpoint, stack = enforcing_cloud, unique("t")
     result = load([str(ROOT / "blueprints" / "city.yaml"), str(ROOT / "blueprints" / "departments")])
     assert result.project is not None
-    graph = build_graph(result.project, Target.create(stack, {"city-dc-1": PRIMARY, "city-dr-1": sandbox.DR_REGION}))
+    graph = build_graph(result.project, Target.create(stack, {"city-dc-1": PRIMARY, "city-dr-1": sandbox.DR_REGION,
+                                                              "city-intranet-1": PRIMARY,
+                                                              "city-intranet-dr-1": sandbox.DR_REGION}))
     admin, admin_arn = create_admin(endpoint)
     trust = {"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Principal": {"AWS": admin_arn}, "Action": "sts:AssumeRole"}]}
