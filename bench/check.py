@@ -2,10 +2,10 @@
 """`govcloud check` at city scale: CPU time against a bare libyaml load, peak memory, output size,
 and the incremental re-check, for synthetic cities of 1,500 and 15,000 departments.
 
-The city is `bench/gen_city.py`'s, with every system's function mapped onto the city's function
-vocabulary (policies/data/functions.yaml), as blueprints name functions since the vocabulary:
-~5 % of terms are left unknown (GC-STD-002) and every department's open-data system shares one
-function, so hundreds to thousands of departments form one GC-DUP-003 group.
+The city is `bench/gen_city.py`'s: its systems name functions by the city's vocabulary
+(policies/data/functions.yaml), ~5 % of terms are left unknown (GC-STD-002) and every
+department's open-data system shares one function, so hundreds to thousands of departments
+form one GC-DUP-003 group.
 
 Each figure is measured in a fresh process, CPU seconds of the process and its loader workers
 (user + system, from wait4), the best of several runs (the machine may be shared: wall time is
@@ -30,10 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
-import zlib
 from dataclasses import dataclass
-
-import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -42,8 +39,6 @@ from gen_city import generate
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 POLICIES = os.path.join(ROOT, "policies")
 TODAY = "2026-06-01"
-UNKNOWN_SHARE = 20      # one term in 20 stays outside the vocabulary
-_FUNCTION = re.compile(r"^(\s+function: )(\S+)$", re.MULTILINE)
 
 BARE = """
 import os, sys, yaml
@@ -96,28 +91,6 @@ def best(args: list[str], repeat: int, before: object = None) -> Run:
     return min(runs, key=lambda r: r.cpu)
 
 
-def vocabulary_city(n: int, out: str, policies: str) -> None:
-    """gen_city's city, its functions mapped onto the vocabulary's ids (stable across runs)."""
-    generate(n, out)
-    with open(os.path.join(policies, "data", "functions.yaml"), encoding="utf-8") as fh:
-        ids = sorted(f["id"] for f in yaml.safe_load(fh)["functions"] if not f.get("platform"))
-
-    def one(m: re.Match[str]) -> str:
-        term = m.group(2)
-        if term.startswith(("open-data-", "data-portal-")):
-            return m.group(1) + "open-data-portal"
-        h = zlib.crc32(term.encode())
-        return m.group(0) if term == "oa" or h % UNKNOWN_SHARE == 0 else m.group(1) + ids[h % len(ids)]
-
-    folder = os.path.join(out, "departments")
-    for name in os.listdir(folder):
-        path = os.path.join(folder, name)
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(_FUNCTION.sub(one, text))
-
-
 def change_one(city: str, round_: int) -> None:
     """A reviewer's edit: one department's headcount changes (a new value every round)."""
     path = os.path.join(city, "departments", "d00007.yaml")
@@ -129,7 +102,7 @@ def change_one(city: str, round_: int) -> None:
 
 def measure(n: int, tmp: str, repeat: int, policies: str) -> None:
     city = os.path.join(tmp, f"city{n}")
-    vocabulary_city(n, city, policies)
+    generate(n, city)
     out = os.path.join(tmp, f"check{n}.json")
     cache = os.path.join(city, ".govcloud")
     py = sys.executable

@@ -11,6 +11,10 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import zlib
+from functools import cache
+
+import yaml
 
 CATEGORIES = ["general"] * 17 + ["politics-law", "social-security", "vertical"]
 IMAGES = ["kylin-v10-server", "kylin-v11-server", "uos-v20-server", "nfs-v12-server"]
@@ -19,6 +23,25 @@ WORDS = ["permit", "registry", "inspection", "monitoring", "subsidy", "archive",
          "statistics", "grid", "hotline", "case", "asset", "planning", "credit", "school", "clinic", "river"]
 COLUMNS = "[information-release, interpretation, online-services, interaction]"
 VIOLATIONS = ["own-oa", "classified-extranet", "no-offsite", "dedicated", "short-logs", "bad-host"]
+FUNCTIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "policies", "data",
+                         "functions.yaml")
+UNKNOWN_SHARE = 20  # one term in 20 stays outside the vocabulary
+SHARED = "open-data-portal"
+
+
+@cache
+def vocabulary() -> tuple[str, ...]:
+    """The vocabulary's ids a department may build itself (shared-platform functions excluded)."""
+    with open(FUNCTIONS, encoding="utf-8") as fh:
+        return tuple(sorted(f["id"] for f in yaml.safe_load(fh)["functions"] if not f.get("platform")))
+
+
+def function_id(term: str) -> str:
+    """A vocabulary id for a generated term, stable across runs; one term in UNKNOWN_SHARE is kept
+    as it is (not in the vocabulary)."""
+    h = zlib.crc32(term.encode())
+    ids = vocabulary()
+    return term if h % UNKNOWN_SHARE == 0 else ids[h % len(ids)]
 
 
 def city(n: int) -> str:
@@ -49,7 +72,7 @@ def system(rng: random.Random, code: str, i: int, category: str, violation: str 
     mlps = rng.choice([1, 2, 2, 3, 3, 4]) if category == "politics-law" else rng.choice([1, 2, 2, 2, 3])
     classified = category == "politics-law" and mlps >= 3 and rng.random() < 0.5
     network = "intranet" if classified else "extranet"
-    function = f"{rng.choice(WORDS)}-{rng.choice(WORDS)}-{rng.randrange(400)}"
+    function = function_id(f"{rng.choice(WORDS)}-{rng.choice(WORDS)}-{rng.randrange(400)}")
     offsite = mlps >= 2
     count = 2 if mlps >= 3 else rng.choice([1, 2])
     logs = 180 + 30 * rng.randrange(4)
@@ -70,8 +93,10 @@ def system(rng: random.Random, code: str, i: int, category: str, violation: str 
       classified: {str(classified).lower()}
       mlps: {mlps}
       compute:
-        - {{role: app, count: {count}, vcpu: {rng.choice([2, 4, 8])}, memoryGiB: {rng.choice([8, 16, 32])}, image: {rng.choice(IMAGES)}, diskGiB: 100}}
-      database: {{engine: {rng.choice(ENGINES)}, storageGiB: {rng.choice([100, 200, 500])}, replicas: {2 if mlps >= 3 else 1}}}
+        - {{role: app, count: {count}, vcpu: {rng.choice([2, 4, 8])}, memoryGiB: {rng.choice([8, 16, 32])}, \
+image: {rng.choice(IMAGES)}, diskGiB: 100}}
+      database: {{engine: {rng.choice(ENGINES)}, storageGiB: {rng.choice([100, 200, 500])}, \
+replicas: {2 if mlps >= 3 else 1}}}
       objectStorageGiB: {rng.choice([0, 100, 500])}
       encryption: {str(mlps >= 3).lower()}
       backup: {{offsite: {str(offsite).lower()}, rpoMinutes: 60}}
@@ -90,7 +115,7 @@ def department(rng: random.Random, index: int, n: int) -> tuple[str, str]:
     if index > 0 and rng.random() < 0.3:
         consumes = f"""    - name: {code}-portal
       title: 数据查询门户
-      function: data-portal-{index}
+      function: {SHARED}
       network: extranet
       mlps: 1
       consumes: [dataset-{rng.randrange(max(1, n))}]
@@ -114,7 +139,7 @@ spec:
   systems:
 {systems}{consumes}    - name: {code}-open-data
       title: 开放数据
-      function: open-data-{index}
+      function: {SHARED}
       network: extranet
       mlps: 1
       shares: [{{dataset: dataset-{index}, to: [d{(index + 1) % n:05d}]}}]
