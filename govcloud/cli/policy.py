@@ -51,7 +51,7 @@ def list_command(
     policies: PoliciesOption = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text,
 ) -> None:
-    """List every rule: id, severity, title and pack.
+    """List every rule: id, severity, pack and title (English, then Chinese).
 
     Example:
 
@@ -67,7 +67,7 @@ def list_command(
     table.add_column("pack", no_wrap=True)
     table.add_column("title", overflow="fold")
     for r in rules:
-        table.add_row(r.id, r.severity.value, r.pack, r.title)
+        table.add_row(r.id, r.severity.value, r.pack, r.title + (f"\n{r.title_zh}" if r.title_zh else ""))
     out.print(table)
     out.print(f"{len(rules)} rules; `govcloud policy explain RULE` for one rule's basis and examples")
 

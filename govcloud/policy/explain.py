@@ -150,7 +150,8 @@ def policy_data(rule: Rule, data: Mapping[str, Any], today: date) -> str:
 
 def explain_rule(rule: Rule, data: Mapping[str, Any] | None = None, today: date | None = None) -> str:
     """The text of `policy explain`; with the policy folder's `data`, references to it are shown resolved."""
-    head = f"{rule.id} · {rule.severity.value} · pack {rule.pack}\n{rule.title}\n\n"
+    head = f"{rule.id} · {rule.severity.value} · pack {rule.pack}\n{rule.title}\n"
+    head += f"{rule.title_zh}\n\n" if rule.title_zh else "\n"
     body = _quotations(rule) if rule.citations or rule.policy else _para("Basis", rule.basis)
     body += _para("Why", rule.rationale) + _para("Fix", rule.hint)
     body += "How it is checked\n" + how_checked(rule) + "\n"

@@ -77,6 +77,7 @@ def _rule(doc: Document, index: int, raw: dict[str, Any], pack: str) -> Rule:
         help_uri=raw.get("helpUri"),
         citations=tuple(Citation(c["source"], c["clause"], c["quote"]) for c in raw.get("citations", ())),
         policy=raw.get("policy", ""),
+        title_zh=raw.get("titleZh", ""),
     )
 
 

@@ -55,6 +55,12 @@ class Rule:
     help_uri: str | None = None
     citations: tuple[Citation, ...] = field(default=(), compare=False)
     policy: str = ""    # what the city decides on its own, where no document says it
+    title_zh: str = ""  # the title in Chinese (`titleZh`), shown beside the English one
+
+    @property
+    def titles(self) -> str:
+        """The English title, and the Chinese one after it when the pack gives one."""
+        return f"{self.title} {self.title_zh}" if self.title_zh else self.title
 
     def finding(
         self,
@@ -72,7 +78,8 @@ class Rule:
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {
-            "id": self.id, "severity": self.severity.value, "title": self.title, "basis": self.basis,
+            "id": self.id, "severity": self.severity.value, "title": self.title, "titleZh": self.title_zh,
+            "basis": self.basis,
             "hint": self.hint, "rationale": self.rationale, "pack": self.pack, "kind": self.kind,
             "citations": [{"source": c.source, "clause": c.clause, "quote": c.quote} for c in self.citations],
             "policy": self.policy,

@@ -94,14 +94,15 @@ class Rule:
     basis: str
     count: int
     title: str = ""
+    title_zh: str = ""
 
     @property
     def anchor(self) -> str:
         return f"rule-{self.id}"
 
     def to_json(self) -> dict[str, object]:
-        return {"id": self.id, "title": self.title, "severity": self.severity, "basis": self.basis,
-                "findings": self.count}
+        return {"id": self.id, "title": self.title, "titleZh": self.title_zh, "severity": self.severity,
+                "basis": self.basis, "findings": self.count}
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ def rules_of(findings: Sequence[Finding], catalogue: Iterable[CatalogueEntry] = 
     for rule_id, f in first.items():
         entry = known.get(rule_id)
         rules.append(Rule(rule_id, f.severity.value, (entry.basis if entry and entry.basis else f.basis),
-                          counts[rule_id], entry.title if entry else ""))
+                          counts[rule_id], entry.title if entry else "", getattr(entry, "title_zh", "")))
     return tuple(sorted(rules, key=lambda r: r.id))
 
 
@@ -225,7 +226,7 @@ def build_report(
             cost.cost.total, cost.share, quota.get(d.code), FindingCounts.of(by_department.get(d.code, ())),
             cost.billed, cost.allocated, d.level, d.district, under_review(d),
         )
-        for d, cost in zip(project.departments, overview.chargeback.departments)
+        for d, cost in zip(project.departments, overview.chargeback.departments, strict=False)
     )
     city = project.city
     return ReportResult(city.name, city.title, city.domain, generated, overview, rows, ordered,

@@ -91,11 +91,30 @@ def _table(findings: list[Finding], home: str | None) -> Table:
     return table
 
 
+def _rules_legend(result: CheckResult) -> Table | None:
+    """The rules behind the findings, with their English and Chinese titles."""
+    fired = {f.rule for f in result.findings}
+    rules = [r for r in result.rules if r.id in fired]
+    if not rules:
+        return None
+    table = Table(box=None, show_header=False, pad_edge=False, expand=False, title="rules 规则",
+                  title_justify="left", title_style="bold")
+    table.add_column("rule", no_wrap=True)
+    table.add_column("title", overflow="fold", ratio=1)
+    for r in rules:
+        table.add_row(r.id, r.title + (f"\n{r.title_zh}" if r.title_zh else ""))
+    return table
+
+
 def render_text(result: CheckResult, console: Console) -> None:
     """Print the report on `console` (its width decides the wrapping)."""
     for code, findings in _groups(result):
         home = _home(result, code, findings)
         console.print(Group(_heading(result, code, findings, home), _table(findings, home)))
+        console.print()
+    legend = _rules_legend(result)
+    if legend is not None:
+        console.print(legend)
         console.print()
     s = result.summary
     tally = (f"{_plural(s.errors, 'error')}, {_plural(s.warnings, 'warning')}, {_plural(s.infos, 'info')}, "
