@@ -369,7 +369,8 @@ class Audit:
 
 def audit(project: CityProject, endpoint: str | None = None) -> Audit:
     recorded = project.recorded()
-    objects = inventory(endpoint or project.endpoint)
+    # both pools' clouds: the state records the classified pool's resources as well
+    objects = inventory(endpoint or project.endpoint) + (inventory(project.classified) if project.classified else [])
     listed = {o.token for o in objects} | _LISTED
     orphans = tuple(o for o in objects if o.id not in recorded.ids.get(o.token, set()))
     counts = Counter(o.identity for o in objects)
