@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""A synthetic city as one stack and as a split stack: plan and no-change apply, side by side.
+
+What it does, in one run:
+
+1. starts a sandbox cloud of its own (moto's server on 127.0.0.1, seeded with the approved
+   images) and writes a synthetic city with `bench/gen_city.py`, keeping only the departments
+   the policy gate approves (those with unwaived errors are dropped until `check` passes);
+2. applies it as ONE stack (`govcloud apply --stack city --yes`): the first apply;
+3. copies the project, configures the copy `govcloud:split: department` and moves its state
+   with `govcloud state split` (timed): the same cloud resources, now in a platform stack
+   and one stack per department;
+4. then --repeat rounds, interleaved so both see the same machine load: `govcloud plan` and a
+   no-change `govcloud apply --yes` of the single stack, and of the split stack with
+   `--parallel-stacks N` (default 4). Each is the whole command as an operator runs it
+   (process start, policy gate, graph, engine), wall time; every one must change nothing.
+
+Reported: the resources, the members, the first apply, and for plan and no-change apply the
+best wall time of each shape and the ratio split ÷ single. The size is --departments
+(~40 resources each); on a small machine a 20,000-resource first apply on moto takes
+hours, so the default is smaller: the figures say what size they are for.
+
+    python bench/apply_split.py [--departments 80] [--parallel-stacks 4] [--repeat 2] [--json FILE]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))
+
+from gen_city import generate  # noqa: E402
+
+PRODUCTS = ROOT / "policies" / "data" / "approved-products.yaml"
+GOVCLOUD = Path(sys.executable).with_name("govcloud")
+STACK = "city"
+ISOLATION = {"AWS_ACCESS_KEY_ID": "sandbox", "AWS_SECRET_ACCESS_KEY": "sandbox",
+             "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+             "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+REMOVED = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_DEFAULT_PROFILE",
+           "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")
+
+
+def approved_city(n: int, project: Path) -> tuple[int, int]:
+    """gen_city's N departments, minus those the gate refuses; (kept, dropped)."""
+    from govcloud.policy import check
+
+    blueprints = project / "blueprints"
+    generate(n, str(blueprints))
+    dropped = 0
+    here = os.getcwd()
+    os.chdir(project)
+    try:
+        while True:
+            result = check(["blueprints"], policies="policies", waivers="policies/waivers.yaml")
+            bad = {f.department for f in result.findings if f.blocking}
+            if not bad:
+                break
+            if None in bad:
+                raise SystemExit(f"the synthetic city itself has policy errors: {result.exit_code}")
+            for code in bad:
+                (blueprints / "departments" / f"{code}.yaml").unlink()
+            dropped += len(bad)
+    finally:
+        os.chdir(here)
+    return n - dropped, dropped
+
+
+def write_project(project: Path, endpoint: str) -> None:
+    shutil.copy(ROOT / "Pulumi.yaml", project / "Pulumi.yaml")
+    shutil.copytree(ROOT / "policies", project / "policies")
+    (project / "stacks").mkdir()
+    (project / "stacks" / f"Pulumi.{STACK}.yaml").write_text(
+        "config:\n"
+        "  govcloud:blueprints: [blueprints/city.yaml, blueprints/departments]\n"
+        "  govcloud:regions: {city-dc-1: cn-north-1, city-dr-1: cn-northwest-1}\n"
+        "  govcloud:partition: aws-cn\n"
+        f"  govcloud:endpoint: {endpoint}\n"
+        "  govcloud:sandbox: true\n"
+        "  govcloud:engine: embedded\n"
+        "  govcloud:sandboxPassphrase: govcloud-sandbox\n", encoding="utf-8")
+
+
+def govcloud(project: Path, *args: str, env: dict[str, str]) -> tuple[float, dict[str, Any], str]:
+    """One command in `project`: (wall seconds, its JSON output if any, stderr)."""
+    started = time.perf_counter()
+    done = subprocess.run([str(GOVCLOUD), *args], cwd=project, env=env, capture_output=True, text=True,
+                          check=False, stdin=subprocess.DEVNULL)
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"govcloud {' '.join(args)} failed ({done.returncode}):\n"
+                         f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    text = done.stdout.strip()
+    data = json.loads(text) if text.startswith("{") else {}
+    return wall, data, done.stderr
+
+
+def changes(data: dict[str, Any]) -> int:
+    summary = data.get("summary", {})
+    return sum(summary.get(op, 0) for op in ("create", "update", "replace", "delete"))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--departments", type=int, default=80)
+    parser.add_argument("--parallel-stacks", type=int, default=4)
+    parser.add_argument("--parallel", type=int, default=16)
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--json", help="write the figures here too")
+    parser.add_argument("--keep", help="keep the projects in this folder (default: a temporary one)")
+    args = parser.parse_args()
+
+    for name in REMOVED:
+        os.environ.pop(name, None)
+    os.environ.update(ISOLATION)
+    env = dict(os.environ)
+    from govcloud.cloud import sandbox
+
+    tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="apply-split-"))
+    state_dir = tmp / "sandbox" / ".govcloud"
+    info = sandbox.up(state_dir, PRODUCTS if PRODUCTS.exists() else None)
+    figures: dict[str, Any] = {"departments_asked": args.departments, "parallel_stacks": args.parallel_stacks}
+    try:
+        single, split = tmp / "single", tmp / "split"
+        single.mkdir(parents=True)
+        assert info.endpoint
+        write_project(single, info.endpoint)
+        kept, dropped = approved_city(args.departments, single)
+        figures |= {"departments": kept, "dropped_by_the_gate": dropped}
+        print(f"{kept} approved departments ({dropped} dropped by the gate); first apply of the single stack …",
+              flush=True)
+        p = ["--parallel", str(args.parallel)]
+        wall, first, _ = govcloud(single, "apply", "--stack", STACK, "--yes", "--format", "json", *p, env=env)
+        resources = first["summary"]["create"]
+        figures |= {"resources": resources, "first_apply_single": round(wall, 2)}
+        print(f"first apply: {resources} resources in {wall:.1f} s", flush=True)
+
+        shutil.copytree(single, split, ignore=shutil.ignore_patterns("audit"))
+        stack_file = split / "stacks" / f"Pulumi.{STACK}.yaml"
+        stack_file.write_text(stack_file.read_text(encoding="utf-8") + "  govcloud:split: department\n",
+                              encoding="utf-8")
+        wall, moved, _ = govcloud(split, "state", "split", "--stack", STACK, "--format", "json", env=env)
+        figures["state_split"] = round(wall, 2)
+        print(f"state split: {len(moved['resources'])} resources moved in {wall:.1f} s", flush=True)
+
+        n = ["--parallel-stacks", str(args.parallel_stacks)]
+        runs: dict[str, list[float]] = {"plan single": [], "plan split": [], "apply single": [], "apply split": []}
+        members = 0
+        for round_ in range(args.repeat):
+            for label, project, extra in (("plan single", single, []), ("plan split", split, n)):
+                wall, data, _ = govcloud(project, "plan", "--stack", STACK, "--format", "json", *p, *extra, env=env)
+                assert changes(data) == 0, (label, data.get("summary"))
+                runs[label].append(wall)
+                members = len(data.get("members", [])) or members
+            for label, project, extra in (("apply single", single, []), ("apply split", split, n)):
+                wall, data, _ = govcloud(project, "apply", "--stack", STACK, "--yes", "--format", "json", *p, *extra,
+                                         env=env)
+                assert changes(data) == 0, (label, data.get("summary"))
+                runs[label].append(wall)
+            print(f"round {round_ + 1}: " + ", ".join(f"{k} {v[-1]:.1f} s" for k, v in runs.items()), flush=True)
+        best = {k: min(v) for k, v in runs.items()}
+        figures |= {"members": members, "runs": runs, "best": best,
+                    "ratio_plan": round(best["plan split"] / best["plan single"], 3),
+                    "ratio_apply": round(best["apply split"] / best["apply single"], 3),
+                    "cpus": os.cpu_count()}
+    finally:
+        sandbox.down(state_dir)
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    print(f"\n{figures['resources']} resources, {figures['departments']} departments, {figures['members']} member "
+          f"stacks, --parallel-stacks {args.parallel_stacks}, {os.cpu_count()} CPUs")
+    print(f"{'':<22}{'single stack':>14}{'split stack':>14}{'split/single':>14}")
+    for op in ("plan", "apply"):
+        label = "plan" if op == "plan" else "no-change apply"
+        print(f"{label:<22}{best[op + ' single']:>12.1f} s{best[op + ' split']:>12.1f} s"
+              f"{best[op + ' split'] / best[op + ' single']:>14.2f}")
+    print(f"first apply (single): {figures['first_apply_single']:.1f} s; state split: {figures['state_split']:.1f} s")
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
