@@ -142,7 +142,8 @@ class StackConfig:
                     hint="restart it: `govcloud sandbox down && govcloud sandbox up`")
             raise GovcloudError(
                 f"the City has a {name} pool, but stack '{self.stack}' says nowhere where it is",
-                rule="GC-STACK", location=_key_location(self.file, "pools") if self.pools else None,
+                rule="GC-STACK",
+                location=_key_location(self.file, "pools") if self.pools else Location(str(self.file), 1, 1),
                 hint=f'add {NAMESPACE}:pools: {{{name}: {{endpoint: URL, account: "123456789012"}}}} '
                      f"to {self.file.name}")
         return found

@@ -21,7 +21,7 @@ def test_the_shipped_production_template_is_refused_at_its_placeholder() -> None
     with pytest.raises(GovcloudError) as err:
         placeholders(config)
     line = err.value.line()
-    assert line.startswith(f"{ROOT / 'stacks' / 'Pulumi.production.yaml'}:17:")
+    assert line.startswith(f"{ROOT / 'stacks' / 'Pulumi.production.yaml'}:20:")
     assert "GC-STACK" in line and "FILL IN" in line and err.value.exit_code == 2
 
 
