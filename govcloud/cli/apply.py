@@ -2,22 +2,11 @@
 from __future__ import annotations
 
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
-from govcloud.cli.context import debug_enabled, err, handles_errors
+from govcloud.cli.context import debug_enabled, handles_errors
 from govcloud.cli.family import Only, ParallelStacks
 from govcloud.cli.plan import (
     EngineOption,
@@ -30,11 +19,14 @@ from govcloud.cli.plan import (
     render_plan_text,
     step_lines,
 )
-from govcloud.cli.render import plural
+from govcloud.cli.progress import ProgressFeed, changes_in
+from govcloud.cli.render import gate_line, grid, plural, terminal_width, wrapped
 from govcloud.errors import GovcloudError
 
+__all__ = ["LockWait", "ProgressFeed", "Yes", "render_outcome", "require_confirmation_possible"]
+
 if TYPE_CHECKING:  # the engine (and Pulumi) load only when a stack command runs
-    from govcloud.engine import EngineEvent, Plan
+    from govcloud.engine import Plan
     from govcloud.operations import ApplyResult
 
 # Past this many changes (without a plan shown first) the summary gives counts only.
@@ -53,62 +45,20 @@ def require_confirmation_possible(yes: bool, operation: str) -> None:
             rule="GC-USAGE", hint=f"pass --yes to {operation} without asking (e.g. in CI)")
 
 
-class ProgressFeed:
-    """Engine events → a progress bar on stderr. Events come from worker threads; rich's
-    Progress locks its own updates, and the counters here have their own lock."""
-
-    def __init__(self, verb: str, total: int | None = None) -> None:
-        self.verb = verb
-        self.enabled = err.is_terminal
-        self.progress = Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), console=err, transient=True, disable=not self.enabled)
-        self.task = self.progress.add_task(verb, total=total)
-        self.failed = 0
-        self._done: set[str] = set()
-        self._lock = threading.Lock()
-
-    def set_total(self, total: int) -> None:
-        self.progress.update(self.task, total=total)
-
-    def __call__(self, event: EngineEvent) -> None:
-        if event.kind == "step-started":
-            name = event.urn.rsplit("::", 1)[-1]
-            op = event.op.value if event.op else ""
-            self.progress.update(self.task, description=f"{self.verb}: {op} {name}")
-        elif event.kind in ("step-finished", "step-failed"):
-            # Unchanged resources report too, and a replacement reports twice: count resources.
-            with self._lock:
-                self.failed += event.kind == "step-failed"
-                self._done.add(event.urn)
-                done = len(self._done)
-            self.progress.update(self.task, completed=done)
-
-    def begin(self, total: int) -> None:
-        """Start the bar once a confirmation was given (a bar would overwrite the prompt)."""
-        self.set_total(total)
-        self.progress.start()
-
-    @contextmanager
-    def shown(self, *, now: bool) -> Iterator[ProgressFeed]:
-        """The bar for one run: from the start when `now`, else from `begin`; always cleared."""
-        try:
-            if now:
-                self.progress.start()
-            yield self
-        finally:
-            self.progress.stop()
-
-
 def _past(op: str) -> str:
     return {"create": "created", "update": "updated", "replace": "replaced", "delete": "deleted",
             "same": "unchanged"}[op]
 
 
-def render_outcome(result: ApplyResult, *, listed: bool) -> None:
-    """The end of an apply or destroy: how it went, what changed, where things are."""
+def render_outcome(result: ApplyResult, *, listed: bool, width: int | None = None) -> None:
+    """The end of an apply or destroy: how it went, what changed, where things are (in `width`
+    columns, default the terminal's)."""
+    columns = width or terminal_width()
     for warning in result.warnings:
         typer.echo(f"warning: {warning}", err=True)
+    gate = gate_line(result.check)
+    if gate:
+        typer.echo("\n".join(wrapped(gate, columns, "  ")))
     what = f"{result.operation.capitalize()} of stack '{result.stack}'"
     counts = ", ".join(f"{n} {_past(op)}" for op, n in result.summary.to_dict().items())
     if result.status == "cancelled":
@@ -118,13 +68,15 @@ def render_outcome(result: ApplyResult, *, listed: bool) -> None:
         failed = [s for s in result.steps if s.error]
         for line in step_lines(failed, diffs=False):
             typer.echo(line, err=True)
-        typer.echo(f"{what} FAILED after {result.duration:.1f} s ({counts}): {result.error}", err=True)
+        typer.echo("\n".join(wrapped(f"{what} FAILED after {result.duration:.1f} s ({counts}): {result.error}",
+                                     columns, "  ")), err=True)
         if debug_enabled() and result.result is not None and result.result.traceback:
             typer.echo(result.result.traceback.rstrip(), err=True)  # --debug: how it failed
         typer.echo("The state records every step that completed; run it again to converge.", err=True)
     elif result.nothing_to_do:
-        typer.echo(f"Nothing to do: stack '{result.stack}' already matches the blueprints "
-                   f"({plural(result.summary.same, 'resource')} unchanged, {result.duration:.1f} s).")
+        typer.echo("\n".join(wrapped(f"Nothing to do: stack '{result.stack}' already matches the blueprints "
+                                     f"({plural(result.summary.same, 'resource')} unchanged, "
+                                     f"{result.duration:.1f} s).", columns, "  ")))
     else:
         if not listed and len(result.steps) <= _LIST_LIMIT:
             for line in step_lines(result.steps, diffs=False):
@@ -132,12 +84,11 @@ def render_outcome(result: ApplyResult, *, listed: bool) -> None:
         elif not listed:
             typer.echo(f"{plural(len(result.steps), 'resource')} changed "
                        f"(`govcloud state list --stack {result.stack}` lists what the stack holds).")
-        typer.echo(f"{what} done in {result.duration:.1f} s: {counts}.")
+        typer.echo("\n".join(wrapped(f"{what} done in {result.duration:.1f} s: {counts}.", columns, "  ")))
     if result.departments:
         typer.echo("Resources per department (city = the shared platforms):")
-        cells = [f"{code:<8}{count:>5}" for code, count in result.departments.items()]
-        for row in range(0, len(cells), 6):
-            typer.echo("  " + "   ".join(cells[row:row + 6]))
+        for line in grid(list(result.departments.items()), columns):
+            typer.echo(line)
     _endpoints(result.outputs.get("endpoints"))
     if result.audit:
         typer.echo(f"Audit log: {result.audit}")
@@ -210,7 +161,7 @@ def apply_command(
         render_plan_text(stack, None, changed_steps(plan.steps), plan.summary, refreshed=plan.refreshed)
         answer = typer.confirm(f"Apply these changes to stack '{stack}'?", default=False, err=True)
         if answer:
-            feed.begin(len(plan.steps))  # every resource reports, changed or not
+            feed.begin(changes_in(plan.steps))  # the bar counts changes, not unchanged resources
         return answer
 
     with feed.shown(now=yes):

@@ -15,7 +15,7 @@ from govcloud.cli.apply import (
 from govcloud.cli.context import handles_errors
 from govcloud.cli.family import Only, ParallelStacks
 from govcloud.cli.plan import EngineOption, Format, FormatOption, Parallel, Stack
-from govcloud.cli.render import plural
+from govcloud.cli.render import destroy_summary, plural, terminal_width
 
 if TYPE_CHECKING:
     from govcloud.operations import StateView
@@ -56,11 +56,13 @@ def destroy_command(
 
     def confirm(held: StateView) -> bool:
         count = sum(1 for r in held.resources if r.custom)
+        for line in destroy_summary(held.resources, stack, terminal_width()):  # what goes, before asking
+            typer.echo(line, err=True)
         what = plural(count, "resource") if held.exists else "every resource"
         answer = typer.confirm(f"Destroy {what} of stack '{stack}'? This cannot be undone.",
                                default=False, err=True)
         if answer:
-            feed.begin(len(held.resources))
+            feed.begin(count)  # the bar counts resources of the cloud, not components
         return answer
 
     with feed.shown(now=yes):

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from govcloud.cli.context import handles_errors
-from govcloud.cli.render import finding_lines, plural
+from govcloud.cli.render import finding_lines, gate_line, plural, terminal_width, wrapped
 from govcloud.model import Finding
 
 if TYPE_CHECKING:  # the engine (and Pulumi) load only when a stack command runs
@@ -130,21 +130,26 @@ def plan_command(
         raise typer.Exit(result.exit_code)
     for warning in result.warnings:
         typer.echo(f"warning: {warning}", err=True)
+    gate = gate_line(result.check)  # the gate passed; its warnings are shown, not blocking
+    if gate:
+        typer.echo("\n".join(wrapped(gate, terminal_width(), "  ")))
     render_plan_text(stack, result.engine, result.steps, result.summary,
                      refreshed=result.plan.refreshed if result.plan is not None else False)
     raise typer.Exit(result.exit_code)
 
 
 def render_plan_text(stack: str, engine: str | None, steps: tuple[Step, ...], summary: Summary,
-                     *, refreshed: bool = False) -> None:
+                     *, refreshed: bool = False, width: int | None = None) -> None:
+    columns = width or terminal_width()
     typer.echo(f"Plan for stack '{stack}'" + (f" ({engine} engine):" if engine else ":"))
     if not summary.changes:
         if refreshed:
-            typer.echo(f"  no changes: the cloud matches the blueprints ({plural(summary.same, 'resource')})")
+            text = f"  no changes: the cloud matches the blueprints ({plural(summary.same, 'resource')})"
         else:
-            typer.echo(f"  no changes: the state matches the blueprints ({plural(summary.same, 'resource')});"
-                       " the cloud was not read (--refresh reads it)")
+            text = (f"  no changes: the state matches the blueprints ({plural(summary.same, 'resource')});"
+                    " the cloud was not read (--refresh reads it)")
+        typer.echo("\n".join(wrapped(text, columns, "    ")))
         return
     for line in step_lines(steps):
         typer.echo(line)
-    typer.echo(f"Plan: {summary_line(summary)}.")
+    typer.echo("\n".join(wrapped(f"Plan: {summary_line(summary)}.", columns, "  ")))
