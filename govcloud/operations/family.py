@@ -196,8 +196,8 @@ def _selected(family: Family, retired: Sequence[str], only: Sequence[str], opera
                 raise GovcloudError(f"--only names '{code}', which is no member of stack '{family.stack}'",
                                     rule="GC-USAGE", hint=f"members: {', '.join(names)}")
             chosen.add(name)
-        if (operation in ("plan", "apply") and PLATFORM not in chosen
-                and any(family.find(n) is not None and family.find(n).imports for n in chosen)  # type: ignore[union-attr]
+        reads_platform = any(m.imports for m in family.members if m.name in chosen)
+        if (operation in ("plan", "apply") and PLATFORM not in chosen and reads_platform
                 and not _store(config, family.platform.stack).exists()):
             chosen.add(PLATFORM)  # its departments cannot be applied before it
         names = [n for n in names if n in chosen]
@@ -385,7 +385,9 @@ def run_family(
         _mass_delete(config, family, [n for n in names if n not in held], project)
 
     results: list[MemberResult] = []
-    opened = audit.started(config.root, operation, stack, engine, audit.blueprint_digest(config.blueprints))
+    digest = audit.blueprint_digest(config.blueprints)
+    # The family's own audit line pairs with each member's (a plan changes nothing: no line).
+    opened = audit.started(config.root, operation, stack, engine, digest) if operation != "plan" else None
 
     def task(name: str, pending: Pending = ()) -> MemberTask:
         member = family.find(name)
@@ -397,7 +399,7 @@ def run_family(
         outcome = MemberResult(name, member_stack(stack, name), operation, status, error=why,
                                exit_code=1, departments=member.departments if member else ())
         if status == HELD and operation == "apply":
-            line = audit.started(config.root, operation, outcome.stack, engine, opened.blueprints)
+            line = audit.started(config.root, operation, outcome.stack, engine, digest)
             path = audit.append(config.root, replace(line, when=audit.now_utc(), result=REFUSED, error=why))
             outcome = replace(outcome, audit=str(path))
         results.append(outcome)
@@ -435,7 +437,7 @@ def run_family(
         pool.close()
     outcome = FamilyResult(stack, operation, config.split, tuple(results), checked,
                            time.monotonic() - started, pool.size)
-    if operation != "plan":
+    if opened is not None:
         audit.append(config.root, replace(
             opened, when=audit.now_utc(), result=OK if outcome.ok else FAILED, duration=outcome.duration,
             plan=outcome.summary, error="; ".join(f"{m.member}: {m.status}" for m in results if not m.ok)))

@@ -225,3 +225,36 @@ def test_a_preview_before_the_platform_exists_reads_unknowns(tmp_path: Path) -> 
         plan = engine.preview()
     # No error: only the stack itself to create, its outputs known after the platform's apply.
     assert [s.type for s in plan.steps] == ["pulumi:pulumi:Stack"]
+
+
+# -- the commands, before any cloud is called ---------------------------------------------------
+def _cli(root: Path, *args: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    from typer.testing import CliRunner
+
+    from govcloud.cli.app import app
+
+    monkeypatch.chdir(root)
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+
+def test_only_on_a_stack_that_is_not_split_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _stack_project(tmp_path, "")
+    result = _cli(root, "plan", "--stack", "fam", "--only", "gaj", monkeypatch=monkeypatch)
+    assert result.exit_code == 2
+    assert "GC-USAGE --only needs a split stack, and stack 'fam' is not split" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_only_naming_no_member_is_a_usage_error_listing_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _stack_project(tmp_path, "  govcloud:split: department\n")
+    result = _cli(root, "apply", "--stack", "fam", "--yes", "--only", "gaj,nosuch", monkeypatch=monkeypatch)
+    assert result.exit_code == 2
+    assert "--only names 'nosuch', which is no member of stack 'fam'" in result.output
+    assert "members: platform, gaj, slj" in result.output
+
+
+def test_state_split_of_a_stack_that_is_not_split_is_a_usage_error(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _stack_project(tmp_path, "")
+    result = _cli(root, "state", "split", "--stack", "fam", monkeypatch=monkeypatch)
+    assert result.exit_code == 2 and "stack 'fam' is not configured split" in result.output
