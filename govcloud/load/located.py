@@ -35,20 +35,27 @@ class _Loader(_BaseLoader):
     It asks `resolve(kind, value, implicit)` for every untagged node: `slice` (a C type taking
     exactly three arguments) answers without running Python code and keeps what it was asked;
     `_tag` resolves a node's tag when the builder needs it, memoized (blueprints repeat the same
-    scalars endlessly). Path resolvers, which we never register, are skipped.
+    scalars endlessly). Path resolvers, which we never register, are skipped the same way.
     """
 
     resolve = slice
-
-    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
-        pass
-
-    def ascend_resolver(self) -> None:
-        pass
+    descend_resolver = slice  # called with (parent, index) for every node: C, no Python frame
+    ascend_resolver = tuple   # called with nothing: C, returns the empty tuple
 
 
 _resolver = Resolver()
 _resolved: dict[tuple[str, Any], str] = {}
+_plain: dict[str, str] = {}
+
+
+def _plain_tag(value: str) -> str:
+    """The tag YAML's implicit rules give a plain scalar (memoized: blueprints repeat values)."""
+    found = _plain.get(value)
+    if found is None:
+        found = _resolver.resolve(ScalarNode, value, (True, False))
+        if len(_plain) < 100_000 and len(value) <= 64:
+            _plain[value] = found
+    return found
 
 
 def _tag(node: Node) -> str:
@@ -206,6 +213,45 @@ class _Builder:
             yield key, value, False
 
     def _mapping(self, node: MappingNode, path: Path, depth: int) -> dict[str, Any]:
+        """The common mapping (plain keys, no merge key) in one loop, its plain string values
+        inline; anything else is left to `_merging`, from the mapping's start."""
+        out: dict[str, Any] = {}
+        table = self.table
+        budget, problems = self.budget, len(self.problems)
+        for key_node, value_node in node.value:
+            if type(key_node) is not ScalarNode:
+                break
+            tag = key_node.tag
+            if type(tag) is slice and tag.step[0]:  # plain: resolved by YAML's implicit rules
+                tag = _plain_tag(key_node.value)
+                if tag != _STR:
+                    break
+            elif type(tag) is not slice:
+                break
+            key = _intern(key_node.value)  # every document has the same few dozen keys
+            if key in out:
+                break  # a duplicate: reported by the general path
+            child = path + (key,)
+            at = key_node.start_mark
+            keyed = (((at.line + 1) << BITS) | (at.column + 1)) << KEY_SHIFT
+            if type(value_node) is ScalarNode and self.budget > 0:
+                tag = value_node.tag
+                if type(tag) is slice and (not tag.step[0] or _plain_tag(value_node.value) == _STR):
+                    self.budget -= 1
+                    mark = value_node.start_mark
+                    table[child] = keyed | ((mark.line + 1) << BITS) | (mark.column + 1)
+                    value = value_node.value
+                    out[key] = _intern(value) if len(value) <= 40 else value
+                    continue
+            out[key] = self.build(value_node, child, depth + 1)
+            table[child] |= keyed
+        else:
+            return out
+        self.budget = budget
+        del self.problems[problems:]
+        return self._merging(node, path, depth)
+
+    def _merging(self, node: MappingNode, path: Path, depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
         merged: dict[str, Node] = {}
         for key_node, value_node, from_merge in self._pairs(node, depth):
