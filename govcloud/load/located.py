@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from sys import intern as _intern
 from typing import Any
@@ -39,11 +39,11 @@ class _Loader(_BaseLoader):
     """
 
     resolve = slice
-    descend_resolver = slice  # called with (parent, index) for every node: C, no Python frame
-    ascend_resolver = tuple   # called with nothing: C, returns the empty tuple
+    descend_resolver: Any = slice  # called with (parent, index) for every node: C, no Python frame
+    ascend_resolver: Any = tuple   # called with nothing: C, returns the empty tuple
 
 
-_resolver = Resolver()
+_resolve: Callable[[type[Node], str, tuple[bool, bool]], str] = Resolver().resolve
 _resolved: dict[tuple[str, Any], str] = {}
 _plain: dict[str, str] = {}
 
@@ -52,7 +52,7 @@ def _plain_tag(value: str) -> str:
     """The tag YAML's implicit rules give a plain scalar (memoized: blueprints repeat values)."""
     found = _plain.get(value)
     if found is None:
-        found = _resolver.resolve(ScalarNode, value, (True, False))
+        found = _resolve(ScalarNode, value, (True, False))
         if len(_plain) < 100_000 and len(value) <= 64:
             _plain[value] = found
     return found
@@ -60,14 +60,14 @@ def _plain_tag(value: str) -> str:
 
 def _tag(node: Node) -> str:
     """A node's tag: as written, or as YAML's implicit rules resolve it (stored on the node)."""
-    tag = node.tag
+    tag: Any = node.tag
     if type(tag) is not slice:
         return str(tag)
     if type(node) is ScalarNode:
         key = (node.value, tag.step)
         found = _resolved.get(key)
         if found is None:
-            found = _resolver.resolve(ScalarNode, node.value, tag.step)
+            found = _resolve(ScalarNode, node.value, tag.step)
             if len(_resolved) < 100_000 and len(node.value) <= 64:
                 _resolved[key] = found
     else:
@@ -221,7 +221,7 @@ class _Builder:
         for key_node, value_node in node.value:
             if type(key_node) is not ScalarNode:
                 break
-            tag = key_node.tag
+            tag: Any = key_node.tag
             if type(tag) is slice and tag.step[0]:  # plain: resolved by YAML's implicit rules
                 tag = _plain_tag(key_node.value)
                 if tag != _STR:
