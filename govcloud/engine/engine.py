@@ -1,11 +1,14 @@
 """The embedded engine: preview, up, refresh and destroy of one stack, in-process."""
 from __future__ import annotations
 
+import functools
 import time
 import traceback
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 
+from govcloud.cloud import clients
 from govcloud.engine.deletes import DeleteLimit, Deleter, DeleteTarget, refuse_protected
 from govcloud.engine.diff import Op
 from govcloud.engine.errors import EngineError
@@ -23,6 +26,8 @@ from govcloud.engine.steps import StepRunner
 from govcloud.errors import GovcloudError
 
 DEFAULT_PARALLEL = 16
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
 def _message(exc: BaseException) -> str:
@@ -41,6 +46,17 @@ def _program_error(exc: BaseException) -> EngineError:
 
 def _traceback(error: BaseException | None) -> str:
     return "".join(traceback.format_exception(error)) if error is not None else ""
+
+
+def _pooled(command: Callable[Concatenate[Engine, _P], _R]) -> Callable[Concatenate[Engine, _P], _R]:
+    """Run an engine command with HTTP connection pools sized for its parallelism."""
+
+    def run(engine: Engine, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with clients.connections_for(engine.parallel):
+            return command(engine, *args, **kwargs)
+
+    functools.update_wrapper(run, command)
+    return run
 
 
 class Engine:
@@ -118,6 +134,7 @@ class Engine:
         return monitor, runner.failure
 
     # -- commands ---------------------------------------------------------------------
+    @_pooled
     def preview(self, *, refresh: bool = False) -> Plan:
         """The steps `up` would take; no provider writes, no state writes, no lock.
 
@@ -178,6 +195,7 @@ class Engine:
         """Delete every resource of the stack in reverse dependency order."""
         return self._mutate("destroy", self._destroy)
 
+    @_pooled
     def refresh(self, *, confirm_forget: Callable[[tuple[str, ...]], bool] | None = None) -> Drift:
         """Read every resource back; record drift and forget resources that are gone.
 
@@ -210,6 +228,7 @@ class Engine:
         return Drift(self.project_name, self.stack, drift.changed, drift.gone, drift.unchanged,
                      time.monotonic() - started, self.state.version, tuple(self._warnings))
 
+    @_pooled
     def _mutate(self, kind: str, body: Callable[[ProviderRegistry], tuple[list[Step], str]]) -> Result:
         self._warnings, self._failure = [], None
         started, wall = time.monotonic(), time.time()
@@ -236,7 +255,8 @@ class Engine:
         except GovcloudError as failed:
             # The original failure is the one raised; this one is said, not swallowed: the
             # journal still holds every step, and the next run folds it.
-            self._emit(EngineEvent("warning", message=f"the failed {kind} was not added to the history: {failed.line()}"))
+            self._emit(EngineEvent("warning", message=(
+                f"the failed {kind} was not added to the history: {failed.line()}")))
 
     def _up(self, registry: ProviderRegistry) -> tuple[list[Step], str]:
         if self._refresh_first:
