@@ -2,8 +2,8 @@
 
 Only steps that change the cloud count (a create, update, replace, delete; never an
 unchanged resource or a component), and the clock starts at the first of them, not while
-the program is planned. Without a terminal a line is printed every `interval` seconds and
-at every tenth of the changes, so a log shows the run moving.
+the program is planned. Without a terminal a line is printed at the first change, every
+`interval` seconds, at every tenth of the changes and at the end, so a log shows the run moving.
 """
 from __future__ import annotations
 
@@ -73,10 +73,13 @@ class ProgressFeed:
         self.progress.update(self.task, total=total)
 
     def _start_clock(self) -> None:
-        """Called with the lock held: the first change starts the clock."""
+        """Called with the lock held: the first change starts the clock (and, without a
+        terminal, prints the first line: the log shows when planning ended)."""
         if self.started_at is None:
             self.started_at = self._last_line = self.clock()
             self.progress.start_task(self.task)
+            if not self.enabled:
+                self._write(self.line())
 
     def __call__(self, event: EngineEvent) -> None:
         op = event.op.value if event.op else ""
@@ -151,4 +154,6 @@ class ProgressFeed:
             self._stop.set()
             if ticker is not None:
                 ticker.join()
+                if self.started_at is not None:
+                    self._write(self.line())  # where it ended
             self.progress.stop()

@@ -49,6 +49,7 @@ def test_unchanged_resources_and_components_are_not_steps() -> None:
     assert feed.done == 0 and feed.started_at is None and stream.getvalue() == ""
     feed(EngineEvent("step-started", urn("gaj/app-1"), Op.CREATE))
     assert feed.started_at == 160.0  # the clock starts at the first change
+    assert stream.getvalue() == "applying: 0 changes, 0 s\n"
     feed(EngineEvent("step-finished", urn("gaj/app-1"), Op.CREATE))
     feed(EngineEvent("step-started", urn("gaj/db"), Op.REPLACE))
     feed(EngineEvent("step-finished", urn("gaj/db"), Op.REPLACE))
@@ -63,14 +64,15 @@ def test_without_a_terminal_a_line_every_tenth_and_every_interval() -> None:
         clock.now += 1
         feed(EngineEvent("step-finished", urn(f"r{i}"), Op.CREATE))
     lines = stream.getvalue().splitlines()
-    assert lines[0] == "applying: 2/20 changes (10 %), 2 s"
+    assert lines[0] == "applying: 0/20 changes (0 %), 0 s"  # the first change started
+    assert lines[1] == "applying: 2/20 changes (10 %), 2 s"
     assert lines[-1] == "applying: 20/20 changes (100 %), 20 s"
-    assert len(lines) == 10
+    assert len(lines) == 11
     feed2, stream2, clock2 = _feed()  # no total known (apply --yes): by time only
     feed2(EngineEvent("step-started", urn("a"), Op.CREATE))
     clock2.now += 11
     feed2(EngineEvent("step-failed", urn("a"), Op.CREATE, message="boom"))
-    assert stream2.getvalue() == "applying: 1 changes, 1 failed, 11 s\n"
+    assert stream2.getvalue() == "applying: 0 changes, 0 s\napplying: 1 changes, 1 failed, 11 s\n"
 
 
 def test_the_ticker_prints_while_a_long_step_runs() -> None:
@@ -79,7 +81,8 @@ def test_the_ticker_prints_while_a_long_step_runs() -> None:
     with feed.shown(now=True):
         feed(EngineEvent("step-started", urn("slow"), Op.DELETE))
         time.sleep(0.3)
-    assert stream.getvalue().count("destroying: 0 changes") >= 2
+    lines = stream.getvalue().splitlines()
+    assert lines[0].startswith("destroying: 0 changes, 0 s") and len(lines) >= 4  # start, ticks, end
 
 
 def _check(*rules: str, errors: int = 0) -> CheckResult:
