@@ -28,7 +28,8 @@ def test_apply_and_destroy_print_plain_progress_and_the_gate(tmp_path: Path, own
     held = project.cli_json("state", "list", "--stack", project.stack)
     resources = [r for r in held if r["custom"]]
     assert counts[-1] == len(resources)  # every change counted once; components and unchanged ones not
-    assert re.search(r"^Policy gate passed: 0 errors, \d+ warnings? \(GC-", applied.stdout, re.M), applied.stdout
+    gate = re.compile(r"^Policy gate passed: 0 errors, \d+ warnings? \(GC-", re.MULTILINE)
+    assert gate.search(applied.stdout), applied.stdout
 
     again = project.cli("apply", "--stack", project.stack, "--yes")
     assert _progress(again.stderr, "applying") == []  # nothing changes: no progress to show
