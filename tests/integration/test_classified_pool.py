@@ -175,6 +175,10 @@ class Applied:
     extranet: str
     classified: str
 
+    @property
+    def prefix(self) -> str:
+        return f"foshan-{self.city.stack}"
+
 
 @pytest.fixture(scope="module")
 def applied(tmp_path_factory: pytest.TempPathFactory, sandbox_info: sandbox.SandboxInfo) -> Iterator[Applied]:
@@ -189,7 +193,16 @@ def applied(tmp_path_factory: pytest.TempPathFactory, sandbox_info: sandbox.Sand
     assert outcome.ok, outcome.error
     config = load_stack_config(stack, city.root)
     graph = build_graph(load_blueprints(config), config.target())
+    # a classified document: it must never show in the extranet's cloud
+    clients.client("s3", sandbox.PRIMARY_REGION, classified).put_object(
+        Bucket=f"foshan-{stack}-jcy-procuratorial-cases", Key=MARKER, Body="起诉意见书".encode())
     yield Applied(city, graph, sandbox_info.endpoint, classified)
+
+
+@pytest.fixture(scope="module")
+def listed(applied: Applied) -> tuple[Inventory, Inventory]:
+    """(the extranet's cloud, the classified pool's cloud) as the apply left them."""
+    return inventory(applied.extranet), inventory(applied.classified)
 
 
 def _expect_account(city: CityProject, account: str) -> None:
@@ -199,24 +212,24 @@ def _expect_account(city: CityProject, account: str) -> None:
                                  f"{{endpoint: {city.classified}, account: '{account}'}}"), encoding="utf-8")
 
 
-def test_nothing_classified_is_in_the_extranet_and_nothing_leans_across(applied: Applied) -> None:
-    graph = applied.graph
+def test_nothing_classified_is_in_the_extranet_and_nothing_leans_across(
+        applied: Applied, listed: tuple[Inventory, Inventory]) -> None:
+    graph, (extranet, classified) = applied.graph, listed
     inside = cloud_names(graph, pools.CLASSIFIED)
     # the classified system, the intranet zones and the pool's own keys and roles
-    assert f"foshan-{applied.city.stack}-jcy-procuratorial-cases" in inside
-    assert f"alias/govcloud/foshan-{applied.city.stack}/city/classified/dr-key" in inside
-    s3 = clients.client("s3", sandbox.PRIMARY_REGION, applied.classified)
-    s3.put_object(Bucket=f"foshan-{applied.city.stack}-jcy-procuratorial-cases", Key=MARKER, Body=b"x")
-    extranet, classified = inventory(applied.extranet), inventory(applied.classified)
+    assert f"{applied.prefix}-jcy-procuratorial-cases" in inside
+    assert f"alias/govcloud/{applied.prefix}/city/classified/dr-key" in inside
+    assert MARKER in classified.buckets[f"{applied.prefix}-jcy-procuratorial-cases"]["objects"]
     assert inside <= classified.names, sorted(inside - classified.names)
     outside = cloud_names(graph, pools.EXTRANET)
     assert outside <= extranet.names and not outside & classified.names
     assert leaks(graph, extranet, classified) == []
 
 
-def test_classified_copies_replicate_only_within_the_pool(applied: Applied) -> None:
-    classified = inventory(applied.classified)
-    prefix = f"foshan-{applied.city.stack}"
+def test_classified_copies_replicate_only_within_the_pool(
+        applied: Applied, listed: tuple[Inventory, Inventory]) -> None:
+    extranet, classified = listed
+    prefix = applied.prefix
     primary = classified.buckets[f"{prefix}-jcy-procuratorial-cases"]
     rule = primary["replication"]
     assert rule["Role"] == f"arn:aws-cn:iam::{CLASSIFIED_ACCOUNT}:role/{prefix}-city-classified-replication"
@@ -227,13 +240,30 @@ def test_classified_copies_replicate_only_within_the_pool(applied: Applied) -> N
         RoleName=f"{prefix}-city-classified-replication", PolicyName="replicate")["PolicyDocument"]
     assert "arn:aws-cn:s3:::" + f"{prefix}-city-dr-*/*" in json.dumps(role)
     # the extranet's system still replicates with the extranet's role, in the extranet's cloud
-    extranet = inventory(applied.extranet)
     other = extranet.buckets[f"{prefix}-jcy-public-interest-leads"]["replication"]
     assert other["Role"] == f"arn:aws-cn:iam::{EXTRANET_ACCOUNT}:role/{prefix}-city-replication"
 
 
-def test_the_check_catches_a_classified_bucket_replicating_with_the_extranet_role(applied: Applied) -> None:
-    prefix = f"foshan-{applied.city.stack}"
+def test_the_key_of_encrypted_audit_logs_lets_cloudwatch_logs_use_it(applied: Applied) -> None:
+    kms = clients.client("kms", sandbox.PRIMARY_REGION, applied.classified)
+    alias = f"alias/govcloud/foshan-{applied.city.stack}/jcy/classified/key"
+    key = next(a["TargetKeyId"] for a in _pages(kms, "list_aliases", "Aliases") if a["AliasName"] == alias)
+    policy = json.loads(kms.get_key_policy(KeyId=key, PolicyName="default")["Policy"])
+    logs = next(s for s in policy["Statement"] if s["Sid"] == "CloudWatchLogsUse")
+    assert logs["Principal"] == {"Service": f"logs.{sandbox.PRIMARY_REGION}.amazonaws.com.cn"}
+    assert logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"] == (
+        f"arn:aws-cn:logs:{sandbox.PRIMARY_REGION}:{CLASSIFIED_ACCOUNT}:log-group:"
+        f"/govcloud/foshan-{applied.city.stack}/jcy/*")
+    group = f"/govcloud/foshan-{applied.city.stack}/jcy/systems/procuratorial-cases"
+    logs_client = clients.client("logs", sandbox.PRIMARY_REGION, applied.classified)
+    (found,) = [g for g in logs_client.describe_log_groups(logGroupNamePrefix=group)["logGroups"]
+                if g["logGroupName"] == group]
+    assert found["kmsKeyId"].endswith(f":{CLASSIFIED_ACCOUNT}:key/{key}")
+
+
+def test_the_check_catches_a_classified_bucket_replicating_with_the_extranet_role(
+        applied: Applied, listed: tuple[Inventory, Inventory]) -> None:
+    prefix = applied.prefix
     leaked = f"{prefix}-jcy-procuratorial-cases"
     s3 = clients.client("s3", sandbox.PRIMARY_REGION, applied.extranet)
     s3.create_bucket(Bucket=leaked, CreateBucketConfiguration={"LocationConstraint": sandbox.PRIMARY_REGION})
@@ -243,7 +273,7 @@ def test_the_check_catches_a_classified_bucket_replicating_with_the_extranet_rol
             "Role": f"arn:aws-cn:iam::{EXTRANET_ACCOUNT}:role/{prefix}-city-replication",
             "Rules": [{"ID": "dr", "Status": "Enabled", "Priority": 1, "Filter": {}, "DeleteMarkerReplication":
                        {"Status": "Disabled"}, "Destination": {"Bucket": f"arn:aws-cn:s3:::{prefix}-city-dr-x"}}]})
-        found = leaks(applied.graph, inventory(applied.extranet), inventory(applied.classified))
+        found = leaks(applied.graph, inventory(applied.extranet), listed[1])
     finally:
         s3.delete_bucket(Bucket=leaked)
     assert f"{leaked} is in the extranet's cloud" in found
@@ -254,12 +284,12 @@ def test_a_stack_whose_pool_is_another_account_creates_nothing(applied: Applied,
     stack = f"wrong{uuid.uuid4().hex[:6]}"
     city = CityProject.create(tmp_path / "city", applied.extranet, ("jcy",), stack=stack)
     _expect_account(city, "999999999999")
-    before = inventory(applied.extranet).names, inventory(applied.classified).names
     with pytest.raises(GovcloudError) as refused:
         apply(stack, yes=True, root=city.root, passphrase=PASSPHRASE)
     error = refused.value
     assert error.rule == "GC-POOL-004" and error.exit_code == 2 and "\n" not in error.line()
     assert f"answers as account {CLASSIFIED_ACCOUNT}, not 999999999999" in error.message
     assert error.location is not None and error.location.file.endswith(f"Pulumi.{stack}.yaml")
-    assert (inventory(applied.extranet).names, inventory(applied.classified).names) == before
-    assert not any(stack in name for name in before[0] | before[1])
+    # no resource of the refused stack anywhere: every name of ours carries the stack's
+    made = [n for cloud in (applied.extranet, applied.classified) for n in inventory(cloud).names if stack in n]
+    assert made == []

@@ -45,6 +45,15 @@ def test_up_seeds_reuses_reports_and_down_stops_the_process(tmp_path: Path, isol
     assert info["environment"]["AWS_ENDPOINT_URL"] == info["endpoint"]
     recorded = json.loads((state_dir / "sandbox.json").read_text())
     assert recorded["pid"] == info["pid"] and recorded["endpoint"] == f"http://127.0.0.1:{recorded['port']}"
+    # The classified pool: a second server of its own, on its own port, under another account.
+    pool = recorded["pools"]["classified"]
+    assert info["pools"]["classified"]["endpoint"] == pool["endpoint"] != info["endpoint"]
+    assert pool["pid"] != info["pid"] and _alive(pool["pid"])
+    accounts = {clients.client("sts", sandbox.PRIMARY_REGION, e).get_caller_identity()["Account"]
+                for e in (info["endpoint"], pool["endpoint"])}
+    assert accounts == {sandbox.DEFAULT_ACCOUNT, sandbox.CLASSIFIED_ACCOUNT}
+    assert clients.client("ec2", sandbox.DR_REGION, pool["endpoint"]).describe_images(
+        Filters=[{"Name": "name", "Values": ["dm8"]}])["Images"]  # seeded there too
 
     endpoint = info["endpoint"]
     for region in sandbox.REGIONS:
@@ -53,7 +62,7 @@ def test_up_seeds_reuses_reports_and_down_stops_the_process(tmp_path: Path, isol
         assert [i["Tags"] for i in images] == [[{"Key": "gov:product", "Value": "dm8"}]]
 
     again = sandbox.up(state_dir, products)
-    assert again.reused and again.pid == info["pid"]
+    assert again.reused and again.pid == info["pid"] and again.pools["classified"].pid == pool["pid"]
     ec2 = clients.client("ec2", sandbox.PRIMARY_REGION, endpoint)
     assert len(ec2.describe_images(Filters=[{"Name": "name", "Values": ["dm8"]}])["Images"]) == 1
 
@@ -66,10 +75,12 @@ def test_up_seeds_reuses_reports_and_down_stops_the_process(tmp_path: Path, isol
     assert result.exit_code == 0
     assert f"sandbox: up at {endpoint}" in result.output and "s3 1" in result.output
     assert f"export AWS_ENDPOINT_URL={endpoint}" in result.output
+    assert f"classified pool: up at {pool['endpoint']} (pid {pool['pid']}, account {sandbox.CLASSIFIED_ACCOUNT})" \
+        in result.output
 
     result = runner.invoke(app, ["down", "--state-dir", str(state_dir)], catch_exceptions=False)
     assert result.exit_code == 0 and "sandbox: down" in result.output
-    assert not _alive(info["pid"]) and not (state_dir / "sandbox.json").exists()
+    assert not _alive(info["pid"]) and not _alive(pool["pid"]) and not (state_dir / "sandbox.json").exists()
     result = runner.invoke(app, ["status", "--state-dir", str(state_dir)], catch_exceptions=False)
     assert result.exit_code == 1 and "sandbox: down" in result.output
     assert not sandbox.down(state_dir).running  # down twice is fine
