@@ -1,4 +1,13 @@
-"""The library API the CLI calls; every function returns a result object."""
+"""The library API the CLI calls; every function returns a result object.
+
+Every result (LoadResult, CheckResult, ReportResult, PlanResult, ApplyResult, RefreshResult,
+StateView, StateEntry) has `to_dict()`, a dict of JSON types, and `to_json()`, that dict as a
+JSON text (what the matching command prints with `--format json`):
+
+    result = check(["blueprints/"])
+    result.to_dict()["summary"]["errors"]    # a number
+    print(result.to_json())                  # the check envelope, as `check --format json`
+"""
 from __future__ import annotations
 
 import os

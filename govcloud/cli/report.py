@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import json
 import os
 from enum import Enum
 from typing import Annotated
@@ -46,9 +45,9 @@ def report_command(
 
     Savings are figured against every approved department building its own network lines,
     OA, website and server room (Foshan's figures, which are floors, scaled to this city;
-    override them in the City's price book); money is shown in 万元. Findings are those of `govcloud check`. The HTML report is one
-    self-contained file that works offline. Exit code 0 (policy errors do not fail a report),
-    2 for invalid blueprints.
+    override them in the City's price book); money is shown in 万元. Findings are those of
+    `govcloud check`. The HTML report is one self-contained file that works offline. Exit
+    code 0 (policy errors do not fail a report), 2 for invalid blueprints.
 
     Examples:
 
@@ -66,7 +65,7 @@ def report_command(
         if fmt is Format.html:
             text = render_report_html(result)
         elif fmt is Format.json:
-            text = json.dumps(result.to_json(), ensure_ascii=False, indent=2, allow_nan=False)
+            text = result.to_json()
         else:
             # A file gets plain text: no colour codes, and a width that fits the formulas.
             console = Console(record=True, width=160, file=io.StringIO())

@@ -1,7 +1,6 @@
 """`govcloud validate`: schema and structure of blueprints."""
 from __future__ import annotations
 
-import json
 from enum import Enum
 from typing import Annotated
 
@@ -35,7 +34,7 @@ def validate_command(
     """
     result = load_in_context(project_paths(paths))
     if format is Format.json:
-        typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2, allow_nan=False))
+        typer.echo(result.to_json())
     else:
         typer.echo(finding_lines(result.findings), nl=False)
         errors = sum(1 for f in result.findings if f.blocking)

@@ -1,6 +1,7 @@
 """Read a set of blueprint paths into a Project, with every problem as a finding."""
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
@@ -39,7 +40,8 @@ class LoadResult:
     def exit_code(self) -> int:
         return 0 if self.ok else 2
 
-    def to_json(self) -> dict[str, object]:
+    def to_dict(self) -> dict[str, object]:
+        """What `validate --format json` prints, as JSON-ready data."""
         return {
             "valid": self.ok,
             "files": self.files,
@@ -47,6 +49,10 @@ class LoadResult:
             "departments": self.departments,
             "findings": [f.to_json() | {"hint": f.hint} for f in self.findings],
         }
+
+    def to_json(self) -> str:
+        """`to_dict()` as the JSON text `validate --format json` prints."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2, allow_nan=False)
 
 
 def _error(message: str, location: Location, hint: str = "") -> Finding:
@@ -115,8 +121,8 @@ def _parsed(files: list[str], jobs: int | None, store: FileCache | None = None) 
     chunks = [missing[i:i + size] for i in range(0, len(missing), size)]
     # fork: workers inherit the imported package, so they start in milliseconds
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        for chunk, results in zip(chunks, pool.map(partial(_parse_chunk, store=store), chunks)):
-            for path, payload in zip(chunk, results):
+        for chunk, results in zip(chunks, pool.map(partial(_parse_chunk, store=store), chunks), strict=True):
+            for path, payload in zip(chunk, results, strict=True):
                 done[path] = _unpacked(path, payload)
     for path in files:
         yield done[path]
@@ -139,7 +145,7 @@ def load(paths: Sequence[str], jobs: int | None = None,
         unread += bool(loaded.findings)  # a document that did not load may have been the City
         broken += bool(loaded.findings) and os.path.basename(os.path.dirname(loaded.path)) == REGISTERS_DIR
         in_file: list[Finding] = list(loaded.findings)
-        for doc, (kind, errors) in zip(loaded.documents, verdicts):
+        for doc, (kind, errors) in zip(loaded.documents, verdicts, strict=False):
             documents += 1
             city_seen += kind == "City"
             broken += kind in REGISTER_KINDS and bool(errors)
@@ -188,7 +194,7 @@ def load(paths: Sequence[str], jobs: int | None = None,
                 f for f in register_files(city.doc.file) if os.path.realpath(f) not in read]):
             findings.extend(loaded.findings)
             broken += bool(loaded.findings)
-            for doc, (kind, errors) in zip(loaded.documents, verdicts):
+            for doc, (kind, errors) in zip(loaded.documents, verdicts, strict=False):
                 documents += 1
                 broken += bool(errors)
                 findings.extend(errors)

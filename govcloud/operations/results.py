@@ -1,4 +1,5 @@
-"""What the stack operations return: frozen, printable as text (cli/) or JSON (`to_json`).
+"""What the stack operations return: frozen, printable as text (cli/) or JSON: every result
+has `to_dict()` (JSON-ready data) and `to_json()` (that data as JSON text).
 
 Property values in here are rendered by the engine (secrets as `[secret]`), so any of
 these results may be printed or logged as they are.
@@ -26,6 +27,14 @@ def blocking_findings(check: CheckResult | None) -> tuple[Finding, ...]:
     if check is None:
         return ()
     return tuple(f for f in check.findings if f.severity is Severity.ERROR and not f.waived)
+
+
+def gate_summary(check: CheckResult | None) -> dict[str, Any] | None:
+    """The policy gate's counts and the ids of its unwaived warnings (None: no gate ran)."""
+    if check is None:
+        return None
+    warned = sorted({f.rule for f in check.findings if f.severity is Severity.WARNING and not f.waived})
+    return {**check.summary.to_json(), "warningRules": warned}
 
 
 def changed_steps(steps: tuple[Step, ...]) -> tuple[Step, ...]:
@@ -70,7 +79,8 @@ class PlanResult:
                 "refreshed": self.plan.refreshed if self.plan is not None else False,
                 "summary": self.summary.to_dict(), "steps": [s.to_dict() for s in self.steps],
                 "warnings": list(self.warnings),
-                "findings": [f.to_json() for f in blocking_findings(self.check)]}
+                "findings": [f.to_json() for f in blocking_findings(self.check)],
+                "gate": gate_summary(self.check)}
 
     def to_json(self) -> str:
         return _dumps(self.to_dict())
@@ -138,6 +148,7 @@ class ApplyResult:
                 "outputs": self.outputs, "departments": self.departments,
                 "warnings": list(self.warnings),
                 "findings": [f.to_json() for f in blocking_findings(self.check)],
+                "gate": gate_summary(self.check),
                 "audit": str(self.audit) if self.audit else None}
 
     def to_json(self) -> str:

@@ -6,6 +6,7 @@ sealed. The commands that change state (rm, import, unlock, migrate) are in stat
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,13 @@ class StateEntry:
                 "custom": self.custom, "protect": self.protect, "inputs": self.inputs,
                 "outputs": self.outputs, "dependencies": list(self.dependencies)}
 
+    def to_dict(self) -> dict[str, Any]:
+        """What `state show --format json` prints: every property, secrets as `[secret]`."""
+        return self.shown()
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2, allow_nan=False)
+
 
 @dataclass(frozen=True)
 class StateView:
@@ -97,6 +105,15 @@ class StateView:
     def export(self) -> dict[str, Any]:
         return {"stack": self.stack, "version": self.version,
                 "resources": [e.exported() for e in self.resources], "outputs": self.outputs}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The state at a glance: where it is, its version, and every resource's summary
+        (`state list --format json` prints the `resources` list)."""
+        return {"stack": self.stack, "path": self.path, "exists": self.exists, "version": self.version,
+                "pending": self.pending, "departments": self.by_department(), "resources": self.to_list()}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2, allow_nan=False)
 
 
 def open_state(config: StackConfig) -> StateStore:

@@ -49,7 +49,8 @@ def exit_code(findings: Iterable[Finding], fail_on: Severity) -> int:
 
 @dataclass(frozen=True)
 class CheckResult:
-    """The outcome of `govcloud check`; `to_json()` is the check envelope, exactly."""
+    """The outcome of `govcloud check`; `to_dict()` is the check envelope and `to_json()` its
+    text, exactly what `check --format json` prints."""
 
     findings: tuple[Finding, ...]
     summary: Summary
@@ -64,5 +65,10 @@ class CheckResult:
     def ok(self) -> bool:
         return self.exit_code == 0
 
-    def to_json(self) -> dict[str, object]:
+    def to_dict(self) -> dict[str, object]:
         return {"findings": [f.to_json() for f in self.findings], "summary": self.summary.to_json()}
+
+    def to_json(self) -> str:
+        from govcloud.policy.formats.envelope import iter_json  # the CLI's own writer: the same text
+
+        return "".join(iter_json(self))

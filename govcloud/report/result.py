@@ -1,6 +1,7 @@
 """The report's data: the consolidation figures, the check's findings, one row per department."""
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -126,7 +127,8 @@ class ReportResult:
     def systems(self) -> int:
         return sum(d.systems for d in self.departments)
 
-    def to_json(self) -> dict[str, object]:
+    def to_dict(self) -> dict[str, object]:
+        """What `report --format json` prints, as JSON-ready data."""
         return {
             "city": {"name": self.city, "title": self.title, "domain": self.domain},
             "generated": self.generated,
@@ -139,6 +141,10 @@ class ReportResult:
             "rules": [r.to_json() for r in self.rules],
             "districts": [d.to_json() for d in self.districts],
         }
+
+    def to_json(self) -> str:
+        """`to_dict()` as the JSON text `report --format json` prints."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2, allow_nan=False)
 
 
 class CatalogueEntry(Protocol):

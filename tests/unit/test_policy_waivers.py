@@ -46,7 +46,7 @@ def test_active_waiver_marks_the_finding_and_the_run_passes(city: Path, tmp_path
     assert finding.rule == "GC-NET-001" and finding.waived and "佛数审〔2026〕12号" in (finding.waiver or "")
     assert result.exit_code == 0
     assert result.summary.errors == 0 and result.summary.waived == 1
-    assert result.to_json()["findings"][0]["waived"] is True  # type: ignore[index]
+    assert result.to_dict()["findings"][0]["waived"] is True  # type: ignore[index]
 
 
 def test_a_waiver_on_its_last_day_still_applies(city: Path, tmp_path: Path) -> None:
