@@ -23,7 +23,8 @@ class Kind(str, Enum):
 
 @handles_errors
 def schema_command(
-    kind: Annotated[Kind, typer.Option("--kind", "-k", help="Which document kind: a blueprint or one of the city's registers.")] = Kind.Department,
+    kind: Annotated[Kind, typer.Option(
+        "--kind", "-k", help="Which document kind: a blueprint or one of the city's registers.")] = Kind.Department,
 ) -> None:
     """Print the JSON Schema of a blueprint or register kind (for editor completion and tooltips).
 

@@ -6,14 +6,21 @@ read it. A changed file, schema or govcloud therefore never finds a stale entry;
 none. Entries are written to a temporary file and renamed into place, so concurrent runs see
 a whole entry or none; each carries the SHA-256 of its payload, and one that does not match
 (a torn disk, a hand edit) is ignored and rewritten, never trusted.
+
+An entry's modification time is when a run last used it (reading one touches it), so
+`prune` can drop what the last runs did not use: entries unused for PRUNE_AGE_DAYS, and the
+least recently used ones beyond PRUNE_CAP_BYTES; never one the current run used. A run
+prunes at most once every PRUNE_EVERY seconds, so a re-check does not list the folder.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import marshal
 import os
 import sys
 import tempfile
+import time
 import weakref
 from collections.abc import Iterable
 from functools import cache
@@ -27,6 +34,11 @@ from govcloud.model import Document, Finding, Location, Severity
 from govcloud.schema import validate_document
 
 CACHE_DIR = Path(".govcloud") / "cache"
+PRUNE_AGE_DAYS = 14                  # an entry no run used for this long is removed
+PRUNE_CAP_BYTES = 1024 * 1024 * 1024  # beyond this, the least recently used entries go first
+PRUNE_EVERY = 3600                   # seconds between two prunes of one cache
+_STAMP = "pruned"                    # its mtime: the last prune
+_TMP_AGE = 3600                      # a temporary file this old is a crashed writer's
 MAGIC = b"GCCACHE1"
 _DIGEST = 32
 Verdicts = list[tuple[str | None, list[Finding]]]
@@ -85,6 +97,64 @@ def read_checked(path: Path) -> bytes | None:
     if hashlib.sha256(payload).digest() != blob[len(MAGIC):head]:
         return None
     return payload
+
+
+def touch(path: Path) -> None:
+    """Mark an entry used now (what `prune` keeps); never raises."""
+    with contextlib.suppress(OSError):
+        os.utime(path)
+
+
+def prune(root: str | os.PathLike[str], started: float, now: float | None = None, force: bool = False) -> int:
+    """Remove the entries under `<root>/.govcloud/cache/` that no run used since `started`
+    and that are older than PRUNE_AGE_DAYS or, oldest first, beyond PRUNE_CAP_BYTES in all;
+    the number removed. Runs only when the last prune is PRUNE_EVERY seconds old (or `force`).
+    A concurrent run that loses an entry this way parses that file again: entries are only
+    ever an optimisation."""
+    folder = Path(root) / CACHE_DIR
+    now = time.time() if now is None else now
+    stamp = folder / _STAMP
+    try:
+        if not force and now - stamp.stat().st_mtime < PRUNE_EVERY:
+            return 0
+    except OSError:
+        if not folder.is_dir():
+            return 0
+    entries: list[tuple[float, int, str]] = []
+    stale: list[str] = []
+    total = 0
+    for top, _, names in os.walk(folder):
+        for name in names:
+            path = os.path.join(top, name)
+            if top == str(folder) and name == _STAMP:
+                continue
+            try:
+                info = os.stat(path)
+            except OSError:
+                continue
+            if name.startswith(".tmp-"):
+                if now - info.st_mtime > _TMP_AGE:
+                    stale.append(path)
+                continue
+            total += info.st_size
+            if info.st_mtime < started:  # not used by this run (what it used stays, whatever its age)
+                entries.append((info.st_mtime, info.st_size, path))
+    entries.sort()
+    oldest = now - PRUNE_AGE_DAYS * 86400
+    for mtime, size, path in entries:
+        if mtime < oldest or total > PRUNE_CAP_BYTES:
+            stale.append(path)
+            total -= size
+    removed = 0
+    for path in stale:
+        try:
+            os.unlink(path)
+            removed += 1
+        except OSError:
+            pass
+    with contextlib.suppress(OSError):
+        stamp.touch()
+    return removed
 
 
 def finding_row(f: Finding) -> tuple[Any, ...]:
@@ -156,6 +226,7 @@ class FileCache:
         payload = read_checked(self._path(read[0])) if read is not None else None
         if payload is None or read is None:
             return None
+        touch(self._path(read[0]))
         try:
             return unpack(payload, read[0])
         except (ValueError, TypeError, KeyError, IndexError, EOFError):  # another shape: not trusted
@@ -170,6 +241,7 @@ class FileCache:
         key, raw = read
         payload = read_checked(self._path(key))
         if payload is not None:
+            touch(self._path(key))
             return payload  # checked by its digest; its shape when unpacked
         try:
             text = decode(raw)

@@ -23,6 +23,7 @@ from govcloud.load.cache import (
     finding_row,
     findings_of,
     read_checked,
+    touch,
     write_atomic,
 )
 from govcloud.model import Department, Finding, Project
@@ -67,6 +68,7 @@ class RuleResults:
         rows: dict[str, Any] = {}
         payload = read_checked(path)
         if payload is not None:
+            touch(path)  # used by this run: kept by the cache's pruning
             try:
                 loaded = marshal.loads(payload)
                 rows = loaded if isinstance(loaded, dict) else {}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import os
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -21,6 +22,7 @@ from jsonschema.exceptions import SchemaError
 from govcloud.consolidation.duplicates import DuplicateGroup
 from govcloud.errors import GovcloudError
 from govcloud.load import LoadResult, find_root, load
+from govcloud.load.cache import prune
 from govcloud.load.context import Scope, in_context
 from govcloud.model import Department, Finding, Project, Severity
 from govcloud.policy.checks import CheckContext, checks
@@ -261,6 +263,7 @@ def check(
             waivers = None
     waiver_set = load_waivers(shown(waivers) if waivers is not None else None, policy_set)
     scope = in_context(names) if context else Scope(tuple(names))  # judged with the whole city, reported alone
+    started = time.time()
     with _collector_paused():  # loading builds the documents: the same millions of acyclic objects
         root = _roots(names)[0] if cache and names else None
         loaded = load(list(scope.paths), cache=root)
@@ -271,4 +274,6 @@ def check(
         result = run(loaded, policy_set, waiver_set, day, Severity(fail_on), results)
         if results is not None:
             results.save()
+        if root is not None:
+            prune(root, started)  # what the last runs did not use, at most once an hour
         return narrowed(result, scope)

@@ -85,7 +85,8 @@ def gauge_arc(resource: str, title: str, requested: float, capacity: float, unit
     else:
         level = "over" if ratio > 1 else "high" if ratio >= 0.8 else "ok"
         percent = f"{ratio * 100:.1f} %"
-    return GaugeArc(resource, title, ratio, f"{number(requested)} / {number(capacity)} {unit}", percent, level, track, arc)
+    label = f"{number(requested)} / {number(capacity)} {unit}"
+    return GaugeArc(resource, title, ratio, label, percent, level, track, arc)
 
 
 def number(value: float) -> str:

@@ -68,7 +68,8 @@ def cost_chart(result: ReportResult) -> BarChart:
 
 
 def gauges(result: ReportResult) -> list[GaugeArc]:
-    return [gauge_arc(g.resource, g.title, g.requested, g.capacity, g.unit) for g in result.consolidation.capacity.gauges]
+    return [gauge_arc(g.resource, g.title, g.requested, g.capacity, g.unit)
+            for g in result.consolidation.capacity.gauges]
 
 
 def render_report_html(result: ReportResult) -> str:

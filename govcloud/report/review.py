@@ -49,8 +49,8 @@ def _delta_rows(deltas: Sequence[Delta], first: str) -> list[str]:
 def _plan_lines(plan: PlanSummary, bullet: str) -> list[str]:
     if plan.error:
         return [f"No plan: {plan.error}."]
-    out = [f"create {len(plan.create)} · update {len(plan.update)} · delete {len(plan.delete)} · "
-           f"unchanged {plan.same}"]
+    out = [(f"create {len(plan.create)} · update {len(plan.update)} · delete {len(plan.delete)} · "
+           f"unchanged {plan.same}")]
     for t, c, u, d in plan.by_type:
         out.append(f"{bullet}`{t}`: " + ", ".join(f"{word} {n}" for word, n in
                                                 (("create", c), ("update", u), ("delete", d)) if n))

@@ -82,7 +82,7 @@ def _cli(args: list[str], cwd: Path, timeout: float = 60) -> subprocess.Complete
     """The command line, as the unprivileged `nobody` when the tests run as root."""
     env = {k: v for k, v in os.environ.items() if k != "GOVCLOUD_DEBUG"}
     command = [sys.executable, "-c", _AS_NOBODY, *args] if os.geteuid() == 0 else [str(GOVCLOUD), *args]
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env, check=False)
 
 
 def test_an_unreadable_departments_folder_stops_validate_and_check(project: Path) -> None:
@@ -91,8 +91,8 @@ def test_an_unreadable_departments_folder_stops_validate_and_check(project: Path
     validated = _cli(["validate", "blueprints"], project)
     assert validated.returncode == 2, validated.stdout + validated.stderr
     assert validated.stdout.splitlines() == [
-        "blueprints/departments:1:1: GC-SCHEMA cannot read folder: Permission denied "
-        "(hint: give the folder read and execute permission)"]
+        ("blueprints/departments:1:1: GC-SCHEMA cannot read folder: Permission denied "
+        "(hint: give the folder read and execute permission)")]
     assert "Traceback" not in validated.stderr
     checked = _cli(["check", "blueprints", "--format", "json"], project)
     assert checked.returncode == 2, checked.stdout + checked.stderr
@@ -106,8 +106,8 @@ def test_a_fifo_blueprint_does_not_hang(project: Path) -> None:
     done = _cli(["validate", "blueprints"], project, timeout=30)
     assert done.returncode == 2
     assert done.stdout.splitlines() == [
-        "blueprints/departments/x.yaml:1:1: GC-SCHEMA not a regular file (a FIFO, socket or device) "
-        "(hint: blueprints are plain files)"]
+        ("blueprints/departments/x.yaml:1:1: GC-SCHEMA not a regular file (a FIFO, socket or device) "
+        "(hint: blueprints are plain files)")]
 
 
 def test_a_symlink_to_a_system_file_is_not_read(project: Path) -> None:
@@ -115,8 +115,8 @@ def test_a_symlink_to_a_system_file_is_not_read(project: Path) -> None:
     code, out, err = run("validate", "blueprints", cwd=project)
     assert code == 2
     assert out.splitlines() == [
-        f"blueprints/departments/pw.yaml:1:1: GC-SCHEMA symbolic link to /etc/passwd, outside the project "
-        f"{project} (hint: blueprints must live inside the project; copy the file in instead of linking to it)"]
+        (f"blueprints/departments/pw.yaml:1:1: GC-SCHEMA symbolic link to /etc/passwd, outside the project "
+        f"{project} (hint: blueprints must live inside the project; copy the file in instead of linking to it)")]
     assert "root:" not in out + err
 
 
@@ -126,8 +126,8 @@ def test_a_float_count_is_one_line_with_its_location(project: Path) -> None:
     code, out, err = run("validate", "blueprints", cwd=project)
     assert code == 2
     assert out.splitlines() == [
-        "blueprints/departments/slj.yaml:24:30: GC-SCHEMA spec.systems[0].compute[0].count must be an integer, "
-        "not number 2.0 (hint: Number of machines (≥2 for redundancy at MLPS 3+))"]
+        ("blueprints/departments/slj.yaml:24:30: GC-SCHEMA spec.systems[0].compute[0].count must be an integer, "
+        "not number 2.0 (hint: Number of machines (≥2 for redundancy at MLPS 3+))")]
     assert "Traceback" not in out + err
 
 

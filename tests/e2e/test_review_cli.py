@@ -66,7 +66,8 @@ def test_review_shows_the_deltas_of_the_change(repo: Path) -> None:
     assert data["findings"]["errorsAdded"] == 1
     plan = data["plan"]
     assert plan["summary"]["create"] == 0 and plan["summary"]["update"] == 0
-    assert plan["summary"]["delete"] == 12 and all(n.startswith("slj/systems/flood-forecasting/") for n in plan["delete"])
+    assert plan["summary"]["delete"] == 12
+    assert all(n.startswith("slj/systems/flood-forecasting/") for n in plan["delete"])
     cost = {d["name"]: d["change"] for d in data["chargeback"]}
     assert cost["slj"] < 0 < cost["xfj"] and set(cost) == {"slj", "xfj", "total"}
     assert cost["total"] == pytest.approx(cost["slj"] + cost["xfj"])

@@ -56,7 +56,8 @@ def test_approve_from_the_command_line(city: Path) -> None:
     assert code == 0, err
     assert "blueprints/departments/nhzsj.yaml" in err and "approvals.yaml" in err
     register = (city / "blueprints" / "city" / "approvals.yaml").read_text("utf-8")
-    assert register.endswith("  - department: nhzsj\n    reference: 佛数审〔2026〕50号\n    approver: 市政务服务数据管理局\n"
+    assert register.endswith("  - department: nhzsj\n    reference: 佛数审〔2026〕50号\n"
+                             "    approver: 市政务服务数据管理局\n"
                              "    date: 2026-06-01\n    scope: [town-service-centres]\n")
     code, _, _ = run("check", "blueprints/departments/nhzsj.yaml", "--today", "2026-06-01")
     assert code == 0

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS objects (id TEXT PRIMARY KEY, kind TEXT, name TEXT, props TEXT);
@@ -19,7 +19,7 @@ CREATE TABLE IF NOT EXISTS writes (seq INTEGER PRIMARY KEY AUTOINCREMENT, op TEX
 
 
 class Cloud:
-    _ready: set[str] = set()
+    _ready: ClassVar[set[str]] = set()
     _ready_lock = threading.Lock()
 
     def __init__(self, path: str | Path) -> None:

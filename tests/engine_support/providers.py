@@ -78,7 +78,7 @@ class ZonedProvider(ThingProvider):
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         changed = [k for k in set(_props(olds)) | set(_props(news))
-                   if olds.get(k) != news.get(k) and k not in ("arn",)]
+                   if olds.get(k) != news.get(k) and k != "arn"]
         return DiffResult(changes=bool(changed), replaces=[k for k in changed if k == "zone"])
 
 

@@ -114,7 +114,8 @@ def test_adding_a_system_creates_exactly_its_resources(stack: Stack) -> None:
     new = "gzw/systems/asset-registry"
     assert planned["steps"] and all(s["op"] == "create" for s in planned["steps"]), _changed(planned)
     assert all(n == new or n.startswith(new + "/") for n in names(planned["steps"])), _changed(planned)
-    assert {kind(s) for s in planned["steps"]} >= {"Subnet", "SecurityGroup", "Instance", "Volume", "Bucket", "LogGroup"}
+    assert {kind(s) for s in planned["steps"]} >= {
+        "Subnet", "SecurityGroup", "Instance", "Volume", "Bucket", "LogGroup"}
     assert planned["summary"]["create"] == len(planned["steps"])
     assert planned["summary"]["update"] == planned["summary"]["replace"] == planned["summary"]["delete"] == 0
 

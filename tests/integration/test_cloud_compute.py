@@ -65,7 +65,7 @@ def test_unknown_image_is_a_clear_error(lifecycle: Callable[..., Lifecycle], sub
 
 def test_encrypted_volume_lifecycle(lifecycle: Callable[..., Lifecycle], unique: Callable[[str], str],
                                     subnet: dict[str, str], approved_image: str) -> None:
-    key_id, key = lifecycle(KeyProvider).create(
+    _key_id, key = lifecycle(KeyProvider).create(
         {"alias": f"alias/{unique('gaj-disk')}", "region": PRIMARY, "tags": governance_tags()})
     instance_id, _ = lifecycle(InstanceProvider).create(
         {"name": unique("db"), "image": approved_image, "subnet_id": subnet["subnet_id"],

@@ -67,7 +67,8 @@ def test_subnet_and_security_group(lifecycle: Callable[..., Lifecycle], unique: 
     aws("ec2").authorize_security_group_ingress(GroupId=group_id, IpPermissions=[{
         "IpProtocol": "tcp", "FromPort": 3389, "ToPort": 3389, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
     current = groups.read(group_id, sg_outs)
-    assert current and {"protocol": "tcp", "from_port": 3389, "to_port": 3389, "cidr": "0.0.0.0/0"} in current["ingress"]
+    rdp = {"protocol": "tcp", "from_port": 3389, "to_port": 3389, "cidr": "0.0.0.0/0"}
+    assert current and rdp in current["ingress"]
     assert groups.provider.diff(group_id, current, groups.checked({**sg, "ingress": [web, ssh]})).changes
 
     group_id, sg_outs, _ = groups.replace(group_id, sg_outs, {**sg, "description": "web tier"}, {"description"})

@@ -66,7 +66,7 @@ def _virtual_host_s3(proxy: FaultProxy) -> Any:
 def test_refuses_an_upstream_off_the_loopback() -> None:
     for upstream in ("http://10.0.0.8:5000", "http://example.com:5000", "https://127.0.0.1:5000",
                      "http://[::ffff:8.8.8.8]:53"):
-        with pytest.raises(ValueError, match="loopback|look like"):
+        with pytest.raises(ValueError, match=r"loopback|look like"):
             FaultProxy(upstream)
     with pytest.raises(ValueError, match="errors"):
         FaultProxy("http://127.0.0.1:5000", errors=("teapot",))
@@ -292,7 +292,7 @@ def test_every_injected_error_is_parsed_and_retried(sandbox_endpoint: str, kind:
 
         # In parallel: a throttle's first backoff is up to 1 s.
         with ThreadPoolExecutor(len(calls)) as pool:
-            failures = dict(zip(calls, pool.map(failure, calls.values())))
+            failures = dict(zip(calls, pool.map(failure, calls.values()), strict=False))
     assert {name: f["Error"]["Code"] for name, f in failures.items()} == _EXPECTED_CODES[kind]
     assert {f["ResponseMetadata"]["RetryAttempts"] for f in failures.values()} == {1}
     assert proxy.injected == 2 * len(calls) and proxy.forwarded == 0

@@ -7,6 +7,7 @@ the cloud against the state.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import socket
@@ -63,7 +64,7 @@ def state_keys(endpoint: str, prefix: str) -> list[str]:
 
 def cli(project: CityProject, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(GOVCLOUD), *args], cwd=project.root, env=_child_env(), text=True,
-                          capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
+                          capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL, check=False)
 
 
 @pytest.fixture
@@ -115,8 +116,10 @@ def test_a_dead_remote_holder_is_broken_only_by_state_unlock(s3_city: CityProjec
     assert "state unlock" in refused.output
     unlocked = cli(s3_city, "state", "unlock", "--stack", s3_city.stack)
     assert unlocked.returncode == 0 and "ci@ci-runner-3" in unlocked.stdout, unlocked.stderr
-    lines = [json.loads(x) for x in (s3_city.root / ".govcloud" / "audit" / f"{s3_city.stack}.jsonl").read_text().splitlines()]
-    assert [(x["operation"], x["result"]) for x in lines if x["operation"] == "state unlock"][-1] == ("state unlock", "ok")
+    audit_file = s3_city.root / ".govcloud" / "audit" / f"{s3_city.stack}.jsonl"
+    lines = [json.loads(x) for x in audit_file.read_text().splitlines()]
+    unlocks = [(x["operation"], x["result"]) for x in lines if x["operation"] == "state unlock"]
+    assert unlocks[-1] == ("state unlock", "ok")
     assert s3_city.apply().returncode == 0
 
 
@@ -155,10 +158,8 @@ def test_a_restarted_sandbox_on_a_new_port_needs_no_state_surgery(tmp_path: Path
     old = city.endpoint
     sandbox.down(movable_cloud)
     with socket.socket() as blocker:  # keep the old port taken: the new sandbox gets another
-        try:
+        with contextlib.suppress(OSError):
             blocker.bind(("127.0.0.1", int(old.rsplit(":", 1)[1])))
-        except OSError:
-            pass
         start_sandbox(movable_cloud, PRODUCTS)
     moved = city.point_at(_endpoint(movable_cloud))
     assert moved.endpoint != old
@@ -247,7 +248,8 @@ def test_state_history_export_rm_and_import_restore_a_stack(file_city: CityProje
     operations = [json.loads(x)["operation"] for x in
                   (file_city.root / ".govcloud" / "audit" / f"{stack}.jsonl").read_text().splitlines()]
     assert {"state rm", "state import"} <= set(operations)
-    kinds = [h["kind"] for h in json.loads(cli(file_city, "state", "history", "--stack", stack, "--format", "json").stdout)]
+    history = cli(file_city, "state", "history", "--stack", stack, "--format", "json")
+    kinds = [h["kind"] for h in json.loads(history.stdout)]
     assert kinds == ["update", "state-rm", "state-import", "update"], kinds
 
 
@@ -285,7 +287,8 @@ def test_import_adopts_an_existing_cloud_resource_without_a_second_create(file_c
     assert applied.returncode == 0 and applied.steps.get("create", 0) == 0, applied.steps
     found = audit(file_city)
     assert found.clean and not found.duplicates, found.describe()
-    audited = [json.loads(x) for x in (file_city.root / ".govcloud" / "audit" / f"{stack}.jsonl").read_text().splitlines()]
+    audit_file = file_city.root / ".govcloud" / "audit" / f"{stack}.jsonl"
+    audited = [json.loads(x) for x in audit_file.read_text().splitlines()]
     assert any(x["operation"] == "import" and x["result"] == "ok" and x["resources"] for x in audited)
 
 
@@ -301,7 +304,8 @@ def test_a_killed_or_interrupted_apply_leaves_its_audit_line(tmp_path: Path, rob
     assert _wait_for_holder(city, proc)
     proc.send_signal(getattr(signal, sig))
     proc.communicate(timeout=120)
-    lines = [json.loads(x) for x in (city.root / ".govcloud" / "audit" / f"{city.stack}.jsonl").read_text().splitlines()]
+    audit_file = city.root / ".govcloud" / "audit" / f"{city.stack}.jsonl"
+    lines = [json.loads(x) for x in audit_file.read_text().splitlines()]
     runs = {x["run"] for x in lines}
     assert len(runs) == 1 and lines[0]["result"] == "started" and lines[0]["operation"] == "apply"
     if sig == "SIGKILL":

@@ -14,6 +14,7 @@ serial run injects at the same calls every time.
 """
 from __future__ import annotations
 
+import contextlib
 import http.client
 import io
 import ipaddress
@@ -26,7 +27,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import NamedTuple
+from typing import NamedTuple, Self
 from urllib.parse import urlsplit
 
 from tests.support.aws_errors import ERROR_KINDS, InjectedError, error_response, protocol_of, service_of
@@ -136,7 +137,7 @@ class FaultProxy:
         if self._serve_thread is not None:
             self._serve_thread.join(timeout)
 
-    def __enter__(self) -> FaultProxy:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -264,10 +265,8 @@ class _Server(ThreadingHTTPServer):
         with self._open_lock:
             open_ = list(self._open.items())
         for request, _ in open_:
-            try:
+            with contextlib.suppress(OSError):  # the client closed it already
                 request.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass  # the client closed it already
         deadline = time.monotonic() + timeout
         for _, thread in open_:
             thread.join(max(0.0, deadline - time.monotonic()))

@@ -1,9 +1,11 @@
 """The check cache (.govcloud/cache/): a re-check reuses what did not change and nothing else —
 a changed file, policy, waiver, schema or govcloud version is read afresh; a corrupt entry is
-ignored and rewritten; --no-cache touches nothing."""
+ignored and rewritten; --no-cache touches nothing; what no run uses any more is pruned."""
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from datetime import date
 from pathlib import Path
 
@@ -194,3 +196,63 @@ def test_no_cache_flag_reads_and_writes_nothing(project: Path, monkeypatch: pyte
     cached = CliRunner().invoke(app, ["check", "blueprints", "--policies", "policies", "--today", "2026-06-01",
                                       "--format", "json"], catch_exceptions=False)
     assert cached.output == result.output and (project / CACHE_DIR / "files").is_dir()
+
+
+def _age(path: Path, days: float) -> None:
+    then = time.time() - days * 86400
+    os.utime(path, (then, then))
+
+
+def _stale_entry(project: Path, name: str, days: float, size: int = 100) -> Path:
+    """An entry no run of this project uses any more (a file since edited away), `days` old."""
+    entry = project / CACHE_DIR / "files" / name[:2] / name
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    entry.write_bytes(MAGIC + b"\0" * size)
+    _age(entry, days)
+    return entry
+
+
+def test_entries_unused_for_weeks_are_pruned_and_what_the_run_used_is_kept(project: Path,
+                                                                         parses: list[str]) -> None:
+    first = _lines(project)
+    used = _entries(project)
+    for entry in used + sorted((project / CACHE_DIR / "results").glob("*")):
+        _age(entry, 60)  # written long ago, but this project still reads them
+    old = _stale_entry(project, "ab" + "0" * 62, days=file_cache.PRUNE_AGE_DAYS + 1)
+    recent = _stale_entry(project, "cd" + "0" * 62, days=1)
+    _age(project / CACHE_DIR / "pruned", 1)  # the last prune was a day ago
+    parses.clear()
+    assert _lines(project) == first
+    assert parses == []  # nothing the run needed was lost
+    assert not old.exists() and recent.exists()
+    assert _entries(project) == sorted([*used, recent])
+    assert len(list((project / CACHE_DIR / "results").glob("*"))) == 1
+
+
+def test_a_cache_over_its_cap_drops_the_least_recently_used_first(project: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    started = time.time()
+    _lines(project)
+    used = _entries(project)
+    stale = [_stale_entry(project, f"{i:02x}" + "1" * 62, days=5 - i, size=10_000) for i in range(5)]
+    kept = sum(p.stat().st_size for p in (project / CACHE_DIR).rglob("*") if p.is_file()) - 25_000
+    monkeypatch.setattr(file_cache, "PRUNE_CAP_BYTES", kept)
+    assert file_cache.prune(project, started, force=True) == 3  # the three oldest, down to the cap
+    assert [p.exists() for p in stale] == [False, False, False, True, True]
+    assert all(p.exists() for p in used)  # used by the run: never dropped, even over the cap
+
+
+def test_prune_runs_at_most_once_an_hour_and_spares_a_writer_in_flight(project: Path) -> None:
+    _lines(project)
+    old = _stale_entry(project, "ef" + "0" * 62, days=file_cache.PRUNE_AGE_DAYS + 1)
+    _lines(project)
+    assert old.exists()  # pruned a moment ago: the re-check does not list the folder
+    folder = project / CACHE_DIR / "files" / "ef"
+    crashed, writing = folder / ".tmp-crashed", folder / ".tmp-writing"
+    crashed.write_bytes(b"half")
+    writing.write_bytes(b"half")
+    _age(crashed, 1)
+    _age(project / CACHE_DIR / "pruned", 2 * file_cache.PRUNE_EVERY / 86400)
+    _lines(project)
+    assert not old.exists() and not crashed.exists()
+    assert writing.exists()  # a concurrent run's entry being written

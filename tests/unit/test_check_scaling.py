@@ -67,7 +67,7 @@ def _json_per_dup_finding(city: Path) -> tuple[int, float, list[str]]:
 
 
 def test_json_output_grows_linearly_with_departments_sharing_a_function(tmp_path: Path) -> None:
-    small, per_small, messages_small = _json_per_dup_finding(_city(tmp_path, 50))
+    small, per_small, _messages_small = _json_per_dup_finding(_city(tmp_path, 50))
     large, per_large, messages_large = _json_per_dup_finding(_city(tmp_path, 200))
     assert (small, large) == (50, 200)  # one finding for every system involved (DESIGN §4)
     # bytes per finding stay the same (a message naming every department would grow 4×)

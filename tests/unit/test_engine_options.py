@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pulumi
 import pytest
@@ -159,7 +159,7 @@ def test_ignored_fields_do_not_fail(field: str) -> None:
 
 def test_the_monitor_refuses_before_any_step() -> None:
     class NoSteps:
-        renamed: dict[str, str] = {}
+        renamed: ClassVar[dict[str, str]] = {}
 
         def register(self, reg: Any) -> Any:
             raise AssertionError("a refused resource must not become a step")

@@ -66,7 +66,8 @@ def test_passphrase_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_state_layout_version_and_history(rig: Rig, tmp_path: Path) -> None:
     store = StateStore.for_stack(tmp_path, "prod")
-    assert store.path == str(tmp_path.resolve() / ".govcloud" / "state" / ".pulumi" / "stacks" / "govcloud" / "prod.json")
+    stacks = tmp_path.resolve() / ".govcloud" / "state" / ".pulumi" / "stacks"
+    assert store.path == str(stacks / "govcloud" / "prod.json")
     program = Tree(rig.cloud_path, count=2)
     rig.engine(program).up()
     v1 = rig.state().version

@@ -198,7 +198,8 @@ COMMON = settings(max_examples=LONG or 60, deadline=None, derandomize=not LONG, 
 @given(doc=st.one_of(mutated(SLJ), mutated(GAJ)))
 def test_fuzz_department_blueprints(tmp_path: Path, doc: Any) -> None:
     root = _project(tmp_path / "p")
-    code = doc.get("metadata", {}).get("code") if isinstance(doc, dict) and isinstance(doc.get("metadata"), dict) else None
+    metadata = doc.get("metadata") if isinstance(doc, dict) else None
+    code = metadata.get("code") if isinstance(metadata, dict) else None
     name = f"{code}.yaml" if isinstance(code, str) and code in ("slj", "gaj") else "slj.yaml"
     (root / "blueprints" / "departments" / name).write_text(_dump(doc), "utf-8")
     _run(["validate", str(root / "blueprints")])
@@ -266,13 +267,14 @@ def test_the_name_checker_sees_what_the_cloud_refuses() -> None:
     """The property above could pass vacuously; this graph has one description the cloud refuses."""
     result = load([str(MINI)])
     assert result.project is not None
-    graph = build_graph(result.project, Target.create("fuzz", {"city-dc-1": "cn-north-1", "city-dr-1": "cn-northwest-1"}))
+    regions = {"city-dc-1": "cn-north-1", "city-dr-1": "cn-northwest-1"}
+    graph = build_graph(result.project, Target.create("fuzz", regions))
     assert cloud_problems(graph) == []
     group = graph.of_type(tokens.SECURITY_GROUP)[0]
     bad = dataclasses.replace(group, inputs={**group.inputs, "description": "河道水情监测系统 (市水利局)"})
     broken = Graph(graph.target, graph.components, tuple(bad if n.name == group.name else n for n in graph.nodes))
     assert cloud_problems(broken) == [
-        f"{group.name} description '河道水情监测系统 (市水利局)' may hold only ASCII letters, digits, spaces "
-        "and ._-:/()#,@[]+=&;{}!$*"]
+        (f"{group.name} description '河道水情监测系统 (市水利局)' may hold only ASCII letters, digits, spaces "
+        "and ._-:/()#,@[]+=&;{}!$*")]
     known = {t for t in vars(tokens).values() if isinstance(t, str) and t.startswith("govcloud:")}
     assert set(cloudnames.PROPERTY_RULES) <= known  # every rule names a real resource type

@@ -38,7 +38,8 @@ CASES = [
     ("typo-key", ("      mlps: 2\n", "      mlsp: 2\n"), 22, 7, "unknown key 'mlsp'"),
     ("typo-key-top", ("spec:\n", "spce:\n"), 9, 1, "unknown key 'spce'"),
     ("wrong-type-int", ("      mlps: 2\n", "      mlps: two\n"), 22, 13, "must be an integer, not string"),
-    ("wrong-type-bool", ("      backup: {offsite: true,", "      backup: {offsite: 'yes',"), 27, 25, "must be true or false"),
+    ("wrong-type-bool", ("      backup: {offsite: true,", "      backup: {offsite: 'yes',"), 27, 25,
+     "must be true or false"),
     ("wrong-type-list", ("    columns: [information-release, interpretation, online-services, interaction]\n",
                          "    columns: information-release\n"), 14, 14, "must be a list"),
     ("out-of-range-mlps", ("      mlps: 2\n", "      mlps: 6\n"), 22, 13, "must be ≤ 5, not 6"),
@@ -59,7 +60,8 @@ CASES = [
     ("duplicate-key", ("      mlps: 2\n", "      mlps: 2\n      mlps: 3\n"), 23, 7, "duplicate key 'mlps'"),
     ("syntax-error", ("      network: extranet\n", "      network: [extranet\n"), 22, 11, "invalid YAML"),
     ("bad-indentation", ("      mlps: 2\n", "     mlps: 2\n"), 22, 6, "invalid YAML"),
-    ("python-tag", ("      mlps: 2\n", "      mlps: !!python/object/apply:os.system [ls]\n"), 22, 13, "unsupported tag"),
+    ("python-tag", ("      mlps: 2\n", "      mlps: !!python/object/apply:os.system [ls]\n"), 22, 13,
+     "unsupported tag"),
     ("empty-columns-item", ("interaction]", "interaction, interaction]"), 14, 14, "duplicate items"),
     ("float-for-int", ("      mlps: 2\n", "      mlps: 2.5\n"), 22, 13, "must be an integer, not number"),
     ("null-value", ("      mlps: 2\n", "      mlps:\n"), 22, 12, "must be an integer, not null"),
@@ -100,7 +102,7 @@ def test_alias_bomb_fails_fast(tmp_path: Path) -> None:
 
 
 def test_recursive_alias_fails_cleanly(tmp_path: Path) -> None:
-    rule, _, _, message = _one(tmp_path, "a: &a [*a]\n")
+    rule, _, _, _message = _one(tmp_path, "a: &a [*a]\n")
     assert rule == "GC-SCHEMA"
 
 
@@ -144,7 +146,7 @@ def test_two_cities(tmp_path: Path) -> None:
 
 
 def test_empty_document_in_a_multi_document_file(tmp_path: Path) -> None:
-    rule, line, column, message = _one(tmp_path, SLJ + "---\n")
+    rule, _line, _column, message = _one(tmp_path, SLJ + "---\n")
     assert rule == "GC-SCHEMA" and "empty" in message
 
 

@@ -88,7 +88,8 @@ def test_dup_003_names_every_department_and_the_saving(mini_city: Path) -> None:
     _edit(mini_city / "departments" / "slj.yaml", "function: river-monitoring", "function: household-registry")
     result = check([str(mini_city)], policies=POLICIES, today=TODAY)
     found = [f for f in result.findings if f.rule == "GC-DUP-003"]
-    assert sorted((f.department, f.system) for f in found) == [("gaj", "household-registry"), ("slj", "river-monitoring")]
+    assert sorted((f.department, f.system) for f in found) == [
+        ("gaj", "household-registry"), ("slj", "river-monitoring")]
     project = validate([str(mini_city)]).project
     assert project is not None
     costs = sorted(system_yearly_cost(project.city, s) for d in project.departments for s in d.systems)

@@ -56,6 +56,7 @@ def test_explain_shows_basis_check_and_both_examples() -> None:
     assert text.startswith("GC-SEC-001 · error · pack security\n"
                            "Level 2 and above back up off site; level 3 and above in real time\n")
     for part in ("Basis (quotations are the exact words of the document)\n", "GB/T 22239-2019 · 第三级",
-                 "“应提供异地实时备份功能，利用通信网络将重要数据实时备份至备份场地”", "Why\n", "Fix\n", "How it is checked\n", "minimum: 2",
+                 "“应提供异地实时备份功能，利用通信网络将重要数据实时备份至备份场地”",
+                 "Why\n", "Fix\n", "How it is checked\n", "minimum: 2",
                  "Failing example", "offsite: false", "Passing example", "offsite: true"):
         assert part in text

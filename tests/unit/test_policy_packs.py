@@ -74,7 +74,8 @@ DECLARATIVE = "    resource: system\n    require: {properties: {mlps: {maximum: 
 
 
 @pytest.mark.parametrize(("severity", "body", "message", "hint"), [
-    ("error", DECLARATIVE.replace("require:", "requre:"), "unknown key 'requre' in rules[0]", "did you mean 'require'?"),
+    ("error", DECLARATIVE.replace("require:", "requre:"), "unknown key 'requre' in rules[0]",
+     "did you mean 'require'?"),
     ("fatal", DECLARATIVE, "rules[0].severity must be one of error, warning, info", ""),
     ("error", DECLARATIVE.replace("    message: too high\n", ""), "missing required key 'message' in rules[0]", ""),
     ("error", "    check: duplicate-functions\n", "unknown built-in check 'duplicate-functions'",

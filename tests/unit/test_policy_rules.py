@@ -80,11 +80,13 @@ PROJECTS_OF = {PROJECTS: register(
 APPROVED = {APPROVALS: register(
     "Approvals", "approvals",
     "{department: slj, reference: 佛数审〔2026〕1号, approver: 市数据局, date: 2026-02-01}",
-    "{department: gaj, reference: 佛数审〔2026〕2号, approver: 市数据局, date: 2026-02-01, scope: [household-registry]}")}
+    ("{department: gaj, reference: 佛数审〔2026〕2号, approver: 市数据局, date: 2026-02-01,"
+     " scope: [household-registry]}"))}
 
 
 def mlps(slj: str = "filing: 44060013015-26001, assessed: 2025-09-01, result: pass",
-         gaj: str = "filing: 44060013015-26002, assessed: 2026-03-01, result: pass", slj_level: int = 2) -> dict[str, list[tuple[str, str]]]:
+         gaj: str = "filing: 44060013015-26002, assessed: 2026-03-01, result: pass",
+         slj_level: int = 2) -> dict[str, list[tuple[str, str]]]:
     return {MLPS: register("MlpsRecords", "records",
                            f"{{department: slj, system: river-monitoring, level: {slj_level}, {slj}}}",
                            f"{{department: gaj, system: household-registry, level: 3, {gaj}}}")}
@@ -132,27 +134,28 @@ CASES: dict[str, tuple[list[Case], list[Case]]] = {
     ),
     "GC-NET-004": (
         [Case("direct link between the networks", {SLJ: [(SLJ_SYSTEM_END, SLJ_SYSTEM_END + (
-            "      parts: [{name: acceptance, network: extranet}, {name: processing, network: intranet, exchange: direct}]\n"))]})],
+            "      parts: [{name: acceptance, network: extranet},"
+            " {name: processing, network: intranet, exchange: direct}]\n"))]})],
         [UNCHANGED, Case("外网受理、内网办理 through data sharing", {SLJ: [(SLJ_SYSTEM_END, SLJ_SYSTEM_END + (
             "      parts: [{name: acceptance, network: extranet}, {name: processing, network: intranet}]\n"))]})],
     ),
     "GC-NET-002": (
         [Case("classified on the extranet", {GAJ: [("network: intranet", "network: extranet")]}),
          Case("classified on a private line", {GAJ: [("network: intranet", "network: dedicated")]})],
-        [UNCHANGED, Case("classified on the intranet", {SLJ: [("network: extranet", "network: intranet\n"
-                                                                "      classified: true")]})],
+        [UNCHANGED, Case("classified on the intranet", {SLJ: [("network: extranet", ("network: intranet\n"
+                                                                "      classified: true"))]})],
     ),
     "GC-NET-003": (
         [Case("classified and public", {GAJ: [("publicEndpoint: false", "publicEndpoint: true")]})],
-        [UNCHANGED, Case("public extranet system", {SLJ: [("      mlps: 2", "      mlps: 2\n"
-                                                           "      publicEndpoint: true")]})],
+        [UNCHANGED, Case("public extranet system", {SLJ: [("      mlps: 2", ("      mlps: 2\n"
+                                                           "      publicEndpoint: true"))]})],
     ),
     "GC-DUP-001": (
         [Case("own video conference", {SLJ: [("function: river-monitoring", "function: video-conference")]}),
          Case("own OA", {SLJ: [("function: river-monitoring", "function: oa")]}),
          Case("own OA under a synonym", {SLJ: [("function: river-monitoring", "function: office-automation-system")]}),
-         Case("own portal with a public endpoint", {SLJ: [("function: river-monitoring", "function: portal\n"
-                                                            "      publicEndpoint: true")]})],
+         Case("own portal with a public endpoint", {SLJ: [("function: river-monitoring", ("function: portal\n"
+                                                            "      publicEndpoint: true"))]})],
         [UNCHANGED, Case("similar name", {SLJ: [("function: river-monitoring", "function: video-analytics")]})],
     ),
     "GC-DUP-002": (
@@ -169,36 +172,40 @@ CASES: dict[str, tuple[list[Case], list[Case]]] = {
         [Case("same function in two departments",
               {SLJ: [("function: river-monitoring", "function: household-registry")]}),
          Case("same function under a synonym", {SLJ: [("function: river-monitoring", "function: hukou-registry")]})],
-        [UNCHANGED, Case("same function twice in one department", {SLJ: [("      backup: {offsite: true, rpoMinutes: 60}",
-              "      backup: {offsite: true, rpoMinutes: 60}\n    - {name: river-gauges, function: river-monitoring,"
-              " network: extranet, mlps: 1}")]})],
+        [UNCHANGED, Case("same function twice in one department", {SLJ: [(
+              "      backup: {offsite: true, rpoMinutes: 60}",
+              ("      backup: {offsite: true, rpoMinutes: 60}\n    - {name: river-gauges, function: river-monitoring,"
+              " network: extranet, mlps: 1}"))]})],
     ),
     "GC-SEC-001": (
         [Case("offsite false", {SLJ: [("offsite: true", "offsite: false")]}),
          Case("no backup at all", {SLJ: [("      backup: {offsite: true, rpoMinutes: 60}\n", "")]}),
          Case("level 3, hourly off-site copies", {GAJ: [("rpoMinutes: 15", "rpoMinutes: 60")]}),
-         Case("level 3, no recovery point", {GAJ: [("backup: {offsite: true, rpoMinutes: 15}", "backup: {offsite: true}")]})],
+         Case("level 3, no recovery point",
+              {GAJ: [("backup: {offsite: true, rpoMinutes: 15}", "backup: {offsite: true}")]})],
         [UNCHANGED, Case("level 1 without backup", {SLJ: [("      backup: {offsite: true, rpoMinutes: 60}\n", ""),
                                                           ("      mlps: 2", "      mlps: 1")]})],
     ),
     "GC-SEC-002": (
         [Case("level 3 unencrypted", {GAJ: [("encryption: true", "encryption: false")]}),
          Case("level 3, encryption left out", {GAJ: [("      encryption: true\n", "")]})],
-        [UNCHANGED, Case("level 2, unencrypted", {SLJ: [(SLJ_SYSTEM_END, SLJ_SYSTEM_END + "      encryption: false\n")]}),
+        [UNCHANGED, Case("level 2, unencrypted",
+                         {SLJ: [(SLJ_SYSTEM_END, SLJ_SYSTEM_END + "      encryption: false\n")]}),
          # The DESIGN contract: at rest only; in transit is GC-SEC-009's.
          Case("level 3, encrypted at rest, in transit not said", {GAJ: [("      encryptionInTransit: true\n", "")]})],
     ),
     "GC-SEC-009": (
         [Case("level 3, not encrypted in transit", {GAJ: [("      encryptionInTransit: true\n", "")]}),
          Case("level 3, in transit off", {GAJ: [("encryptionInTransit: true", "encryptionInTransit: false")]})],
-        [UNCHANGED, Case("level 2, in transit not said", {SLJ: [(SLJ_SYSTEM_END, SLJ_SYSTEM_END + "      encryptionInTransit: false\n")]})],
+        [UNCHANGED, Case("level 2, in transit not said",
+                         {SLJ: [(SLJ_SYSTEM_END, SLJ_SYSTEM_END + "      encryptionInTransit: false\n")]})],
     ),
     "GC-SEC-003": (
         [Case("level 3, one instance", {GAJ: [("count: 2", "count: 1")]}),
          Case("level 3, count left out", {GAJ: [("count: 2, ", "")]}),
          Case("level 3, one database replica", {GAJ: [("replicas: 2", "replicas: 1")]}),
-         Case("level 3, no compute at all", {GAJ: [("      compute: [{role: app, count: 2, vcpu: 8, memoryGiB: 32, "
-                                                    "image: kylin-v10-server, diskGiB: 200}]\n", "")]})],
+         Case("level 3, no compute at all", {GAJ: [(("      compute: [{role: app, count: 2, vcpu: 8, memoryGiB: 32, "
+                                                    "image: kylin-v10-server, diskGiB: 200}]\n"), "")]})],
         [UNCHANGED, Case("level 2, one instance", {SLJ: [("count: 2", "count: 1")]})],
     ),
     "GC-SEC-004": (
@@ -216,18 +223,19 @@ CASES: dict[str, tuple[list[Case], list[Case]]] = {
         [UNCHANGED, Case("pinyin abbreviation", {SLJ: [("host: slj.foshan.gov.cn", "host: shuili.foshan.gov.cn")]}),
          Case("vertical agency under its ministry's domain", {SLJ: GOVERNMENT_ONLY + [
              ("host: slj.foshan.gov.cn", "host: foshan.chinatax.gov.cn")]}),
-         Case("court (outside 47号)", {GAJ: [("  category: politics-law\n", "  category: politics-law\n  body: court\n"),
-                                             ("host: gaj.foshan.gov.cn", "host: fszy.gov.cn")]}),
+         Case("court (outside 47号)", {GAJ: [
+             ("  category: politics-law\n", "  category: politics-law\n  body: court\n"),
+             ("host: gaj.foshan.gov.cn", "host: fszy.gov.cn")]}),
          Case("district unit under its district's portal", {CITY: [CITY_NETWORKS], SLJ: [
              ("  category: general\n", "  category: general\n  level: district\n  district: nanhai\n"),
              ("host: slj.foshan.gov.cn", "host: slj.nanhai.gov.cn")]})],
     ),
     "GC-SITE-002": (
         [Case("no interaction column", {SLJ: [(", interaction]", "]")]})],
-        [UNCHANGED, Case("procuratorate (outside 47号)", {SLJ: [("  category: general\n", "  category: general\n"
-                                                                    "  body: procuratorate\n"), (", interaction]", "]")]}),
+        [UNCHANGED, Case("procuratorate (outside 47号)", {SLJ: [
+            ("  category: general\n", "  category: general\n  body: procuratorate\n"), (", interaction]", "]")]}),
          Case("columns reordered", {SLJ: [("[information-release, interpretation, online-services, interaction]",
-                                                       "[interaction, online-services, interpretation, information-release]")]})],
+                                           "[interaction, online-services, interpretation, information-release]")]})],
     ),
     "GC-SITE-003": (
         [Case("ipv6 false", {SLJ: [("ipv6: true", "ipv6: false")]}),
@@ -269,8 +277,9 @@ CASES: dict[str, tuple[list[Case], list[Case]]] = {
          Case("within the grant, asking for less", {**GRANTED, SLJ: [("quota: {vcpu: 64,", "quota: {vcpu: 1,")]}),
          Case("within the grant, asking for nothing", {**GRANTED, SLJ: [
              ("  quota: {vcpu: 64, memoryGiB: 256, storageTiB: 10}\n", "")]}),
-         Case("a retired system frees its quota", {SLJ: [("quota: {vcpu: 64,", "quota: {vcpu: 4,"),
-                                                        ("      mlps: 2\n", "      mlps: 2\n      retire: 2026-05-31\n")]})],
+         Case("a retired system frees its quota", {SLJ: [
+             ("quota: {vcpu: 64,", "quota: {vcpu: 4,"),
+             ("      mlps: 2\n", "      mlps: 2\n      retire: 2026-05-31\n")]})],
     ),
     "GC-MLPS-001": (
         [Case("approved level-2 system never filed", mlps(slj="assessed: 2026-01-10, result: pass")),
@@ -367,7 +376,8 @@ CASES: dict[str, tuple[list[Case], list[Case]]] = {
         [Case("no OA tenant", {SLJ: [("  oa: {seats: 180, storageGiB: 200, documentExchange: true}\n", "")]})],
         [UNCHANGED,
          Case("vertical agency on its ministry's OA", {SLJ: GOVERNMENT_ONLY + [
-             ("  oa: {seats: 180, storageGiB: 200, documentExchange: true}\n", "  documentExchange: {mailboxes: 1}\n")]}),
+             ("  oa: {seats: 180, storageGiB: 200, documentExchange: true}\n",
+              "  documentExchange: {mailboxes: 1}\n")]}),
          Case("vertical category implies a vertical agency", {SLJ: [
              ("  category: general\n", "  category: vertical\n"),
              ("  oa: {seats: 180, storageGiB: 200, documentExchange: true}\n", "")]}),
@@ -377,7 +387,8 @@ CASES: dict[str, tuple[list[Case], list[Case]]] = {
     "GC-SEC-006": (
         [Case("level 3 without 国密", {GAJ: [("      cryptography: gm\n", "")]}),
          Case("level 3 on international algorithms", {GAJ: [("cryptography: gm", "cryptography: international")]})],
-        [UNCHANGED, Case("level 2 without 国密", {SLJ: [(SLJ_SYSTEM_END, SLJ_SYSTEM_END + "      cryptography: international\n")]})],
+        [UNCHANGED, Case("level 2 without 国密",
+                         {SLJ: [(SLJ_SYSTEM_END, SLJ_SYSTEM_END + "      cryptography: international\n")]})],
     ),
     "GC-STD-002": (
         [Case("typo", {SLJ: [("function: river-monitoring", "function: river-monitorng")]}),
@@ -398,11 +409,14 @@ CASES: dict[str, tuple[list[Case], list[Case]]] = {
         [UNCHANGED, Case("listed image", {SLJ: [("image: kylin-v10-server", "image: uos-v20-server")]})],
     ),
     "GC-DATA-001": (
-        [Case("base database nobody hosts", {SLJ: [("      mlps: 2", "      mlps: 2\n      consumes: [legal-entity]")]}),
+        [Case("base database nobody hosts",
+              {SLJ: [("      mlps: 2", "      mlps: 2\n      consumes: [legal-entity]")]}),
          Case("dataset nobody shares", {SLJ: [("      mlps: 2", "      mlps: 2\n      consumes: [rainfall]")]}),
-         Case("dataset shared with someone else", {GAJ: [("to: [slj]", "to: [mzj]")],
-                                                   SLJ: [("      mlps: 2", "      mlps: 2\n      consumes: [resident-registry]")]})],
-        [UNCHANGED, Case("shared with it", {SLJ: [("      mlps: 2", "      mlps: 2\n      consumes: [resident-registry, population]")]})],
+         Case("dataset shared with someone else", {
+             GAJ: [("to: [slj]", "to: [mzj]")],
+             SLJ: [("      mlps: 2", "      mlps: 2\n      consumes: [resident-registry]")]})],
+        [UNCHANGED, Case("shared with it", {
+            SLJ: [("      mlps: 2", "      mlps: 2\n      consumes: [resident-registry, population]")]})],
     ),
     "GC-WAIVER-001": (
         [Case("expired", DEDICATED_SLJ, waivers=waiver("GC-NET-001", "slj", expires="2026-05-31"))],

@@ -130,7 +130,8 @@ def test_each_step_is_one_small_journal_entry_and_the_checkpoint_waits_for_the_f
     for n in range(200):
         store.put(_thing(n))
         store.flush()  # as the start of the next provider call would
-    assert blobs.keys(store.journal_prefix) == [store.journal_prefix + "entries.jsonl", store.journal_prefix + "manifest.json"]
+    prefix = store.journal_prefix
+    assert blobs.keys(prefix) == [prefix + "entries.jsonl", prefix + "manifest.json"]
     lines = (blobs.read(store.journal_prefix + "entries.jsonl") or b"").splitlines()
     assert len(lines) == 200 and blobs.read(store.checkpoint_key) is None
     # An entry is as big as its step, not as the state: no quadratic rewrite.

@@ -2,12 +2,30 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from govcloud.policy.formats.envelope import iter_json, render_json
 from govcloud.policy.formats.junit import render_junit
 from govcloud.policy.formats.sarif import render_sarif
-from govcloud.policy.formats.text import render_plain, render_text
 from govcloud.policy.result import CheckResult
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+def render_text(result: CheckResult, console: Console) -> None:
+    """The text report printed on `console` (rich is imported only when text is asked for)."""
+    from govcloud.policy.formats import text
+
+    text.render_text(result, console)
+
+
+def render_plain(result: CheckResult, width: int = 80) -> str:
+    """The text report as plain text, `width` columns wide."""
+    from govcloud.policy.formats import text
+
+    return text.render_plain(result, width)
+
 
 # Formats that render to a string; text also prints in colour on a terminal (render_text).
 FORMATS: dict[str, Callable[[CheckResult], str]] = {
@@ -22,4 +40,5 @@ def render(result: CheckResult, fmt: str) -> str:
     return FORMATS[fmt](result)
 
 
-__all__ = ["FORMATS", "iter_json", "render", "render_json", "render_junit", "render_plain", "render_sarif", "render_text"]
+__all__ = ["FORMATS", "iter_json", "render", "render_json", "render_junit", "render_plain", "render_sarif",
+           "render_text"]
