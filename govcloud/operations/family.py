@@ -34,6 +34,7 @@ from govcloud.errors import GovcloudError
 from govcloud.model import Project
 from govcloud.operations import audit
 from govcloud.operations.backends import project_name, resolve_engine
+from govcloud.operations.preflight import preflight
 from govcloud.operations.results import (
     CANCELLED,
     FAILED,
@@ -370,6 +371,7 @@ def run_family(
     engine = resolve_engine(config, opts.engine)
     assert config.split is not None
     _refuse_unsplit_state(config)
+    preflight(config)  # once: a placeholder or a missing credential is one line, not one per member
     project, family = load_family(config)
     retired = tuple(m for m in recorded_members(config) if family.find(m) is None)
     names = _selected(family, retired, opts.only, operation, config)

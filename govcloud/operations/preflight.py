@@ -16,7 +16,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 from govcloud.errors import GovcloudError
 from govcloud.model.location import Location
 from govcloud.program import StackConfig
-from govcloud.program.stackconfig import stacks_dir
 
 PLACEHOLDER = re.compile(r"FILL[ _-]?IN", re.ASCII | re.IGNORECASE)
 CONNECT_TIMEOUT = 3.0
@@ -24,7 +23,7 @@ CONNECT_TIMEOUT = 3.0
 
 def placeholders(config: StackConfig) -> None:
     """The first value (not comment) of the stack file that is still a placeholder."""
-    path = stacks_dir(config.root) / f"Pulumi.{config.stack}.yaml"
+    path = config.file  # a member of a split stack is checked in its family's file
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):

@@ -142,6 +142,25 @@ def test_only_limits_the_run_and_two_members_run_at_once(split_city: CityProject
           f"overlap {overlap:.2f} s")
 
 
+def test_a_department_gone_from_the_blueprints_is_a_mass_delete_refused_for_the_family(
+        split_city: CityProject) -> None:
+    from govcloud.operations.family import selection
+
+    blueprint = split_city.root / "blueprints" / "departments" / "tjj.yaml"
+    original = blueprint.read_text(encoding="utf-8")
+    versions = {m: store(split_city, m).version for m in ("platform", "gzw", "tjj")}
+    blueprint.unlink()
+    try:
+        # Its member stack is still there: the apply would empty it, which is most of the family.
+        assert list(selection("apply", split_city.stack, root=split_city.root)) == ["platform", "gzw", "tjj"]
+        with pytest.raises(GovcloudError) as caught:
+            family(split_city)
+    finally:
+        blueprint.write_text(original, encoding="utf-8")
+    assert caught.value.rule == "GC-ENGINE-MASS-DELETE" and "--allow-mass-delete" in caught.value.hint
+    assert {m: store(split_city, m).version for m in versions} == versions  # nothing ran
+
+
 def test_a_replaced_platform_key_re_plans_the_departments(split_city: CityProject, sandbox_endpoint: str) -> None:
     platform = store(split_city, "platform")
     old_arn = platform.sealed_outputs()["city/key.arn"]
