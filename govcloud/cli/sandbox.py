@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -23,7 +24,38 @@ app = typer.Typer(
 
 StateDir = Annotated[Path | None, typer.Option(
     "--state-dir", help="Where sandbox.json and sandbox.log live (default: <project>/.govcloud).")]
-AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+
+
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="text or json.")]
+# `--json` came first; kept working, no longer shown.
+AsJson = Annotated[bool, typer.Option("--json", hidden=True, help="Deprecated: use --format json.")]
+
+
+def _as_json(format: Format, as_json: bool) -> bool:
+    return as_json or format is Format.json  # no warning for --json: its output stays parseable
+
+
+def holdings_lines(holds: dict[str, int], releasing: dict[str, int], label: str = "holds") -> list[str]:
+    """What the sandbox holds, by service with counts (kinds of a service in brackets), and
+    apart what is being released (terminated instances, keys pending deletion)."""
+    lines = []
+    if holds:
+        services: dict[str, dict[str, int]] = {}
+        for kind, count in holds.items():
+            service, _, what = kind.partition(":")
+            services.setdefault(service, {})[what] = count
+        total = sum(holds.values())
+        lines.append(f"{label} (managed-by=govcloud): {total} resource{'' if total == 1 else 's'}")
+        for service, kinds in sorted(services.items()):
+            detail = ", ".join(f"{what} {n}" for what, n in sorted(kinds.items()) if what)
+            lines.append(f"  {service} {sum(kinds.values())}" + (f" ({detail})" if detail else ""))
+    if releasing:
+        lines.append("being released (not held): " + ", ".join(
+            f"{kind.replace(':', ' ')} {n}" for kind, n in releasing.items()))
+    return lines
 
 
 def _project() -> Path:
@@ -45,6 +77,7 @@ def _default_products() -> Path:
 
 
 def _print(info: SandboxInfo, as_json: bool) -> None:
+    """The sandbox as text or JSON (`--format`)."""
     if as_json:
         typer.echo(json.dumps(info.to_json(), indent=2, ensure_ascii=False))
         return
@@ -54,14 +87,12 @@ def _print(info: SandboxInfo, as_json: bool) -> None:
     typer.echo(f"sandbox: up at {info.endpoint} (pid {info.pid}){' — reused' if info.reused else ''}")
     if info.seeded:
         typer.echo(f"images: {', '.join(info.seeded)} in {', '.join(sandbox.REGIONS)}")
-    if info.holds:
-        typer.echo("holds (managed-by=govcloud): "
-                   + ", ".join(f"{kind} {count}" for kind, count in info.holds.items()))
+    for line in holdings_lines(info.holds, info.releasing):
+        typer.echo(line)
     for name, pool in info.pools.items():
         typer.echo(f"{name} pool: up at {pool.endpoint} (pid {pool.pid}, account {pool.account})")
-        if pool.holds:
-            typer.echo(f"{name} pool holds (managed-by=govcloud): "
-                       + ", ".join(f"{kind} {count}" for kind, count in pool.holds.items()))
+        for line in holdings_lines(pool.holds, pool.releasing, f"{name} pool holds"):
+            typer.echo(line)
     typer.echo("point boto3 or the AWS CLI at it with:")
     typer.echo(info.instructions())
 
@@ -73,6 +104,7 @@ def up_command(
     products: Annotated[Path | None, typer.Option(
         "--products", help="Approved images and engines "
                            "(default: <project>/policies/data/approved-products.yaml).")] = None,
+    format: FormatOption = Format.text,
     as_json: AsJson = False,
 ) -> None:
     """Start the sandbox cloud (or reuse the running one) and seed the approved images.
@@ -89,30 +121,37 @@ def up_command(
     info = sandbox.up(directory, products)
     for warning in info.warnings:
         err.print(f"warning: {warning}")
-    _print(info, as_json)
+    _print(info, _as_json(format, as_json))
 
 
 @app.command("down")
 @handles_errors
-def down_command(state_dir: StateDir = None, as_json: AsJson = False) -> None:
+def down_command(state_dir: StateDir = None, format: FormatOption = Format.text, as_json: AsJson = False) -> None:
     """Stop the sandbox cloud; everything it held is gone."""
-    _print(sandbox.down(_state_dir(state_dir)), as_json)
+    _print(sandbox.down(_state_dir(state_dir)), _as_json(format, as_json))
 
 
 @app.command("status")
 @handles_errors
 def status_command(
     state_dir: StateDir = None,
+    format: FormatOption = Format.text,
     as_json: AsJson = False,
     env: Annotated[bool, typer.Option("--env", help="Print only the export lines.")] = False,
 ) -> None:
     """Say whether the sandbox runs, where, and what govcloud resources it holds.
 
-    Exit code 0 when it runs, 1 when it is down.
+    Holdings are counted by service (the kinds of each in brackets); terminated instances and
+    keys pending deletion are shown apart, as being released. Exit code 0 when it runs, 1 when
+    it is down.
+
+    Example:
+
+        govcloud sandbox status --format json | jq .holds
     """
     info = sandbox.status(_state_dir(state_dir))
     if env:
         typer.echo(info.instructions())
     else:
-        _print(info, as_json)
+        _print(info, _as_json(format, as_json))
     raise typer.Exit(0 if info.running else 1)

@@ -66,6 +66,7 @@ class PoolInfo:
     endpoint: str
     account: str
     holds: dict[str, int] = field(default_factory=dict)
+    releasing: dict[str, int] = field(default_factory=dict)  # see SandboxInfo
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,8 @@ class SandboxInfo:
     warnings: tuple[str, ...] = ()
     pools: dict[str, PoolInfo] = field(default_factory=dict)
     account: str = DEFAULT_ACCOUNT
+    # Tagged resources on their way out (terminated instances, keys pending deletion): not held.
+    releasing: dict[str, int] = field(default_factory=dict)
 
     @property
     def environment(self) -> dict[str, str]:
@@ -326,9 +329,11 @@ def _running(entry: dict[str, Any] | None) -> bool:
 
 
 def _pool_infos(pools: dict[str, Any], *, holdings: bool = False) -> dict[str, PoolInfo]:
-    return {name: PoolInfo(int(e["pid"]), int(e["port"]), str(e["endpoint"]), str(e["account"]),
-                           _holdings(str(e["endpoint"])) if holdings else {})
-            for name, e in sorted(pools.items())}
+    out = {}
+    for name, e in sorted(pools.items()):
+        held, releasing = _holdings(str(e["endpoint"])) if holdings else ({}, {})
+        out[name] = PoolInfo(int(e["pid"]), int(e["port"]), str(e["endpoint"]), str(e["account"]), held, releasing)
+    return out
 
 
 def down(state_dir: Path | None = None) -> SandboxInfo:
@@ -343,30 +348,69 @@ def down(state_dir: Path | None = None) -> SandboxInfo:
     return SandboxInfo(False, str(state_dir))
 
 
-def _holdings(endpoint: str) -> dict[str, int]:
-    """Counts of resources tagged managed-by=govcloud, by kind (e.g. ec2:instance, s3)."""
+def kind_of(arn: str) -> str:
+    """`service:type` of an ARN (`ec2:instance`, `kms:key`), or the service alone when the
+    resource part names no type (an S3 bucket, an SQS queue, an SNS topic)."""
+    parts = arn.split(":", 5)
+    service, resource = parts[2], parts[5] if len(parts) > 5 else ""
+    cut = min((i for i in (resource.find("/"), resource.find(":")) if i >= 0), default=-1)
+    return f"{service}:{resource[:cut]}" if cut > 0 else service
+
+
+# States in which a tagged resource is being released: it is going, not held.
+_RELEASED_INSTANCES = ("shutting-down", "terminated")
+_RELEASED_KEYS = ("PendingDeletion", "PendingReplicaDeletion")
+
+
+def _released(session: boto3.session.Session, region: str, endpoint: str, arns: list[str]) -> set[str]:
+    """The ARNs among `arns` (one region's) of terminated instances and keys pending deletion."""
+    out: set[str] = set()
+    instances = {arn.rsplit("/", 1)[-1]: arn for arn in arns if kind_of(arn) == "ec2:instance"}
+    if instances:
+        ec2 = session.client("ec2", region_name=region, endpoint_url=endpoint)
+        for page in ec2.get_paginator("describe_instances").paginate(InstanceIds=list(instances)):
+            for reservation in page["Reservations"]:
+                for i in reservation["Instances"]:
+                    if i["State"]["Name"] in _RELEASED_INSTANCES:
+                        out.add(instances[i["InstanceId"]])
+    keys = [arn for arn in arns if kind_of(arn) == "kms:key"]
+    if keys:
+        kms = session.client("kms", region_name=region, endpoint_url=endpoint)
+        for arn in keys:
+            if kms.describe_key(KeyId=arn)["KeyMetadata"].get("KeyState") in _RELEASED_KEYS:
+                out.add(arn)
+    return out
+
+
+def _holdings(endpoint: str) -> tuple[dict[str, int], dict[str, int]]:
+    """Counts of resources tagged managed-by=govcloud, by kind (e.g. ec2:instance, s3, sqs):
+    those held, and those being released (terminated instances, keys pending deletion)."""
     session = _session()
     counts: dict[str, int] = {}
+    releasing: dict[str, int] = {}
     managed = [{"Key": "managed-by", "Values": ["govcloud"]}]
     seen: set[str] = set()
     for region in REGIONS:
         tagging = session.client("resourcegroupstaggingapi", region_name=region, endpoint_url=endpoint)
+        found: list[str] = []
         for page in tagging.get_paginator("get_resources").paginate(TagFilters=managed):
             for mapping in page["ResourceTagMappingList"]:
                 arn = mapping["ResourceARN"]
                 if arn in seen:
                     continue  # S3 buckets are listed in every region
                 seen.add(arn)
-                service, resource = arn.split(":")[2], arn.split(":", 5)[5]
-                kind = service if service == "s3" else f"{service}:{resource.split('/')[0]}"
-                counts[kind] = counts.get(kind, 0) + 1
+                found.append(arn)
+        gone = _released(session, region, endpoint, found)
+        for arn in found:
+            target = releasing if arn in gone else counts
+            target[kind_of(arn)] = target.get(kind_of(arn), 0) + 1
     iam = session.client("iam", region_name=PRIMARY_REGION, endpoint_url=endpoint)
     for page in iam.get_paginator("list_roles").paginate():
         for role in page["Roles"]:
             role_tags = iam.list_role_tags(RoleName=role["RoleName"])["Tags"]
             if {"Key": "managed-by", "Value": "govcloud"} in role_tags:
                 counts["iam:role"] = counts.get("iam:role", 0) + 1
-    return dict(sorted(counts.items()))
+    return dict(sorted(counts.items())), dict(sorted(releasing.items()))
 
 
 def status(state_dir: Path | None = None) -> SandboxInfo:
@@ -375,6 +419,7 @@ def status(state_dir: Path | None = None) -> SandboxInfo:
     if not state or not _alive(int(state["pid"])) or not _answers(state["endpoint"]):
         return SandboxInfo(False, str(state_dir))
     pools = {name: entry for name, entry in (state.get("pools") or {}).items() if _running(entry)}
+    held, releasing = _holdings(state["endpoint"])
     return SandboxInfo(True, str(state_dir), int(state["pid"]), int(state["port"]),
-                       state["endpoint"], holds=_holdings(state["endpoint"]),
-                       pools=_pool_infos(pools, holdings=True))
+                       state["endpoint"], holds=held, pools=_pool_infos(pools, holdings=True),
+                       releasing=releasing)
