@@ -1,7 +1,8 @@
 """The data-centre team's day on the whole example city, against a real sandbox process.
 
-The city is applied once for the module; the tests after it reuse that stack, and the
-last one destroys it. They run in file order.
+The city is applied once for the module and every test reuses that stack; the test that
+destroys it leaves the next test that needs the city to apply it again, so each test
+stands alone, in any order.
 """
 from __future__ import annotations
 
@@ -39,15 +40,36 @@ class Applied:
     endpoint: str
     result: dict[str, Any]
     seconds: float
+    entry: dict[str, Any]  # the apply's line in the audit log
+
+
+@dataclass
+class Stack:
+    """The module's project and sandbox; `applied` is None until applied, and again once destroyed."""
+
+    project: Project
+    endpoint: str
+    applied: Applied | None = None
+
+    def ensure_applied(self) -> Applied:
+        if self.applied is None:
+            started = time.monotonic()
+            result = self.project.cli_json("apply", "--stack", self.project.stack, "--yes")
+            self.applied = Applied(self.project, self.endpoint, result, time.monotonic() - started,
+                                   _audit(self.project)[-1])
+        return self.applied
 
 
 @pytest.fixture(scope="module")
-def city(tmp_path_factory: pytest.TempPathFactory, own_sandbox: Path) -> Applied:
+def stack(tmp_path_factory: pytest.TempPathFactory, own_sandbox: Path) -> Stack:
     project = make_project(tmp_path_factory.mktemp("apply-city"))
-    endpoint = attach_sandbox(project, own_sandbox)
-    started = time.monotonic()
-    result = project.cli_json("apply", "--stack", project.stack, "--yes")
-    return Applied(project, endpoint, result, time.monotonic() - started)
+    return Stack(project, attach_sandbox(project, own_sandbox))
+
+
+@pytest.fixture
+def city(stack: Stack) -> Applied:
+    """The example city, applied (once for the module, unless a test destroyed it)."""
+    return stack.ensure_applied()
 
 
 @pytest.fixture
@@ -85,7 +107,7 @@ def test_the_approved_departments_are_applied(city: Applied) -> None:
     assert len(listed) == result["summary"]["create"]  # cloud resources and their components
     assert result["outputs"]["endpoints"]["portal"].startswith("https://www.")
     assert all(":secret:govcloud/" in arn for arn in result["outputs"]["databaseAdminSecrets"].values())
-    entry = _audit(project)[-1]
+    entry = city.entry
     assert entry["operation"] == "apply" and entry["result"] == "ok" and entry["stack"] == project.stack
     assert entry["plan"]["create"] == result["summary"]["create"]
     assert entry["blueprints"].startswith("sha256:") and "@" in entry["who"] and entry["when"].endswith("Z")
@@ -156,8 +178,9 @@ def test_the_exported_city_is_a_deployment_by_pulumis_published_schema(city: App
     assert len(exported["deployment"]["resources"]) > 1000
 
 
-def test_destroy_leaves_nothing_managed_in_the_sandbox(city: Applied) -> None:
+def test_destroy_leaves_nothing_managed_in_the_sandbox(stack: Stack, city: Applied) -> None:
     project = city.project
+    stack.applied = None  # whatever happens next, a later test applies the city again
     destroyed = project.cli_json("destroy", "--stack", project.stack, "--yes")
     assert destroyed["status"] == "ok"
     assert destroyed["summary"]["delete"] >= city.result["summary"]["create"]

@@ -137,6 +137,15 @@ class CityProject:
         return Applied(0 if outcome.ok else 1, "", outcome.error, time.monotonic() - started,
                        outcome.summary.to_dict())
 
+    def made(self) -> tuple[int, int]:
+        """(cloud resources the state records as made, provider calls journaled but unfinished),
+        read from the backend as a killed run left it."""
+        store = self.store()
+        try:
+            return sum(1 for r in store.sealed_resources() if r.custom and r.id), store.pending_count()
+        finally:
+            store.close()
+
     def steps(self) -> dict[str, int]:
         """The summary the state recorded for its last run: {"create": 3, "same": 94, ...}."""
         history = self.store().history()
@@ -403,6 +412,9 @@ class Trial:
     number: int
     kill_after: float
     killed: bool = False  # False when the apply finished before the kill
+    made_at_kill: int = 0  # cloud resources the state recorded when the kill landed
+    pending_at_kill: int = 0  # provider calls journaled but not finished then
+    total: int = 0  # cloud resources the state records once the re-run converged
     recovered: dict[str, int] = field(default_factory=dict)
     converged: bool = False
     rerun_same: bool = False
@@ -410,8 +422,17 @@ class Trial:
     error: str = ""
 
     @property
+    def mid_run(self) -> bool:
+        """The kill landed mid-apply: some resources were made and recorded, not all."""
+        return self.killed and 0 < self.made_at_kill < self.total
+
+    @property
     def ok(self) -> bool:
         return self.converged and self.rerun_same and self.audit is not None and self.audit.clean
+
+    def describe(self) -> str:
+        return (f"kill after {self.kill_after:.2f}s {'landed' if self.killed else 'missed'}: "
+                f"{self.made_at_kill}/{self.total} made, {self.pending_at_kill} in flight")
 
 
 def _wait_for_holder(project: CityProject, proc: subprocess.Popen[str], timeout: float = 60.0) -> bool:
@@ -457,9 +478,12 @@ def crash_trial(project: CityProject, number: int, kill_after: float) -> Trial:
         proc.send_signal(signal.SIGKILL)
         trial.killed = True
     proc.communicate(timeout=60)
+    if trial.killed:
+        trial.made_at_kill, trial.pending_at_kill = project.made()
     first = project.apply_here()
     trial.recovered = first.steps
     trial.converged = first.returncode == 0
+    trial.total = project.made()[0]
     if not trial.converged:
         trial.error = first.output[-2000:]
         trial.audit = audit(project)
@@ -472,16 +496,26 @@ def crash_trial(project: CityProject, number: int, kill_after: float) -> Trial:
     return trial
 
 
-def crash_delays(seed: int, trials: int, duration: float, floor: float = 0.2) -> list[float]:
+def crash_delays(seed: int, trials: int, duration: float, floor: float = 0.2, *,
+                 stratified: bool = False) -> list[float]:
+    """Seeded kill delays in [floor, duration]; `stratified`: one in each of `trials` equal
+    slices of that span, so that a few trials still strike early, midway and late."""
     rng = random.Random(seed)
-    return [rng.uniform(floor, max(floor, duration)) for _ in range(trials)]
+    span = max(0.0, duration - floor)
+    if stratified:
+        return [floor + span * (i + rng.random()) / trials for i in range(trials)]
+    return [rng.uniform(floor, floor + span) for _ in range(trials)]
 
 
-def killed_trial(project: CityProject, number: int, delay: float, floor: float = 0.2) -> Trial:
-    """A crash trial whose kill lands: when the apply beat the kill, strike earlier."""
+def killed_trial(project: CityProject, number: int, delay: float, floor: float = 0.2,
+                 attempts: int = 6) -> Trial:
+    """A crash trial whose kill lands mid-run: when the apply beat the kill, strike earlier;
+    when nothing was made yet, strike later."""
     trial = crash_trial(project, number, delay)
-    while trial.ok and not trial.killed and delay > floor:
-        delay = max(floor, delay * 0.6)
+    for _ in range(attempts - 1):
+        if not trial.ok or trial.mid_run:
+            break
+        delay = max(floor, delay * 0.6) if not trial.killed else delay * 1.5 + 0.1
         trial = crash_trial(project, number, delay)
     return trial
 
@@ -507,7 +541,8 @@ def city(tmp_path: Path, robust_cloud: str) -> CityProject:
 
 # -- the tests --------------------------------------------------------------------------
 
-CRASH_TRIALS = 10
+# A few trials, one in each slice of the apply; bench/crash.py runs 50 at random moments.
+CRASH_TRIALS = 4
 CRASH_SEED = 20260
 FAULT_SEED = 7
 
@@ -516,12 +551,14 @@ FAULT_SEED = 7
 @pytest.mark.slow
 def test_kill_minus_nine_at_random_moments_converges_without_orphans(city: CityProject) -> None:
     duration = measure_apply(city)
-    trials = [killed_trial(city, number, delay)
-              for number, delay in enumerate(crash_delays(CRASH_SEED, CRASH_TRIALS, duration))]
-    failures = [f"trial {t.number} (kill after {t.kill_after:.2f}s of {duration:.2f}s): {t.error} "
+    delays = crash_delays(CRASH_SEED, CRASH_TRIALS, duration, stratified=True)
+    trials = [killed_trial(city, number, delay) for number, delay in enumerate(delays)]
+    failures = [f"trial {t.number} ({t.describe()}, apply {duration:.2f}s): {t.error} "
                 f"{t.audit.describe() if t.audit else ''}" for t in trials if not t.ok]
     assert not failures, "\n".join(failures)
-    assert all(t.killed for t in trials), [(t.kill_after, t.killed) for t in trials]
+    # Each kill landed mid-run: the state held some of the resources, not all, when it died.
+    assert all(t.mid_run for t in trials), [t.describe() for t in trials]
+    assert len({t.made_at_kill for t in trials}) > 1, [t.describe() for t in trials]  # not one moment
 
 
 @pytest.mark.integration
@@ -533,8 +570,7 @@ def test_second_apply_fails_at_once_naming_the_holder(city: CityProject) -> None
     out, err = first.communicate(timeout=120)
     assert first.returncode == 0, out + err
     assert first_was_running, "the first apply ended before the second asked for the lock"
-    assert second.returncode == 1, second.output
-    assert second.seconds < 15, f"refused only after {second.seconds:.1f}s"
+    assert second.returncode == 1, second.output  # refused while the first still ran (above): no wait
     message = " ".join(second.output.split())  # rich may wrap the line
     assert "locked by" in message and f"pid {first.pid}" in message, message
     assert f"{getpass.getuser()}@{socket.gethostname()}" in message, message
