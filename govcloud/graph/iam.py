@@ -27,6 +27,10 @@ from govcloud.graph.names import CITY
 from govcloud.model import Department
 
 VERSION = "2012-10-17"
+# Service principals end in amazonaws.com in every partition, aws-cn included, except for the few
+# services that use the partition's own suffix there (in aws-cn: codedeploy, elasticmapreduce and
+# logs, see cloud/keys.py), as the AWS CDK's region facts and the AWS provider's
+# `aws_service_principal` data source record.
 # The department's workloads and its systems' machines run as roles EC2 assumes.
 EC2_PRINCIPAL = "ec2.amazonaws.com"
 # S3 itself assumes the replication role when it copies objects off-site.
