@@ -31,9 +31,9 @@ from pulumi.dynamic import (
 from govcloud.cloud import clients
 from govcloud.cloud.check import normalise, user_inputs
 from govcloud.cloud.diff import diff_properties, secret_digest
-from govcloud.cloud.pickling import reset_pickler
 from govcloud.cloud.types import ResourceType
 from govcloud.errors import GovcloudError
+from govcloud.sdkcompat import reset_pickler
 
 _GONE_CODES = frozenset({
     "NoSuchBucket", "NoSuchEntity", "NoSuchHostedZone", "NotFoundException",

@@ -22,8 +22,8 @@ from pulumi.runtime import settings as _settings
 from pulumi.runtime._serialization import _deserialize
 from pulumi.runtime.proto import callback_pb2
 
-from govcloud.cloud.pickling import reset_pickler
 from govcloud.engine.errors import EngineError
+from govcloud.sdkcompat import reset_pickler
 
 # The input under which a dynamic resource carries its serialized provider.
 PROVIDER_KEY: str = _PROVIDER_KEY

@@ -84,10 +84,11 @@ def write_atomic(path: Path, payload: bytes) -> None:
         pass
 
 
-def read_checked(path: Path) -> bytes | None:
+def read_checked(path: str | Path) -> bytes | None:
     """The payload of an entry, or None when absent, unreadable or not matching its checksum."""
     try:
-        blob = path.read_bytes()
+        with open(path, "rb") as fh:
+            blob = fh.read()
     except OSError:
         return None
     head = len(MAGIC) + _DIGEST
@@ -99,7 +100,7 @@ def read_checked(path: Path) -> bytes | None:
     return payload
 
 
-def touch(path: Path) -> None:
+def touch(path: str | Path) -> None:
     """Mark an entry used now (what `prune` keeps); never raises."""
     with contextlib.suppress(OSError):
         os.utime(path)
@@ -205,13 +206,14 @@ class FileCache:
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.folder = Path(root) / CACHE_DIR / "files"
+        self._base = os.path.join(self.folder, "")
         self.salt = code_digest("load", "schema", "model").encode()
 
     def key(self, shown: str, raw: bytes) -> str:
         return hashlib.sha256(self.salt + b"\0" + shown.encode() + b"\0" + raw).hexdigest()
 
-    def _path(self, key: str) -> Path:
-        return self.folder / key[:2] / key
+    def _path(self, key: str) -> str:
+        return f"{self._base}{key[:2]}{os.sep}{key}"  # a string join: pathlib costs more than the read
 
     def _read(self, path: str) -> tuple[str, bytes] | None:
         try:
@@ -249,7 +251,7 @@ class FileCache:
             return None
         loaded = parse(text, path)
         payload = pack(key, loaded, [validate_document(doc) for doc in loaded.documents])
-        write_atomic(self._path(key), payload)
+        write_atomic(Path(self._path(key)), payload)
         return payload
 
     def parse(self, path: str) -> Parsed | None:

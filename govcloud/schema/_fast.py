@@ -40,68 +40,88 @@ def _unique(items: list[Any]) -> bool:
     return True
 
 
+_KEYWORDS = _ANNOTATIONS | {
+    "type", "properties", "additionalProperties", "required", "const", "enum", "pattern",
+    "minimum", "maximum", "items", "uniqueItems", "minItems", "minLength", "maxLength",
+}
+_TYPE_TESTS = {
+    "object": "type(v) is dict", "array": "type(v) is list", "string": "type(v) is str",
+    "integer": "type(v) is int", "number": "type(v) in _numeric", "boolean": "type(v) is bool",
+    "null": "v is None",
+}
+
+
+class _Compiler:
+    """Writes one Python function per schema node: every keyword test inline, each property
+    value handed to its own node's function (a dozen calls a document, not a closure per keyword)."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, Any] = {"_numeric": (int, float), "_unique": _unique}
+        self.source: list[str] = []
+        self.tables: list[str] = []  # property dispatch dicts, bound once every function exists
+        self.count = 0
+
+    def constant(self, value: Any) -> str:
+        name = f"_c{len(self.names)}"
+        self.names[name] = value
+        return name
+
+    def node(self, schema: dict[str, Any]) -> str:
+        unknown = set(schema) - _KEYWORDS
+        if unknown:
+            raise ValueError(f"the fast validator does not implement {sorted(unknown)}")
+        self.count += 1
+        name = f"_node{self.count}"
+        tests: list[str] = []
+        if "type" in schema:
+            tests.append(f"if not ({_TYPE_TESTS[schema['type']]}): return False")
+        if "const" in schema:
+            c = self.constant(schema["const"])
+            tests.append(f"if not (v == {c} and type(v) is type({c})): return False")
+        if "enum" in schema:
+            c = self.constant(schema["enum"])
+            tests.append(f"if not any(v == a and type(v) is type(a) for a in {c}): return False")
+        if "pattern" in schema:
+            c = self.constant(compile_pattern(schema["pattern"]).search)
+            tests.append(f"if type(v) is str and {c}(v) is None: return False")
+        if "minLength" in schema:
+            tests.append(f"if type(v) is str and len(v) < {self.constant(schema['minLength'])}: return False")
+        if "maxLength" in schema:
+            tests.append(f"if type(v) is str and len(v) > {self.constant(schema['maxLength'])}: return False")
+        if "minimum" in schema:
+            tests.append(f"if type(v) in _numeric and v < {self.constant(schema['minimum'])}: return False")
+        if "maximum" in schema:
+            tests.append(f"if type(v) in _numeric and v > {self.constant(schema['maximum'])}: return False")
+        if "properties" in schema or "required" in schema or "additionalProperties" in schema:
+            subs = {k: self.node(sub) for k, sub in schema.get("properties", {}).items()}
+            props = f"_props{self.count}_{len(self.tables)}"
+            self.tables.append(f"{props} = {{{', '.join(f'{self.constant(k)}: {f}' for k, f in subs.items())}}}")
+            body = ["if type(v) is dict:"]
+            for key in schema.get("required", ()):
+                body.append(f"    if {self.constant(key)} not in v: return False")
+            closed = schema.get("additionalProperties", True) is False
+            body += ["    for key, value in v.items():",
+                     f"        sub = {props}.get(key)",
+                     "        if sub is None:",
+                     "            " + ("return False" if closed else "continue"),
+                     "        if not sub(value): return False"]
+            tests.extend(body)
+        if "items" in schema:
+            item = self.node(schema["items"])
+            tests += ["if type(v) is list:", "    for x in v:", f"        if not {item}(x): return False"]
+        if "minItems" in schema:
+            tests.append(f"if type(v) is list and len(v) < {self.constant(schema['minItems'])}: return False")
+        if schema.get("uniqueItems"):
+            tests.append("if type(v) is list and not _unique(v): return False")
+        self.source += [f"def {name}(v):", *("    " + t for t in tests), "    return True", ""]
+        return name
+
+
 def compile_schema(schema: dict[str, Any]) -> Check:
     """A function telling whether an instance is valid under `schema`."""
-    unknown = set(schema) - _ANNOTATIONS - {
-        "type", "properties", "additionalProperties", "required", "const", "enum", "pattern",
-        "minimum", "maximum", "items", "uniqueItems", "minItems", "minLength", "maxLength",
-    }
-    if unknown:
-        raise ValueError(f"the fast validator does not implement {sorted(unknown)}")
-    checks: list[Check] = []
-    if "type" in schema:
-        checks.append(_TYPES[schema["type"]])
-    if "const" in schema:
-        const = schema["const"]
-        checks.append(lambda v: v == const and type(v) is type(const))
-    if "enum" in schema:
-        allowed = schema["enum"]
-        checks.append(lambda v: any(v == a and type(v) is type(a) for a in allowed))
-    if "pattern" in schema:
-        search = compile_pattern(schema["pattern"]).search
-        checks.append(lambda v: type(v) is not str or search(v) is not None)
-    if "minLength" in schema:
-        n = schema["minLength"]
-        checks.append(lambda v: type(v) is not str or len(v) >= n)
-    if "maxLength" in schema:
-        most = schema["maxLength"]
-        checks.append(lambda v: type(v) is not str or len(v) <= most)
-    numeric = (int, float)
-    if "minimum" in schema:
-        lo = schema["minimum"]
-        checks.append(lambda v: type(v) not in numeric or v >= lo)
-    if "maximum" in schema:
-        hi = schema["maximum"]
-        checks.append(lambda v: type(v) not in numeric or v <= hi)
-    if "properties" in schema or "required" in schema or "additionalProperties" in schema:
-        props = {k: compile_schema(s) for k, s in schema.get("properties", {}).items()}
-        required = tuple(schema.get("required", ()))
-        closed = schema.get("additionalProperties", True) is False
-
-        def check_object(v: Any) -> bool:
-            if type(v) is not dict:
-                return True
-            for key in required:
-                if key not in v:
-                    return False
-            for key, value in v.items():
-                sub = props.get(key)
-                if sub is None:
-                    if closed:
-                        return False
-                elif not sub(value):
-                    return False
-            return True
-
-        checks.append(check_object)
-    if "items" in schema:
-        item = compile_schema(schema["items"])
-        checks.append(lambda v: type(v) is not list or all(item(x) for x in v))
-    if "minItems" in schema:
-        m = schema["minItems"]
-        checks.append(lambda v: type(v) is not list or len(v) >= m)
-    if schema.get("uniqueItems"):
-        checks.append(lambda v: type(v) is not list or _unique(v))
-    if len(checks) == 1:
-        return checks[0]
-    return lambda v: all(c(v) for c in checks)
+    compiler = _Compiler()
+    root = compiler.node(schema)
+    names = dict(compiler.names)
+    exec(compile("\n".join(compiler.source + compiler.tables), "<govcloud fast validator>", "exec"), names)
+    check: Check = names[root]
+    return check

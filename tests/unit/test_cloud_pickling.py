@@ -5,7 +5,7 @@ import pickle
 
 import pulumi.dynamic
 
-from govcloud.cloud.pickling import reset_pickler
+from govcloud.sdkcompat import reset_pickler
 
 
 def _depth() -> int:

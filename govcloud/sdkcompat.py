@@ -1,4 +1,8 @@
-"""Undo the Pulumi SDK's cumulative pickler patch before each dynamic resource.
+"""Workarounds for the Pulumi SDK, shared by the dynamic providers (cloud/) and the engine.
+
+Below both layers: it imports nothing of govcloud.
+
+Undo the SDK's cumulative pickler patch before each dynamic resource:
 
 `pulumi.dynamic.serialize_provider` wraps `pickle._Pickler._batch_setitems` in a sorting
 wrapper on every call and never restores it, so the n-th dynamic resource pickles
