@@ -170,8 +170,10 @@ def _store(config: StackConfig, stack: str) -> StateStore:
 def recorded_members(config: StackConfig) -> tuple[str, ...]:
     """The members of the family that have a state in the backend (current or retired)."""
     store = StateStore.for_stack(config.root, config.stack, project=project_name(config.root))
-    prefix = f".pulumi/stacks/{store.project}/{config.stack}{MEMBER_SEPARATOR}"
-    found = {key[len(prefix):].removesuffix(".json") for key in store.blobs.keys(prefix) if key.endswith(".json")}
+    folder = f".pulumi/stacks/{store.project}/"
+    prefix = f"{folder}{config.stack}{MEMBER_SEPARATOR}"
+    found = {key[len(prefix):].removesuffix(".json") for key in store.blobs.keys(folder)
+             if key.startswith(prefix) and key.endswith(".json")}
     return tuple(sorted(found))
 
 
