@@ -12,11 +12,13 @@ What it does, in one run:
    and one stack per department;
 4. then --repeat rounds, interleaved so both see the same machine load: `govcloud plan` and a
    no-change `govcloud apply --yes` of the single stack, and of the split stack with
-   `--parallel-stacks N` (default 4). Each is the whole command as an operator runs it
-   (process start, policy gate, graph, engine), wall time; every one must change nothing.
+   `--parallel-stacks N` (default 4), and a no-change apply of one department's stack alone
+   (`--only`, what an operator whose change touches one department runs). Each is the whole
+   command as an operator runs it (process start, policy gate, graph, engine), wall time;
+   every one must change nothing.
 
 Reported: the resources, the members, the first apply, and for plan and no-change apply the
-best wall time of each shape and the ratio split ÷ single. The size is --departments
+best wall time of each shape and the ratio split ÷ single (and --only ÷ single). The size is --departments
 (~40 resources each); on a small machine a 20,000-resource first apply on moto takes
 hours, so the default is smaller: the figures say what size they are for.
 
@@ -154,7 +156,9 @@ def main() -> int:
         print(f"state split: {len(moved['resources'])} resources moved in {wall:.1f} s", flush=True)
 
         n = ["--parallel-stacks", str(args.parallel_stacks)]
-        runs: dict[str, list[float]] = {"plan single": [], "plan split": [], "apply single": [], "apply split": []}
+        runs: dict[str, list[float]] = {"plan single": [], "plan split": [], "apply single": [], "apply split": [],
+                                        "apply only one": []}
+        one = sorted(p.stem for p in (split / "blueprints" / "departments").glob("*.yaml"))[0]
         members = 0
         for round_ in range(args.repeat):
             for label, project, extra in (("plan single", single, []), ("plan split", split, n)):
@@ -167,11 +171,16 @@ def main() -> int:
                                          env=env)
                 assert changes(data) == 0, (label, data.get("summary"))
                 runs[label].append(wall)
+            wall, data, _ = govcloud(split, "apply", "--stack", STACK, "--yes", "--format", "json", "--only", one,
+                                     *p, env=env)
+            assert changes(data) == 0 and len(data["members"]) == 1, data.get("summary")
+            runs["apply only one"].append(wall)
             print(f"round {round_ + 1}: " + ", ".join(f"{k} {v[-1]:.1f} s" for k, v in runs.items()), flush=True)
         best = {k: min(v) for k, v in runs.items()}
         figures |= {"members": members, "runs": runs, "best": best,
                     "ratio_plan": round(best["plan split"] / best["plan single"], 3),
                     "ratio_apply": round(best["apply split"] / best["apply single"], 3),
+                    "ratio_only_one": round(best["apply only one"] / best["apply single"], 3),
                     "cpus": os.cpu_count()}
     finally:
         sandbox.down(state_dir)
@@ -185,6 +194,8 @@ def main() -> int:
         label = "plan" if op == "plan" else "no-change apply"
         print(f"{label:<22}{best[op + ' single']:>12.1f} s{best[op + ' split']:>12.1f} s"
               f"{best[op + ' split'] / best[op + ' single']:>14.2f}")
+    print(f"{'apply --only one dept':<22}{best['apply single']:>12.1f} s{best['apply only one']:>12.1f} s"
+          f"{best['apply only one'] / best['apply single']:>14.2f}")
     print(f"first apply (single): {figures['first_apply_single']:.1f} s; state split: {figures['state_split']:.1f} s")
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2), encoding="utf-8")

@@ -55,6 +55,7 @@ class Member:
     departments: tuple[str, ...]  # () for the platform
     graph: Graph  # the member's components and nodes only (references may point outside)
     imports: tuple[Ref, ...]  # platform outputs read through the StackReference, sorted
+    order: tuple[str, ...] = ()  # its nodes, dependencies first (the whole graph's order)
 
     @property
     def is_platform(self) -> bool:
@@ -135,8 +136,11 @@ def partition(graph: Graph, project: Project, split: str) -> Family:
             if ref is not None:
                 imports.setdefault(mine, set()).add(ref)
     groups = sorted(set(group_of_component.values()) - {PLATFORM})
-    members = [_member(graph, family, PLATFORM, group_of_component, imports)]
-    members += [_member(graph, family, g, group_of_component, imports) for g in groups]
+    ordered: dict[str, list[str]] = {}
+    for node in graph.order():
+        ordered.setdefault(group_of_node[node.name], []).append(node.name)
+    members = [_member(graph, family, g, group_of_component, imports, tuple(ordered.get(g, ())))
+               for g in (PLATFORM, *groups)]
     return Family(family, split, graph, tuple(members))
 
 
@@ -153,13 +157,12 @@ def _references(node: Node) -> Iterator[tuple[str, Ref | None]]:
 
 
 def _member(graph: Graph, family: str, name: str, group_of_component: Mapping[str, str],
-            imports: Mapping[str, set[Ref]]) -> Member:
+            imports: Mapping[str, set[Ref]], order: tuple[str, ...]) -> Member:
     components = tuple(c for c in graph.components if group_of_component[c.name] == name)
-    names = {c.name for c in components}
-    nodes = tuple(n for n in graph.nodes if n.component in names)
+    nodes = tuple(graph.node(n) for n in sorted(order))
     departments = tuple(sorted({c.department for c in components if c.department is not None}))
     return Member(name, member_stack(family, name), departments, Graph(graph.target, components, nodes),
-                  tuple(sorted(imports.get(name, set()))))
+                  tuple(sorted(imports.get(name, set()))), order)
 
 
 class _Shared:
@@ -186,9 +189,7 @@ def deploy_member(
         reference = pulumi.StackReference(family.platform.stack)
         for ref in member.imports:
             resources.setdefault(ref.node, _Shared(reference, ref.node))
-    for node in family.graph.order():
-        if not member.graph.has(node.name):
-            continue
+    for node in map(member.graph.node, member.order):
         # Only resources of this stack can be dependencies; the platform's arrive as values.
         opts = pulumi.ResourceOptions(parent=components[node.component],
                                       depends_on=[resources[d] for d in node.deps if member.graph.has(d)])
