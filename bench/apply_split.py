@@ -158,7 +158,7 @@ def main() -> int:
         n = ["--parallel-stacks", str(args.parallel_stacks)]
         runs: dict[str, list[float]] = {"plan single": [], "plan split": [], "apply single": [], "apply split": [],
                                         "apply only one": []}
-        one = sorted(p.stem for p in (split / "blueprints" / "departments").glob("*.yaml"))[0]
+        one = min(f.stem for f in (split / "blueprints" / "departments").glob("*.yaml"))
         members = 0
         for round_ in range(args.repeat):
             for label, project, extra in (("plan single", single, []), ("plan split", split, n)):
