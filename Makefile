@@ -4,14 +4,18 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
+# Two workers for two cores; a file's tests stay on one worker (its module fixtures, e.g. a
+# sandbox or an applied city, are made once).
+XDIST ?= -n 2 --dist loadfile
+FAST  := -m "not slow and not integration and not browser and not fuzz"
 
-.PHONY: setup demo test clean bench
+.PHONY: setup demo test test-fast clean bench
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "govcloud needs Python 3.11 or newer")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check --upgrade pip
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[test,dev]'
 	@touch $(STAMP)
 
 setup: $(STAMP)
@@ -20,8 +24,14 @@ demo: setup
 	@bash scripts/demo.sh
 
 # pytest exits 5 when it collected no test: that is a failure here, not a pass.
+# `make test`: every test. `make test-fast`: the unit tests and the other quick ones (no
+# sandbox cloud, no browser, no fuzzing, nothing marked slow).
 test: setup
-	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	@$(BIN)/python -m pytest $(XDIST) --durations=25 $(PYTEST_ARGS); rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "no tests were collected" >&2; exit 1; fi; exit $$rc
+
+test-fast: setup
+	@$(BIN)/python -m pytest $(XDIST) $(FAST) $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "no tests were collected" >&2; exit 1; fi; exit $$rc
 
 bench: setup
@@ -30,4 +40,4 @@ bench: setup
 	$(BIN)/python bench/report.py
 
 clean:
-	rm -rf $(VENV) .govcloud .pytest_cache .hypothesis
+	rm -rf $(VENV) .govcloud .pytest_cache .hypothesis build dist

@@ -23,6 +23,7 @@ def wait_ready(proc: subprocess.Popen[str]) -> None:
     assert line.strip() == "ready", line + (proc.stderr.read() if proc.stderr else "")
 
 
+@pytest.mark.slow  # three engine processes and a holder that keeps the lock for 6 s
 def test_second_run_fails_at_once_naming_the_holder_then_waits(tmp_path: Path) -> None:
     rig = Rig(tmp_path)
     holder = rig.spawn("up", "--count", "2", "--hold", "6")
