@@ -8,22 +8,7 @@ from govcloud.consolidation.capacity import CapacityReport, capacity
 from govcloud.consolidation.chargeback import Chargeback, chargeback
 from govcloud.consolidation.savings import Savings, savings
 from govcloud.model import Project
-
-
-@dataclass(frozen=True)
-class DuplicateGroup:
-    """Departments building the same function (GC-DUP-003) and what sharing one would save."""
-
-    function: str
-    departments: tuple[str, ...]            # codes, sorted
-    systems: tuple[tuple[str, str], ...]    # (department code, system name)
-    yearly_saving: float
-    formula: str
-
-    def to_json(self) -> dict[str, object]:
-        return {"function": self.function, "departments": list(self.departments),
-                "systems": [{"department": d, "system": s} for d, s in self.systems],
-                "yearlySaving": round(self.yearly_saving, 2), "formula": self.formula}
+from govcloud.model.duplicates import DuplicateGroup
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from govcloud.consolidation.money import floor, money, yuan
 from govcloud.model import Department, Project
+from govcloud.model.money import floor, money, yuan
 
 __all__ = ["ONE_OFF", "YEARLY", "Savings", "SavingsLine", "money", "on_shared_network", "savings",
            "under_review", "yuan"]

@@ -1,5 +1,7 @@
 """Departments building the same function, and what building it once would save (GC-DUP-003).
 
+A fact about the city that both the policy checks and the consolidation figures need.
+
 Prices come from the City's price book (monthly, yuan):
 
     yearly cost of a system = (vCPU × vcpuMonth + memory GiB × memoryGiBMonth
@@ -16,12 +18,28 @@ synonym to its id). Grouping is one pass over the systems, so it is linear in th
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 
-from govcloud.consolidation.money import money
-from govcloud.consolidation.overview import DuplicateGroup
-from govcloud.model import City, Department, System
+from govcloud.model.blueprint import City, Department, System
+from govcloud.model.money import money
 
 __all__ = ["DuplicateGroup", "duplicate_groups", "system_yearly_cost"]
+
+
+@dataclass(frozen=True)
+class DuplicateGroup:
+    """Departments building the same function (GC-DUP-003) and what sharing one would save."""
+
+    function: str
+    departments: tuple[str, ...]            # codes, sorted
+    systems: tuple[tuple[str, str], ...]    # (department code, system name)
+    yearly_saving: float
+    formula: str
+
+    def to_json(self) -> dict[str, object]:
+        return {"function": self.function, "departments": list(self.departments),
+                "systems": [{"department": d, "system": s} for d, s in self.systems],
+                "yearlySaving": round(self.yearly_saving, 2), "formula": self.formula}
 
 
 def system_yearly_cost(city: City, system: System) -> float:

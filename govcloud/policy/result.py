@@ -4,8 +4,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from govcloud.consolidation.overview import DuplicateGroup
 from govcloud.model import Finding, Project, Severity
+from govcloud.model.duplicates import DuplicateGroup
 from govcloud.policy.rule import Rule
 
 # Findings that mean the input itself is bad (exit 2), not that the city breaks a policy.

@@ -19,12 +19,12 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from govcloud.consolidation.duplicates import DuplicateGroup
 from govcloud.errors import GovcloudError
 from govcloud.load import LoadResult, find_root, load
 from govcloud.load.cache import prune
 from govcloud.load.context import Scope, in_context
 from govcloud.model import Department, Finding, Project, Severity
+from govcloud.model.duplicates import DuplicateGroup
 from govcloud.policy.checks import CheckContext, checks
 from govcloud.policy.checks.duplication import groups_of
 from govcloud.policy.declarative import BoundRule, bind, violations

@@ -10,8 +10,8 @@ from typing import Protocol
 
 from govcloud.consolidation import Consolidation, DuplicateGroup, consolidate, under_review
 from govcloud.consolidation.capacity import reclaimed
-from govcloud.consolidation.duplicates import duplicate_groups
 from govcloud.model import Finding, Project
+from govcloud.model.duplicates import duplicate_groups
 
 DUPLICATE_RULE = "GC-DUP-003"
 

@@ -237,7 +237,7 @@ def test_money_is_shown_in_wan_and_floors_round_down() -> None:
 
 
 def test_the_duplicate_saving_is_labelled_as_an_estimate() -> None:
-    from govcloud.consolidation.duplicates import duplicate_groups
+    from govcloud.model.duplicates import duplicate_groups
 
     project = load_project(MINI)
     gaj, slj = project.departments

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from govcloud.api import validate
-from govcloud.consolidation.duplicates import duplicate_groups, system_yearly_cost
 from govcloud.model import Finding
+from govcloud.model.duplicates import duplicate_groups, system_yearly_cost
 from govcloud.policy import check, load_policies
 from govcloud.policy.declarative import bind
 from govcloud.policy.predicate import compile_predicate, json_equal

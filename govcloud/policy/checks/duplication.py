@@ -4,9 +4,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from govcloud.consolidation.duplicates import DuplicateGroup, duplicate_groups
-from govcloud.consolidation.money import money
 from govcloud.model import Department, Finding, Project, System
+from govcloud.model.duplicates import DuplicateGroup, duplicate_groups
+from govcloud.model.money import money
 from govcloud.policy.checks.registry import CheckContext, checks
 from govcloud.policy.rule import Rule
 from govcloud.policy.vocabulary import Vocabulary
