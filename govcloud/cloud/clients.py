@@ -3,7 +3,9 @@
 Providers never keep a client as an attribute (dill pickles provider instances into the
 state); they ask this module for one on every call. A client is thread-safe and a session
 is not, so clients are created from one session under a lock and then shared.
-Credentials come only from the standard AWS environment or profile.
+Credentials come from the standard AWS environment or profile, or are given explicitly
+(`use_credentials`: a sandbox stack's, when the environment has none); this module never
+writes the process environment.
 
 Resource pools (graph/pools.py): a resource of the classified pool carries only the pool's
 NAME as an input; the stack being run says where that pool is (`use_pools`, or
@@ -42,6 +44,11 @@ _sessions: dict[str | None, boto3.session.Session] = {}
 _clients: dict[tuple[str, str, str | None, str | None], Any] = {}
 _accounts: dict[tuple[str, str | None, str | None], str] = {}
 _partitions: dict[str, str] = {}
+# Credentials given explicitly for the environment's session (AWS_ACCESS_KEY_ID… → value).
+_credentials: dict[str, str] = {}
+_SESSION_ARGUMENTS = {"AWS_ACCESS_KEY_ID": "aws_access_key_id",
+                      "AWS_SECRET_ACCESS_KEY": "aws_secret_access_key",
+                      "AWS_SESSION_TOKEN": "aws_session_token"}
 # The endpoint of the stack being run, from its current config: it wins over the one a
 # provider was built with, which old states still carry in their pickled providers.
 ENDPOINT_ENV = "GOVCLOUD_ENDPOINT_URL"
@@ -149,11 +156,37 @@ def client(service: str, region: str, endpoint_url: str | None = None, profile: 
     return found
 
 
+def use_credentials(credentials: Mapping[str, str]) -> None:
+    """Credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) for the calls
+    made without a profile, instead of the environment's; empty: the environment's again."""
+    given = {k: v for k, v in credentials.items() if k in _SESSION_ARGUMENTS}
+    with _lock:
+        if given == _credentials:
+            return
+        _credentials.clear()
+        _credentials.update(given)
+        # Clients and accounts of the former credentials are not these credentials'.
+        _sessions.pop(None, None)
+        for key in [k for k in _clients if k[3] is None]:
+            del _clients[key]
+        for account in [k for k in _accounts if k[2] is None]:
+            del _accounts[account]
+
+
+def session_arguments() -> dict[str, str]:
+    """Keyword arguments of boto3.session.Session for the credentials given to use_credentials."""
+    with _lock:
+        return {_SESSION_ARGUMENTS[k]: v for k, v in _credentials.items()}
+
+
 def _session_for(profile: str | None) -> boto3.session.Session:
     """The shared session, or the one of an AWS profile; call with _lock held."""
     found = _sessions.get(profile)
     if found is None:
-        found = boto3.session.Session(profile_name=profile) if profile else boto3.session.Session()
+        if profile:
+            found = boto3.session.Session(profile_name=profile)
+        else:
+            found = boto3.session.Session(**{_SESSION_ARGUMENTS[k]: v for k, v in _credentials.items()})
         _sessions[profile] = found
     return found
 
@@ -221,3 +254,4 @@ def reset() -> None:
         _current_endpoint.clear()
         _pools.clear()
         _sessions.clear()
+        _credentials.clear()

@@ -117,8 +117,10 @@ class PulumiBackend:
         stack_default_passphrase: str | None = None,
         backend_url: str | None = None,
         endpoint: str | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> None:
         self.backend_url = backend_url
+        self.env = dict(env or {})  # more variables of the CLI's processes (credentials, pools)
         self.endpoint = endpoint
         self.project_name = project_name
         self.stack = stack
@@ -143,7 +145,7 @@ class PulumiBackend:
         settings = auto.ProjectSettings(
             name=self.project_name, runtime="python", backend=auto.ProjectBackend(url=url),
         )
-        env = {"PULUMI_CONFIG_PASSPHRASE": passphrase, "PULUMI_SKIP_UPDATE_CHECK": "true"}
+        env = {**self.env, "PULUMI_CONFIG_PASSPHRASE": passphrase, "PULUMI_SKIP_UPDATE_CHECK": "true"}
         if self.endpoint:
             env[ENDPOINT_ENV] = self.endpoint  # the providers' endpoint, never from state
         options = auto.LocalWorkspaceOptions(

@@ -198,7 +198,9 @@ class S3BlobStore(BlobStore):
                         response_checksum_validation="when_required",
                         parameter_validation=False,
                     )
-                    self._client = boto3.session.Session().client(
+                    from govcloud.cloud import clients
+
+                    self._client = boto3.session.Session(**clients.session_arguments()).client(
                         "s3", region_name=self.region, endpoint_url=self.endpoint, config=config)
         return self._client
 

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from govcloud.cloud import clients
-from govcloud.cloud.sandbox import CREDENTIALS
 from govcloud.engine import DEFAULT_PARALLEL, Backend, Engine, EngineEvent, StateStore
 from govcloud.engine.blobstore import FileBlobStore
 from govcloud.engine.deletes import DeleteLimit
@@ -52,11 +51,18 @@ def resolve_engine(config: StackConfig, requested: str | None) -> str:
     return choice
 
 
-def sandbox_credentials(config: StackConfig) -> None:
-    """The sandbox accepts any credentials; give boto3 some when the user has none set."""
-    if config.sandbox and not os.environ.get("AWS_ACCESS_KEY_ID") and not os.environ.get("AWS_PROFILE"):
-        for key, value in CREDENTIALS.items():
-            os.environ.setdefault(key, value)
+def sandbox_credentials(config: StackConfig, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The sandbox accepts any credentials: its own, for a sandbox stack when the user has none set."""
+    env = os.environ if environ is None else environ
+    if config.sandbox and not env.get("AWS_ACCESS_KEY_ID") and not env.get("AWS_PROFILE"):
+        return config.sandbox_credentials()
+    return {}
+
+
+def cli_environment(credentials: Mapping[str, str], pools: Mapping[str, clients.Pool]) -> dict[str, str]:
+    """What the Pulumi CLI's processes (its provider process) are told beyond our environment:
+    the credentials given, and where the pools are (an empty set, never another stack's)."""
+    return {**credentials, clients.POOLS_ENV: clients.pools_environment(pools)}
 
 
 def _pools(config: StackConfig) -> dict[str, PoolConfig]:
@@ -85,17 +91,14 @@ def open_backend(config: StackConfig, options: BackendOptions,
     resolve (a sandbox stack needs its sandbox running).
     """
     engine = resolve_engine(config, options.engine)
-    sandbox_credentials(config)
+    credentials = sandbox_credentials(config)
+    clients.use_credentials(credentials)
     endpoint = config.resolve_endpoint()
     # Providers call the stack's current endpoint; what a state recorded is never used.
     clients.use_endpoint(endpoint)
     # Likewise each pool's (state holds only a resource's pool name), after its account is checked.
     pools = {name: clients.Pool(p.endpoint, p.profile) for name, p in _pools(config).items()}
     clients.use_pools(pools)
-    if pools:
-        os.environ[clients.POOLS_ENV] = clients.pools_environment(pools)  # the Pulumi CLI's processes
-    else:
-        os.environ.pop(clients.POOLS_ENV, None)  # never another stack's pools
     pool_accounts(config)
     program = program or stack_program(config)
     passphrase = options.passphrase or os.environ.get(config.passphrase_env) or None
@@ -110,7 +113,8 @@ def open_backend(config: StackConfig, options: BackendOptions,
         return engine, PulumiBackend(
             name, config.stack, program, project_dir=config.root, passphrase=passphrase,
             parallel=options.parallel, on_event=options.on_event,
-            stack_default_passphrase=config.sandbox_passphrase, backend_url=url, endpoint=endpoint)
+            stack_default_passphrase=config.sandbox_passphrase, backend_url=url, endpoint=endpoint,
+            env=cli_environment(credentials, pools))
     return engine, Engine(
         name, config.stack, program, store,
         passphrase=passphrase, parallel=options.parallel, lock_wait=options.lock_wait,
