@@ -10,16 +10,17 @@ import json
 import os
 from collections.abc import Callable
 from functools import cache
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
+from typing import TYPE_CHECKING, Any
 
 from govcloud.load import load_file
 from govcloud.model import Document, Finding, Location, Severity
 from govcloud.schema import packaged_schema
 
 RULE = "GC-POLICY"
+
+if TYPE_CHECKING:  # jsonschema explains a broken file; a valid one never imports it
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 
 def package_schema(name: str) -> dict[str, Any]:
@@ -29,6 +30,8 @@ def package_schema(name: str) -> dict[str, Any]:
 
 @cache
 def package_validator(name: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(package_schema(name))
 
 
@@ -45,7 +48,7 @@ def _inline(node: Any, defs: dict[str, Any]) -> Any:
 
 
 @cache
-def _fast_check(schema_json: str) -> Callable[[Any], bool]:
+def fast_check(schema_json: str) -> Callable[[Any], bool]:
     from govcloud.policy.predicate import (
         compile_predicate,  # a sibling module; no cycle at import
     )
@@ -85,7 +88,7 @@ def _message(error: ValidationError) -> tuple[str, tuple[Any, ...], bool, str] |
     where, v = _where(path), error.validator
     if v == "additionalProperties" and isinstance(error.instance, dict):
         known = sorted(error.schema.get("properties", {}))
-        extra = sorted(set(error.instance) - set(known))[0]
+        extra = min(set(error.instance) - set(known))
         close = difflib.get_close_matches(extra, known, n=1, cutoff=0.6)
         hint = f"did you mean '{close[0]}'?" if close else "allowed keys: " + ", ".join(known)
         return f"unknown key '{extra}' in {where}", path + (extra,), True, hint
@@ -107,15 +110,19 @@ def _message(error: ValidationError) -> tuple[str, tuple[Any, ...], bool, str] |
     return f"{where}: {error.message[:160]}", path, False, ""
 
 
-def schema_problems(doc: Document, validator: Draft202012Validator) -> list[Finding]:
-    """Located GC-POLICY findings for every way `doc` breaks `validator`'s schema."""
+def schema_problems(doc: Document, schema: dict[str, Any] | Draft202012Validator) -> list[Finding]:
+    """Located GC-POLICY findings for every way `doc` breaks `schema` (or a validator's)."""
+    raw = schema if isinstance(schema, dict) else schema.schema
     # valid files (nearly all) take the compiled yes/no path; jsonschema only explains failures
-    if _fast_check(json.dumps(validator.schema, sort_keys=True))(doc.data):
+    if fast_check(json.dumps(raw, sort_keys=True))(doc.data):
         return []
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import best_match
+
+    validator = schema if not isinstance(schema, dict) else Draft202012Validator(schema)
     out = []
-    for error in validator.iter_errors(doc.data):
-        if error.context and error.validator in ("anyOf", "oneOf"):
-            error = best_match(error.context)
+    for found in validator.iter_errors(doc.data):
+        error = best_match(found.context) if found.context and found.validator in ("anyOf", "oneOf") else found
         described = _message(error)
         if described is None:
             continue

@@ -11,13 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
 from govcloud.errors import GovcloudError
 from govcloud.load.discover import BLUEPRINT_SUFFIXES
 from govcloud.model import Document, Finding, Severity
 from govcloud.policy.checks import EVALUATE, checks
-from govcloud.policy.inputs import package_schema, package_validator, problem, read_documents, schema_problems
+from govcloud.policy.inputs import package_schema, problem, read_documents, schema_problems
 from govcloud.policy.rule import BUILTIN, DECLARATIVE, Citation, Rule
 from govcloud.policy.template import TemplateError, namespaces_in, references
 
@@ -116,7 +114,7 @@ def _rule_problems(doc: Document, index: int, raw: dict[str, Any]) -> list[Findi
                                f"did you mean '{close[0]}'?" if close else "known: " + ", ".join(checks.names())))
         elif not namespaces_in(raw.get("params", {})):
             params = subdocument(doc, here + ("params",), raw.get("params", {}))
-            for f in schema_problems(params, Draft202012Validator(check.params)):
+            for f in schema_problems(params, check.params):
                 out.append(problem(f"params: {f.message}", f.location, f.hint))
         return out
     for key in ("select", "exempt", "require", "each"):
@@ -144,7 +142,7 @@ def _read_pack(path: str) -> tuple[list[Rule], list[Finding]]:
                                     doc.location_of(("kind",)),
                                     "move other YAML out of the policy folder (data goes in policies/data/)"))
             continue
-        found = schema_problems(doc, package_validator("pack"))
+        found = schema_problems(doc, package_schema("pack"))
         if found:
             problems.extend(found)
             continue
@@ -169,7 +167,7 @@ def _read_data(directory: str) -> tuple[dict[str, Any], list[Finding]]:
             continue
         doc = documents[0]
         if stem in shapes:
-            errors = schema_problems(doc, Draft202012Validator(shapes[stem]))
+            errors = schema_problems(doc, shapes[stem])
             problems.extend(errors)
             if errors:
                 continue

@@ -13,13 +13,13 @@ import operator
 import re
 from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
+from typing import TYPE_CHECKING, Any
 
 from govcloud.policy.template import OBJECT, namespaces_in, substitute
-from govcloud.schema import PatternError, SchemaValidator, check_safe, compile_pattern
+from govcloud.schema import PatternError, check_safe, compile_pattern, schema_validator
+
+if TYPE_CHECKING:  # jsonschema only for schemas the compiler leaves to it, and for errors
+    from jsonschema import Draft202012Validator
 
 Scope = Mapping[str, Any]
 Predicate = Callable[[Any, Scope], bool]
@@ -45,7 +45,7 @@ def json_equal(a: Any, b: Any) -> bool:
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         return a == b
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
     return type(a) is type(b) and a == b
@@ -113,6 +113,8 @@ def _safe(pattern: str) -> re.Pattern[str]:
     try:
         return check_safe(pattern)
     except PatternError as exc:
+        from jsonschema.exceptions import SchemaError
+
         raise SchemaError(f"pattern {pattern!r}: {exc}") from None
 
 
@@ -198,7 +200,7 @@ def _any(options: list[Predicate]) -> Predicate:
     parts = tuple(options)
 
     def some(v: Any, s: Scope) -> bool:
-        for option in parts:
+        for option in parts:  # noqa: SIM110 - a loop: any() would build a generator per call
             if option(v, s):
                 return True
         return False
@@ -218,7 +220,7 @@ def _all(checks: list[Predicate]) -> Predicate:
     parts = tuple(checks)
 
     def every(v: Any, s: Scope) -> bool:
-        for check in parts:
+        for check in parts:  # noqa: SIM110 - a loop: all() would build a generator per call
             if not check(v, s):
                 return False
         return True
@@ -246,7 +248,7 @@ def _object(schema: dict[str, Any]) -> Predicate:
             return False
         if extra is None:
             # rules name a key or two of a large mapping: look those up, don't scan the mapping
-            for key, sub in pairs:
+            for key, sub in pairs:  # noqa: SIM110 - a loop, no generator per call
                 if key in v and not sub(v[key], s):
                     return False
             return True
@@ -291,7 +293,8 @@ def _array(schema: dict[str, Any]) -> Predicate:
 
 @lru_cache(maxsize=256)
 def _validator(schema_json: str) -> Draft202012Validator:
-    return SchemaValidator(json.loads(schema_json))  # the predicates' meaning of `pattern`, so both agree
+    validator: Draft202012Validator = schema_validator()(json.loads(schema_json))
+    return validator  # the predicates' meaning of `pattern`, so both agree
 
 
 def validator_for(schema: Any, scope: Scope) -> Draft202012Validator:

@@ -7,6 +7,7 @@ cost grows linearly with the number of departments.
 from __future__ import annotations
 
 import gc
+import json
 import os
 import time
 from collections.abc import Iterator, Sequence
@@ -15,9 +16,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
 
 from govcloud.errors import GovcloudError
 from govcloud.load import LoadResult, find_root, load
@@ -29,7 +27,7 @@ from govcloud.policy.checks import CheckContext, checks
 from govcloud.policy.checks.duplication import groups_of
 from govcloud.policy.declarative import BoundRule, bind, violations
 from govcloud.policy.defaults import Filler, defaults_for
-from govcloud.policy.inputs import problem, shown
+from govcloud.policy.inputs import fast_check, problem, shown
 from govcloud.policy.narrow import narrowed
 from govcloud.policy.packs import WAIVERS_FILE, PolicySet, evaluated, load_policies
 from govcloud.policy.result import CheckResult, Summary, exit_code
@@ -90,6 +88,13 @@ class _Bound:
     problems: list[Finding] = field(default_factory=list)
 
 
+def _schema_error() -> Any:
+    """jsonschema's SchemaError, imported when an exception is being matched (a valid pack never is)."""
+    from jsonschema.exceptions import SchemaError
+
+    return SchemaError
+
+
 def _bind_all(policies: PolicySet, scope: dict[str, Any]) -> _Bound:
     out = _Bound()
     for rule in evaluated(policies):
@@ -101,14 +106,17 @@ def _bind_all(policies: PolicySet, scope: dict[str, Any]) -> _Bound:
                 params = substitute(rule.params, scope, STATIC)
                 check = checks.get(rule.check or "")
                 assert check is not None  # packs.py rejects unknown checks
-                for error in Draft202012Validator(check.params).iter_errors(params):
-                    where = ".".join(map(str, error.absolute_path))
-                    out.problems.append(problem(f"{rule.id} params{'.' + where if where else ''}: {error.message}",
-                                                rule.location))
+                if not fast_check(json.dumps(check.params, sort_keys=True))(params):
+                    from jsonschema import Draft202012Validator  # only to explain bad params
+
+                    for error in Draft202012Validator(check.params).iter_errors(params):
+                        where = ".".join(map(str, error.absolute_path))
+                        out.problems.append(problem(
+                            f"{rule.id} params{'.' + where if where else ''}: {error.message}", rule.location))
                 out.builtins.append((rule, params))
         except TemplateError as exc:
             out.problems.append(problem(f"{rule.id}: {exc}", rule.location))
-        except SchemaError as exc:
+        except _schema_error() as exc:
             out.problems.append(problem(f"{rule.id}: not a valid JSON Schema: {exc.message}", rule.location))
     return out
 

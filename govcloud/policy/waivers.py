@@ -17,7 +17,7 @@ from datetime import date
 from govcloud.errors import GovcloudError
 from govcloud.model import Finding, Location, Project, Severity
 from govcloud.policy.checks import INPUT, WAIVERS, checks
-from govcloud.policy.inputs import package_validator, problem, read_documents, schema_problems
+from govcloud.policy.inputs import package_schema, problem, read_documents, schema_problems
 from govcloud.policy.packs import PolicySet
 from govcloud.policy.rule import BUILTIN, Rule
 
@@ -78,7 +78,7 @@ def load_waivers(path: str | os.PathLike[str] | None, policies: PolicySet) -> Wa
     unwaivable = {r.id for r in policies.rules
                   if r.check and (c := checks.get(r.check)) is not None and c.stage in (INPUT, WAIVERS)}
     for doc in documents:
-        found = schema_problems(doc, package_validator("waivers"))
+        found = schema_problems(doc, package_schema("waivers"))
         if found:
             problems.extend(found)
             continue
@@ -130,7 +130,8 @@ def apply_waivers(
             active.setdefault((w.rule, w.department), []).append(w)
     used: set[int] = set()
     out = []
-    for f in findings:
+    for found in findings:
+        f = found
         for w in active.get((f.rule, f.department or ""), ()):
             if w.covers(f):
                 f = f.waive(w.justification)

@@ -12,10 +12,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from functools import cache
 from importlib import resources
-from typing import Any
-
-from jsonschema import Draft202012Validator, validators
-from jsonschema.exceptions import ValidationError, best_match
+from typing import TYPE_CHECKING, Any
 
 from govcloud.model import Document, Finding, Severity
 from govcloud.schema._fast import Check, compile_schema
@@ -24,6 +21,9 @@ from govcloud.schema.patterns import compile_pattern
 KINDS = ("City", "Department", "Grants", "Approvals", "Projects", "MlpsRecords")  # the last four: city registers
 API_VERSION = "govcloud/v1"
 RULE = "GC-SCHEMA"
+
+if TYPE_CHECKING:  # jsonschema is imported when a document is invalid, not to check a valid city
+    from jsonschema.exceptions import ValidationError
 
 
 @cache
@@ -40,21 +40,34 @@ def load_schema(kind: str) -> dict[str, Any]:
 
 
 def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    from jsonschema.exceptions import ValidationError
+
     if validator.is_type(instance, "string") and compile_pattern(pattern).search(instance) is None:
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-# jsonschema with the fast validator's meanings: ECMA-262 patterns, and 2.0 is not an integer.
-SchemaValidator = validators.extend(
-    Draft202012Validator,
-    validators={"pattern": _pattern},
-    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", lambda _, v: type(v) is int),
-)
+@cache
+def schema_validator() -> Any:
+    """jsonschema's 2020-12 validator class with the fast validator's meanings: ECMA-262
+    patterns, and 2.0 is not an integer."""
+    from jsonschema import Draft202012Validator, validators
+
+    return validators.extend(
+        Draft202012Validator,
+        validators={"pattern": _pattern},
+        type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", lambda _, v: type(v) is int),
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SchemaValidator":  # the class, built on first use
+        return schema_validator()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @cache
 def _validator(kind: str) -> Any:
-    return SchemaValidator(load_schema(kind))
+    return schema_validator()(load_schema(kind))
 
 
 @cache
@@ -96,6 +109,8 @@ def _hint(error: ValidationError) -> str:
 
 def _findings(doc: Document, error: ValidationError) -> list[Finding]:
     if error.context and error.validator in ("oneOf", "anyOf"):
+        from jsonschema.exceptions import best_match
+
         # the branch that nearly matched explains more than "is not valid under any"
         return _findings(doc, best_match(error.context))
     path = tuple(error.absolute_path)
