@@ -30,6 +30,7 @@ import boto3
 import yaml
 
 from govcloud.errors import GovcloudError
+from govcloud.load.discover import find_root
 
 PRIMARY_REGION = "cn-north-1"
 DR_REGION = "cn-northwest-1"
@@ -102,12 +103,8 @@ class SandboxInfo:
 
 
 def default_state_dir(start: Path | None = None) -> Path:
-    """`<project>/.govcloud`: the project is the nearest directory with a Pulumi.yaml or blueprints/."""
-    here = (start or Path.cwd()).resolve()
-    for directory in (here, *here.parents):
-        if (directory / "Pulumi.yaml").exists() or (directory / "blueprints").is_dir():
-            return directory / ".govcloud"
-    return here / ".govcloud"
+    """`<project>/.govcloud` of the project root found from `start` (govcloud.load.find_root)."""
+    return find_root(start) / ".govcloud"
 
 
 def _alive(pid: int) -> bool:

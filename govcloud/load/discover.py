@@ -20,12 +20,17 @@ _SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".govcloud
 RULE = "GC-SCHEMA"
 
 
-def find_root(start: str | os.PathLike[str] = ".") -> Path:
-    """The project root: the nearest directory at or above `start` with a blueprints/ folder."""
-    here = Path(start).resolve()
+def find_root(start: str | os.PathLike[str] | None = None) -> Path:
+    """The project root: the nearest directory at or above `start` (default: the working
+    directory) that holds a Pulumi.yaml file or a blueprints/ folder; `start` when none does.
+
+    The one rule for every command: blueprints, policies, stacks and `.govcloud/` are found
+    from there.
+    """
+    here = Path.cwd().resolve() if start is None else Path(start).resolve()
     for candidate in (here, *here.parents):
         try:
-            if (candidate / "blueprints").is_dir():
+            if (candidate / "Pulumi.yaml").is_file() or (candidate / "blueprints").is_dir():
                 return candidate
         except OSError:  # an unreadable parent: the search stops short of it
             continue

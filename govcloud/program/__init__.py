@@ -2,10 +2,10 @@
 from govcloud.program.components import KINDS, City, Department, GovComponent, OATenant, SiteTenant, System
 from govcloud.program.entry import load_blueprints, stack_program
 from govcloud.program.program import Deployment, ResourceFactory, catalogue_factory, deploy, make_program
-from govcloud.program.stackconfig import StackConfig, available_stacks, find_root, load_stack_config
+from govcloud.program.stackconfig import StackConfig, available_stacks, load_stack_config
 
 __all__ = [
     "KINDS", "City", "Department", "Deployment", "GovComponent", "OATenant", "ResourceFactory",
     "SiteTenant", "StackConfig", "System", "available_stacks", "catalogue_factory", "deploy",
-    "find_root", "load_blueprints", "load_stack_config", "make_program", "stack_program",
+    "load_blueprints", "load_stack_config", "make_program", "stack_program",
 ]

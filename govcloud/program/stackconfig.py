@@ -39,7 +39,7 @@ from urllib.parse import urlsplit
 
 from govcloud.errors import GovcloudError
 from govcloud.graph import Target
-from govcloud.load import load_file
+from govcloud.load import find_root, load_file
 from govcloud.model import Document, Location
 
 NAMESPACE = "govcloud"
@@ -239,15 +239,6 @@ def _key_location(file: Path, name: str) -> Location:
     if doc is None:
         return Location(str(file), 1, 1)
     return doc.location_of(("config", f"{NAMESPACE}:{name}"), key=True)
-
-
-def find_root(start: Path | None = None) -> Path:
-    """The project root: the nearest directory with a Pulumi.yaml (else `start`)."""
-    here = (start or Path.cwd()).resolve()
-    for directory in (here, *here.parents):
-        if (directory / "Pulumi.yaml").is_file():
-            return directory
-    return here
 
 
 def _read_yaml(file: Path) -> Document | None:
