@@ -26,6 +26,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from govcloud.cloud.partitions import partition
 from govcloud.errors import GovcloudError
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 10}, max_pool_connections=64)
@@ -43,7 +44,6 @@ _lock = threading.Lock()
 _sessions: dict[str | None, boto3.session.Session] = {}
 _clients: dict[tuple[str, str, str | None, str | None], Any] = {}
 _accounts: dict[tuple[str, str | None, str | None], str] = {}
-_partitions: dict[str, str] = {}
 # Credentials given explicitly for the environment's session (AWS_ACCESS_KEY_ID… → value).
 _credentials: dict[str, str] = {}
 _SESSION_ARGUMENTS = {"AWS_ACCESS_KEY_ID": "aws_access_key_id",
@@ -191,11 +191,6 @@ def _session_for(profile: str | None) -> boto3.session.Session:
     return found
 
 
-def _shared_session() -> boto3.session.Session:
-    """The one session of the environment's credentials; call with _lock held."""
-    return _session_for(None)
-
-
 def account_id(region: str, endpoint_url: str | None = None, profile: str | None = None) -> str:
     """The account of the caller's credentials, asked once per endpoint, profile and partition."""
     key = (partition(region), endpoint_url, profile)
@@ -203,21 +198,6 @@ def account_id(region: str, endpoint_url: str | None = None, profile: str | None
         identity = client("sts", region, endpoint_url, profile).get_caller_identity()
         _accounts[key] = str(identity["Account"])
     return _accounts[key]
-
-
-def partition(region: str) -> str:
-    """`aws-cn` for cn-north-1, `aws` for us-east-1…; ARNs are built from this."""
-    found = _partitions.get(region)
-    if found is None:
-        # The shared session parses its endpoint data (~1 MB of JSON) once, for the clients
-        # too; a fresh session per call, from a whole pool of provider threads, would each
-        # parse it again.
-        with _lock:
-            found = _partitions.get(region)
-            if found is None:
-                found = str(_shared_session()._session.get_partition_for_region(region))
-                _partitions[region] = found
-    return found
 
 
 def arn(service: str, region: str, account: str, resource: str) -> str:
@@ -250,7 +230,6 @@ def reset() -> None:
     with _lock:
         _clients.clear()
         _accounts.clear()
-        _partitions.clear()
         _current_endpoint.clear()
         _pools.clear()
         _sessions.clear()

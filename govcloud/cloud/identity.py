@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 from pulumi import Output
 
 from govcloud.cloud import tags as tagging
-from govcloud.cloud.clients import partition
+from govcloud.cloud.partitions import partition
 from govcloud.cloud.provider import CloudProvider, CloudResource, is_gone
 from govcloud.cloud.types import INSTANCE_PROFILE, POLICY, ROLE
 from govcloud.errors import GovcloudError

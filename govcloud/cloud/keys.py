@@ -18,6 +18,7 @@ from pulumi import Output
 
 from govcloud.cloud import clients
 from govcloud.cloud import tags as tagging
+from govcloud.cloud.partitions import partition
 from govcloud.cloud.provider import CloudProvider, CloudResource, error_code, is_gone
 from govcloud.cloud.types import KEY
 from govcloud.errors import GovcloudError
@@ -114,7 +115,7 @@ class KeyProvider(CloudProvider):
 
     def _policy(self, props: dict[str, Any]) -> dict[str, Any]:
         region = props["region"]
-        return key_policy(clients.partition(region), region, self.account(region), props.get("log_group_prefix"))
+        return key_policy(partition(region), region, self.account(region), props.get("log_group_prefix"))
 
     def _create(self, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         kms = self.client("kms", props["region"])

@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 from pulumi import Output
 
 from govcloud.cloud import tags as tagging
-from govcloud.cloud.clients import partition
+from govcloud.cloud.partitions import partition
 from govcloud.cloud.provider import CloudProvider, CloudResource, error_code, is_gone
 from govcloud.cloud.types import BUCKET
 from govcloud.errors import GovcloudError

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from govcloud.cloud import partitions
 from govcloud.errors import GovcloudError
 from govcloud.graph import Target
 from govcloud.load import find_root, load_file
@@ -312,14 +313,6 @@ def _known_regions(partition: str) -> tuple[str, ...]:
     return tuple(sorted(session.get_available_regions("ec2", partition_name=partition)))
 
 
-def _partition(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
-
-
 def load_stack_config(stack: str, root: Path | None = None) -> StackConfig:
     """Read `<stackConfigDir>/Pulumi.<stack>.yaml` of the project at `root` (default: found from cwd)."""
     root = find_root(root)
@@ -360,7 +353,7 @@ def load_stack_config(stack: str, root: Path | None = None) -> StackConfig:
         raise _error(at("sandboxPassphrase"),
                      f"{NAMESPACE}:sandboxPassphrase is only allowed with {NAMESPACE}:sandbox: true")
     first_region = min(regions.values())
-    partition = str(config.get("partition") or _partition(first_region))
+    partition = str(config.get("partition") or partitions.partition(first_region))
     known = _known_regions(partition)
     if not known:
         raise _error(at("partition"), f"{NAMESPACE}:partition {partition!r} is not a partition of the cloud",
