@@ -15,6 +15,7 @@ from typing import Any
 from govcloud.schema import load_schema
 
 Filler = Callable[[Any], Any]
+_IMMUTABLE = (str, int, float, bool, type(None))
 
 
 def _identity(value: Any) -> Any:
@@ -34,12 +35,14 @@ def compile_defaults(schema: dict[str, Any]) -> Filler:
     if not fills and not nested and items is _identity:
         return _identity
 
+    mutable = frozenset(k for k, v in fills.items() if type(v) not in _IMMUTABLE)
+
     def fill(value: Any) -> Any:
         if isinstance(value, dict):
             out = dict(value)
             for key, default in fills.items():
-                if key not in out:
-                    out[key] = copy.copy(default)  # defaults are scalars or empty lists
+                if key not in out:  # defaults are scalars (shared) or empty lists (copied)
+                    out[key] = copy.copy(default) if key in mutable else default
             for key, sub in nested.items():
                 if key in out:
                     out[key] = sub(out[key])
