@@ -13,7 +13,7 @@ from govcloud.cli.render import finding_lines, gate_line, plural, terminal_width
 from govcloud.model import Finding
 
 if TYPE_CHECKING:  # the engine (and Pulumi) load only when a stack command runs
-    from govcloud.engine import Step, Summary
+    from govcloud.engine import ChangeSummary, Step
 
 _MARK = {"create": "+", "update": "~", "replace": "±", "delete": "-", "delete-replaced": "-",
          "discard": "-", "adopt": "=", "same": " "}
@@ -67,7 +67,7 @@ def step_lines(steps: Iterable[Step], *, diffs: bool = True) -> list[str]:
     return lines
 
 
-def summary_line(summary: Summary) -> str:
+def summary_line(summary: ChangeSummary) -> str:
     return (f"{summary.create} to create, {summary.update} to update, {summary.replace} to replace, "
             f"{summary.delete} to delete, {summary.same} unchanged")
 
@@ -138,7 +138,7 @@ def plan_command(
     raise typer.Exit(result.exit_code)
 
 
-def render_plan_text(stack: str, engine: str | None, steps: tuple[Step, ...], summary: Summary,
+def render_plan_text(stack: str, engine: str | None, steps: tuple[Step, ...], summary: ChangeSummary,
                      *, refreshed: bool = False, width: int | None = None) -> None:
     columns = width or terminal_width()
     typer.echo(f"Plan for stack '{stack}'" + (f" ({engine} engine):" if engine else ":"))

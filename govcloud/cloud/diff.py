@@ -13,7 +13,10 @@ from govcloud.cloud.types import ResourceType
 
 
 @dataclass(frozen=True)
-class PropertyDiff:
+class ProviderDiff:
+    """A dynamic provider's answer to diff(): which inputs changed, which of them replace the
+    resource, and in which order (the engine's per-property diff is engine.diff.PropertyDiff)."""
+
     changed: tuple[str, ...]
     replaces: tuple[str, ...]
     delete_before_replace: bool
@@ -59,7 +62,7 @@ def _same(old: Any, new: Any) -> bool:
     return bool(old == new)
 
 
-def diff_properties(rtype: ResourceType, olds: Mapping[str, Any], news: Mapping[str, Any]) -> PropertyDiff:
+def diff_properties(rtype: ResourceType, olds: Mapping[str, Any], news: Mapping[str, Any]) -> ProviderDiff:
     """Compare old state with new inputs, property by property.
 
     `olds` are the old outputs (they repeat every input); a property missing there takes
@@ -82,4 +85,4 @@ def diff_properties(rtype: ResourceType, olds: Mapping[str, Any], news: Mapping[
     collide = bool(replaces) and bool(rtype.natural_key) and not any(
         k in changed for k in rtype.natural_key
     )
-    return PropertyDiff(tuple(changed), replaces, collide)
+    return ProviderDiff(tuple(changed), replaces, collide)

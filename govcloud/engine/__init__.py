@@ -9,7 +9,7 @@ from govcloud.engine.diff import Op, PropertyDiff
 from govcloud.engine.engine import DEFAULT_PARALLEL, Engine
 from govcloud.engine.errors import EngineError, LockedError, PassphraseError, ProtectedError
 from govcloud.engine.lock import LockHolder, StackLock
-from govcloud.engine.results import Drift, DriftEntry, EngineEvent, Plan, Result, Step, Summary
+from govcloud.engine.results import ChangeSummary, Drift, DriftEntry, EngineEvent, Plan, Result, Step
 from govcloud.engine.secrets import PASSPHRASE_ENV, resolve_passphrase
 from govcloud.engine.state import ResourceState, StateStore
 
@@ -17,6 +17,7 @@ __all__ = [
     "DEFAULT_PARALLEL",
     "PASSPHRASE_ENV",
     "Backend",
+    "ChangeSummary",
     "Drift",
     "DriftEntry",
     "Engine",
@@ -34,6 +35,5 @@ __all__ = [
     "StackLock",
     "StateStore",
     "Step",
-    "Summary",
     "resolve_passphrase",
 ]

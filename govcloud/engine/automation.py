@@ -18,7 +18,7 @@ from govcloud.engine.engine import DEFAULT_PARALLEL
 from govcloud.engine.errors import EngineError
 from govcloud.engine.host import Program
 from govcloud.engine.properties import render
-from govcloud.engine.results import Drift, DriftEntry, EngineEvent, Plan, Result, Step, Summary
+from govcloud.engine.results import ChangeSummary, Drift, DriftEntry, EngineEvent, Plan, Result, Step
 from govcloud.engine.secrets import resolve_passphrase
 
 _OPS = {
@@ -162,7 +162,7 @@ class PulumiBackend:
         collector = _Collector(self.on_event)
         self._stack().preview(parallel=self.parallel, on_event=collector, refresh=refresh)
         steps = tuple(collector.steps)
-        return Plan(self.project_name, self.stack, steps, Summary.of(steps), refreshed=refresh)
+        return Plan(self.project_name, self.stack, steps, ChangeSummary.of(steps), refreshed=refresh)
 
     def up(self, *, refresh: bool = False) -> Result:
         self._refresh = refresh
@@ -190,7 +190,7 @@ class PulumiBackend:
         except auto_errors.CommandError as exc:
             error = str(exc).strip().splitlines()[-1] if str(exc).strip() else "pulumi failed"
         steps = tuple(collector.steps)
-        return Result(self.project_name, self.stack, kind, steps, Summary.of(steps),
+        return Result(self.project_name, self.stack, kind, steps, ChangeSummary.of(steps),
                       time.monotonic() - started, outputs, error=error)
 
     def refresh(self, *, confirm_forget: Callable[[tuple[str, ...]], bool] | None = None) -> Drift:

@@ -19,7 +19,7 @@ from govcloud.engine.monitor import EngineLog, Monitor
 from govcloud.engine.properties import render
 from govcloud.engine.providers import ProviderRegistry
 from govcloud.engine.refresh import Refresher
-from govcloud.engine.results import Drift, EngineEvent, Plan, Result, Step, Summary
+from govcloud.engine.results import ChangeSummary, Drift, EngineEvent, Plan, Result, Step
 from govcloud.engine.secrets import resolve_passphrase
 from govcloud.engine.state import ResourceState, StateStore
 from govcloud.engine.steps import StepRunner
@@ -160,7 +160,7 @@ class Engine:
         deletes, _ = Deleter(store, registry, parallel=self.parallel, preview=True,
                              emit=self._emit).run(targets)
         steps = tuple(runner.steps) + tuple(deletes)
-        return Plan(self.project_name, self.stack, steps, Summary.of(steps), tuple(self._warnings),
+        return Plan(self.project_name, self.stack, steps, ChangeSummary.of(steps), tuple(self._warnings),
                     refreshed=refresh)
 
     def up(self, *, refresh: bool = False) -> Result:
@@ -242,7 +242,7 @@ class Engine:
                 self._record_failure(kind, lock.holder, wall, exc)
                 raise
             all_steps = tuple(recovered) + tuple(steps)
-            summary = Summary.of(all_steps)
+            summary = ChangeSummary.of(all_steps)
             self.state.record(kind, lock.holder, wall, not error, summary.to_dict(), error)
             outputs = {k: render(v) for k, v in self.state.stack_outputs().items()}
         return Result(self.project_name, self.stack, kind, all_steps, summary,

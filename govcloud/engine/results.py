@@ -38,7 +38,9 @@ class Step:
 
 
 @dataclass(frozen=True)
-class Summary:
+class ChangeSummary:
+    """How many resources a plan or run creates, updates, replaces, deletes or leaves alone."""
+
     create: int = 0
     update: int = 0
     replace: int = 0
@@ -46,7 +48,7 @@ class Summary:
     same: int = 0
 
     @classmethod
-    def of(cls, steps: tuple[Step, ...]) -> Summary:
+    def of(cls, steps: tuple[Step, ...]) -> ChangeSummary:
         counts = {op.value: 0 for op in SUMMARY_OPS}
         for step in steps:
             key = Op.DELETE.value if step.op in (Op.DISCARD, Op.DELETE_REPLACED) else step.op.value
@@ -76,7 +78,7 @@ class Plan:
     project: str
     stack: str
     steps: tuple[Step, ...]
-    summary: Summary
+    summary: ChangeSummary
     warnings: tuple[str, ...] = ()
     # Whether the cloud was read first (`--refresh`); else the plan compares with the state.
     refreshed: bool = False
@@ -98,7 +100,7 @@ class Result:
     stack: str
     kind: str
     steps: tuple[Step, ...]
-    summary: Summary
+    summary: ChangeSummary
     duration: float
     outputs: dict[str, Any] = field(default_factory=dict)
     version: int = 0

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from govcloud.engine import Drift, Plan, Result, Step, Summary
+from govcloud.engine import ChangeSummary, Drift, Plan, Result, Step
 from govcloud.model import Finding, Severity
 from govcloud.policy import CheckResult
 
@@ -56,8 +56,8 @@ class PlanResult:
         return self.plan is None
 
     @property
-    def summary(self) -> Summary:
-        return self.plan.summary if self.plan is not None else Summary()
+    def summary(self) -> ChangeSummary:
+        return self.plan.summary if self.plan is not None else ChangeSummary()
 
     @property
     def steps(self) -> tuple[Step, ...]:
@@ -108,10 +108,10 @@ class ApplyResult:
         return self.status == OK
 
     @property
-    def summary(self) -> Summary:
+    def summary(self) -> ChangeSummary:
         if self.result is not None:
             return self.result.summary
-        return self.plan.summary if self.plan is not None else Summary()
+        return self.plan.summary if self.plan is not None else ChangeSummary()
 
     @property
     def nothing_to_do(self) -> bool:

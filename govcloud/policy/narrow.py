@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from govcloud.load.context import Scope
-from govcloud.policy.result import CheckResult, Summary, exit_code
+from govcloud.policy.result import CheckResult, CheckSummary, exit_code
 
 
 def narrowed(result: CheckResult, scope: Scope) -> CheckResult:
@@ -13,6 +13,6 @@ def narrowed(result: CheckResult, scope: Scope) -> CheckResult:
         return result
     findings = scope.kept(result.findings, result.project)
     codes = scope.departments(result.project)
-    return replace(result, findings=findings, summary=Summary.of(findings, len(codes)),
+    return replace(result, findings=findings, summary=CheckSummary.of(findings, len(codes)),
                    exit_code=exit_code(findings, result.fail_on), departments=codes,
                    duplicates=tuple(g for g in result.duplicates if set(g.departments) & set(codes)))

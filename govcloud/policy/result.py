@@ -13,7 +13,9 @@ INPUT_RULES = frozenset({"GC-SCHEMA", "GC-POLICY"})
 
 
 @dataclass(frozen=True)
-class Summary:
+class CheckSummary:
+    """The counts of a policy check: `summary` of `check --format json`."""
+
     errors: int
     warnings: int
     infos: int
@@ -21,7 +23,7 @@ class Summary:
     departments: int
 
     @classmethod
-    def of(cls, findings: Iterable[Finding], departments: int) -> Summary:
+    def of(cls, findings: Iterable[Finding], departments: int) -> CheckSummary:
         counts = {s: 0 for s in Severity}
         waived = 0
         for f in findings:
@@ -53,7 +55,7 @@ class CheckResult:
     text, exactly what `check --format json` prints."""
 
     findings: tuple[Finding, ...]
-    summary: Summary
+    summary: CheckSummary
     exit_code: int
     fail_on: Severity = Severity.ERROR
     rules: tuple[Rule, ...] = ()                 # the catalogue the blueprints were checked against

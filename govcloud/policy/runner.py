@@ -30,7 +30,7 @@ from govcloud.policy.defaults import Filler, defaults_for
 from govcloud.policy.inputs import fast_check, problem, shown
 from govcloud.policy.narrow import narrowed
 from govcloud.policy.packs import WAIVERS_FILE, PolicySet, evaluated, load_policies
-from govcloud.policy.result import CheckResult, Summary, exit_code
+from govcloud.policy.result import CheckResult, CheckSummary, exit_code
 from govcloud.policy.results import RuleResults
 from govcloud.policy.rule import DECLARATIVE, Rule
 from govcloud.policy.scope import static_scope
@@ -223,7 +223,7 @@ def run(
     codes = tuple(d.code for d in project.departments) if project else ()
     return CheckResult(
         findings=tuple(findings),
-        summary=Summary.of(findings, len(codes)),
+        summary=CheckSummary.of(findings, len(codes)),
         exit_code=exit_code(findings, fail_on),
         fail_on=fail_on,
         rules=policies.rules,

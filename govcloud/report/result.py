@@ -87,7 +87,7 @@ class DistrictRow:
 
 
 @dataclass(frozen=True)
-class Rule:
+class ReportedRule:
     """A rule that produced at least one finding, with the basis its findings link to."""
 
     id: str
@@ -115,7 +115,7 @@ class ReportResult:
     consolidation: Consolidation
     departments: tuple[DepartmentRow, ...]
     findings: tuple[Finding, ...]
-    rules: tuple[Rule, ...]
+    rules: tuple[ReportedRule, ...]
     exit_code: int = 0        # a report is information: policy errors do not fail it
     districts: tuple[DistrictRow, ...] = ()
 
@@ -160,7 +160,7 @@ class CatalogueEntry(Protocol):
     def basis(self) -> str: ...
 
 
-def rules_of(findings: Sequence[Finding], catalogue: Iterable[CatalogueEntry] = ()) -> tuple[Rule, ...]:
+def rules_of(findings: Sequence[Finding], catalogue: Iterable[CatalogueEntry] = ()) -> tuple[ReportedRule, ...]:
     """The rules behind `findings`; title and basis from the catalogue, else from the findings."""
     known = {entry.id: entry for entry in catalogue}
     counts: Counter[str] = Counter(f.rule for f in findings)
@@ -171,7 +171,7 @@ def rules_of(findings: Sequence[Finding], catalogue: Iterable[CatalogueEntry] = 
     rules = []
     for rule_id, f in first.items():
         entry = known.get(rule_id)
-        rules.append(Rule(rule_id, f.severity.value, (entry.basis if entry and entry.basis else f.basis),
+        rules.append(ReportedRule(rule_id, f.severity.value, (entry.basis if entry and entry.basis else f.basis),
                           counts[rule_id], entry.title if entry else "", getattr(entry, "title_zh", "")))
     return tuple(sorted(rules, key=lambda r: r.id))
 

@@ -22,7 +22,7 @@ from govcloud.consolidation import CapacityReport, consolidate
 from govcloud.errors import GovcloudError
 from govcloud.graph import Graph, Target, build_graph
 from govcloud.model import APPROVED_DIR, Finding, Project
-from govcloud.policy import CheckResult, Summary
+from govcloud.policy import CheckResult, CheckSummary
 
 Key = tuple[str, str, str, str, str]   # rule, department, system, file, message
 
@@ -245,7 +245,7 @@ def review(root: str | os.PathLike[str], ref: str, today: date) -> ReviewResult:
         if "blueprints" in present:
             base = check([str(base_root / "blueprints")], policies=base_policies, today=today, cache=False)
         else:
-            base = CheckResult(findings=(), summary=Summary.of((), 0), exit_code=0)
+            base = CheckResult(findings=(), summary=CheckSummary.of((), 0), exit_code=0)
         head = check([str(head_root / "blueprints")], policies=head_policies, today=today, cache=False)
         added = _difference(head, head_root, base, base_root)
         fixed = _difference(base, base_root, head, head_root)

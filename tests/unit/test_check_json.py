@@ -9,7 +9,7 @@ from pathlib import Path
 from govcloud.model import Finding, Location, Severity
 from govcloud.policy import check
 from govcloud.policy.formats import iter_json, render_json
-from govcloud.policy.result import CheckResult, Summary
+from govcloud.policy.result import CheckResult, CheckSummary
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,6 +29,6 @@ def test_the_streamed_envelope_is_the_standard_encoders_text() -> None:
         Finding("GC-STD-002", Severity.INFO, "", Location("b.yaml", 1, 1), None, "s", basis="\u2028\x00"),
     ]
     findings = (*result.findings, *edge, *edge)  # a long string twice: memoized, the same text
-    for one in (result, replace(result, findings=findings, summary=Summary.of(findings, 2)),
-                replace(result, findings=(), summary=Summary.of((), 0))):
+    for one in (result, replace(result, findings=findings, summary=CheckSummary.of(findings, 2)),
+                replace(result, findings=(), summary=CheckSummary.of((), 0))):
         assert render_json(one) == "".join(iter_json(one)) == _standard(one)

@@ -15,7 +15,7 @@ from govcloud.engine import EngineEvent
 from govcloud.engine.diff import Op
 from govcloud.model import Finding, Location, Severity
 from govcloud.operations import ApplyResult, StateEntry
-from govcloud.policy import CheckResult, Summary
+from govcloud.policy import CheckResult, CheckSummary
 
 INSTANCE = "pulumi-python:dynamic/govcloud/compute:Instance"
 
@@ -88,7 +88,7 @@ def test_the_ticker_prints_while_a_long_step_runs() -> None:
 def _check(*rules: str, errors: int = 0) -> CheckResult:
     findings = [Finding(r, Severity.WARNING, "m", Location("b.yaml", 1, 1)) for r in rules]
     findings += [Finding("GC-NET-001", Severity.ERROR, "m", Location("b.yaml", 1, 1))] * errors
-    return CheckResult(tuple(findings), Summary.of(findings, 2), 1 if errors else 0)
+    return CheckResult(tuple(findings), CheckSummary.of(findings, 2), 1 if errors else 0)
 
 
 def test_the_gate_line_names_its_warnings() -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from govcloud import api
 from govcloud.engine.diff import Op
-from govcloud.engine.results import Drift, Plan, Step, Summary
+from govcloud.engine.results import ChangeSummary, Drift, Plan, Step
 from govcloud.load import LoadResult
 from govcloud.operations import ApplyResult, PlanResult, RefreshResult, StateEntry, StateView
 from govcloud.policy import CheckResult
@@ -35,7 +35,7 @@ def _instances(mini_city: Path) -> list[Any]:
     checked = api.check([str(mini_city)], policies=POLICIES, today=date(2026, 6, 1), cache=False)
     step = Step("urn:pulumi:s::govcloud::govcloud:index:City$pulumi-python:dynamic/govcloud/storage:Bucket::b",
                 "pulumi-python:dynamic/govcloud/storage:Bucket", Op.CREATE)
-    plan = Plan("govcloud", "sandbox", (step,), Summary(create=1))
+    plan = Plan("govcloud", "sandbox", (step,), ChangeSummary(create=1))
     entry = StateEntry(step.urn, step.type, "b-1", "", True, False, {"tags": {"gov:department": "slj"}},
                        {"arn": "arn:aws-cn:s3:::b-1"}, ())
     return [
