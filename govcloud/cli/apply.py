@@ -68,8 +68,10 @@ def render_outcome(result: ApplyResult, *, listed: bool, width: int | None = Non
         failed = [s for s in result.steps if s.error]
         for line in step_lines(failed, diffs=False):
             typer.echo(line, err=True)
-        typer.echo("\n".join(wrapped(f"{what} FAILED after {result.duration:.1f} s ({counts}): {result.error}",
-                                     columns, "  ")), err=True)
+        # the counts wrap; the error stays one line (`file:line:col: ID message`, as everywhere)
+        typer.echo("\n".join(wrapped(f"{what} FAILED after {result.duration:.1f} s ({counts}):", columns, "  ")),
+                   err=True)
+        typer.echo(f"  {result.error}", err=True)
         if debug_enabled() and result.result is not None and result.result.traceback:
             typer.echo(result.result.traceback.rstrip(), err=True)  # --debug: how it failed
         typer.echo("The state records every step that completed; run it again to converge.", err=True)
