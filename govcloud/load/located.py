@@ -155,6 +155,12 @@ class _Builder:
             line, col = _mark(node)
             raise LoadError(f"nesting deeper than {MAX_DEPTH} levels", line, col)
         self.table[path] = ((mark.line + 1) << BITS) | (mark.column + 1)
+        written: Any = node.tag
+        if type(written) is slice:  # untagged: a mapping or list is what its kind says
+            if type(node) is MappingNode:
+                return self._mapping(node, path, depth)
+            if type(node) is SequenceNode:
+                return [self.build(child, path + (i,), depth + 1) for i, child in enumerate(node.value)]
         if isinstance(node, ScalarNode):
             return self._scalar(node)
         if isinstance(node, SequenceNode):
@@ -352,7 +358,7 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
     for a writer; a device or socket is refused the same way.
     """
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
-    with os.fdopen(fd, "rb") as fh:
+    try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise LoadError("not a regular file (a FIFO, socket or device)", 1, 1,
@@ -360,7 +366,17 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
         if info.st_size > MAX_FILE_BYTES:  # never read a huge file into memory just to refuse it
             raise LoadError(f"file is {info.st_size} bytes; the limit is {MAX_FILE_BYTES}", 1, 1,
                             "split the blueprint or remove generated content")
-        return fh.read(MAX_FILE_BYTES + 1)
+        chunks = []
+        left = MAX_FILE_BYTES + 1
+        while left > 0:  # unbuffered: one read for a blueprint (a file may grow while read)
+            chunk = os.read(fd, min(left, max(info.st_size + 1, 4096)))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def load_file(path: str | os.PathLike[str], display: str | None = None) -> LoadedFile:
