@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import inspect
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -50,8 +51,12 @@ def run_program(
         asyncio_logger = logging.getLogger("asyncio")
         was_disabled = asyncio_logger.disabled
         asyncio_logger.disabled = True
+        failures: list[tuple[BaseException, BaseException | None]] = []
         try:
-            loop.run_until_complete(sdk.run_in_stack(program))
+            loop.run_until_complete(sdk.run_in_stack(_settled(program, failures)))
+        except BaseException as exc:
+            sdk.keep_cause(exc, failures)
+            raise
         finally:
             try:
                 _cancel_leftovers(loop)
@@ -63,6 +68,20 @@ def run_program(
                 asyncio_logger.disabled = was_disabled
 
     contextvars.copy_context().run(body)
+
+
+def _settled(program: Program, failures: list[tuple[BaseException, BaseException | None]]
+             ) -> Callable[[], Awaitable[None]]:
+    """`program`, then a wait for all its Outputs (see sdk.settle_outputs); their failures
+    are added to `failures`."""
+
+    async def run() -> None:
+        result = program()
+        if inspect.isawaitable(result):
+            await result
+        failures.extend(await sdk.settle_outputs())
+
+    return run
 
 
 def _quiet_unretrieved(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:

@@ -7,20 +7,24 @@ it does, so an SDK upgrade that changes one fails there first (pulumi 3.272).
 """
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextvars
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import dill
+import pulumi.log
 import pulumi.runtime
 from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
 from pulumi.dynamic.dynamic import PROVIDER_KEY as _PROVIDER_KEY
 from pulumi.runtime import config as _runtime_config
+from pulumi.runtime import resource as _resource
 from pulumi.runtime import rpc as _rpc
 from pulumi.runtime import settings as _settings
 from pulumi.runtime._serialization import _deserialize
-from pulumi.runtime.proto import callback_pb2
+from pulumi.runtime.proto import callback_pb2, source_pb2
 
 from govcloud.engine.errors import EngineError
 from govcloud.sdkcompat import reset_pickler
@@ -41,9 +45,11 @@ __all__ = [
     "configure_request",
     "decode_provider",
     "install_refusing_callbacks",
+    "keep_cause",
     "reset_pickler",
     "run_in_stack",
     "set_config",
+    "settle_outputs",
     "start_run",
 ]
 
@@ -61,6 +67,32 @@ def start_run(
         project=project, stack=stack, root_directory=root_directory, parallel=parallel,
         monitor_address=monitor, engine_address=engine, preview=preview,
     )
+    _install_quiet_sdk()
+    _EMBEDDED_RUN.set(True)
+
+
+# Inside an embedded run (a context variable, so other runs in the process are untouched)
+# the SDK skips two things per resource that only the Pulumi CLI reads: the stack trace
+# of the resource's constructor (RegisterResourceRequest.stackTrace and sourcePosition,
+# which the monitor ignores) and debug messages (the engine keeps warnings and errors
+# only), each of which the SDK sends as a task of its own.
+_EMBEDDED_RUN: contextvars.ContextVar[bool] = contextvars.ContextVar("govcloud_embedded_run", default=False)
+_sdk_stack_trace = _resource._get_stack_trace
+_sdk_debug = pulumi.log.debug
+
+
+def _stack_trace() -> source_pb2.StackTrace:
+    return source_pb2.StackTrace() if _EMBEDDED_RUN.get() else _sdk_stack_trace()
+
+
+def _debug(msg: str, resource: Any = None, stream_id: int | None = None, ephemeral: bool | None = None) -> None:
+    if not _EMBEDDED_RUN.get():
+        _sdk_debug(msg, resource, stream_id, ephemeral)
+
+
+def _install_quiet_sdk() -> None:
+    _resource._get_stack_trace = _stack_trace
+    pulumi.log.debug = _debug
 
 
 def set_config(config: Mapping[str, str], secret_keys: list[str]) -> None:
@@ -72,6 +104,40 @@ def run_in_stack(program: Callable[[], Any]) -> Awaitable[None]:
     """The coroutine that registers the stack resource and runs `program` under it."""
     result: Awaitable[None] = pulumi.runtime.run_in_stack(program)
     return result
+
+
+def _unsettled_outputs() -> list[asyncio.Future[Any]]:
+    """The program's Outputs whose value is not known yet (the SDK tracks every one)."""
+    with _settings.SETTINGS.lock:
+        return [task for task in _settings.SETTINGS.outputs if not task.done()]
+
+
+async def settle_outputs() -> list[tuple[BaseException, BaseException | None]]:
+    """Wait until every Output the program made has its value (or its failure).
+
+    The SDK's own end-of-program loop waits for the first of all pending Outputs to finish,
+    again and again: a wait over every Output per finished one. Waiting for them all at
+    once, wave after wave (an Output may make new ones), leaves that loop nothing to wait
+    for. Failures stay where the SDK finds them (it re-raises them); nothing is cancelled.
+
+    Returns each failure with its cause: the SDK re-raises a failed registration `from`
+    itself, which would hide what caused it (see `keep_cause`).
+    """
+    failures: dict[int, tuple[BaseException, BaseException | None]] = {}
+    while pending := _unsettled_outputs():
+        done, _ = await asyncio.wait(pending)
+        for task in done:
+            error = None if task.cancelled() else task.exception()
+            if error is not None:
+                failures.setdefault(id(error), (error, error.__cause__))
+    return list(failures.values())
+
+
+def keep_cause(error: BaseException, failures: list[tuple[BaseException, BaseException | None]]) -> None:
+    """Give `error` back the cause it had when its Output failed, if the SDK replaced it."""
+    for failed, cause in failures:
+        if failed is error and error.__cause__ is error:
+            error.__cause__ = cause
 
 
 def decode_provider(serialized: str) -> Any:
