@@ -16,23 +16,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from govcloud.load.discover import discover
+
 AUDIT_DIR = Path(".govcloud") / "audit"
-_SUFFIXES = (".yaml", ".yml")
 
 
 def blueprint_files(paths: Iterable[Path]) -> list[Path]:
-    """Every blueprint file a stack deploys: the listed files, and *.yaml/*.yml under listed folders."""
-    found: set[Path] = set()
-    for path in paths:
-        if path.is_dir():
-            found.update(p for p in path.rglob("*") if p.is_file() and p.suffix in _SUFFIXES)
-        elif path.is_file():
-            found.add(path)
-    return sorted(found)
+    """Every blueprint file a stack deploys, found as the loader finds them (load.discover:
+    the same folders skipped, links followed inside the project only, each file once).
+
+    A path that is gone or unreadable adds nothing: the run's own load reports it, and the
+    audit line is written either way."""
+    found = discover([str(p) for p in paths if os.path.lexists(p)])
+    return [Path(f) for f in found.files]
 
 
 def blueprint_digest(paths: Iterable[Path]) -> str:
-    """sha256 over the bytes of the stack's blueprint files, taken in sorted path order."""
+    """sha256 over the bytes of the stack's blueprint files, in the order the loader reads them."""
     digest = hashlib.sha256()
     for file in blueprint_files(paths):
         digest.update(file.read_bytes())
