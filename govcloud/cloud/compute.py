@@ -42,8 +42,10 @@ def resolve_image(ec2: Any, product: str, region: str) -> dict[str, Any]:
 class InstanceProvider(CloudProvider):
     rtype = INSTANCE
 
+    def canonical(self, props: dict[str, Any]) -> dict[str, Any]:
+        return {**props, "security_group_ids": sorted(props["security_group_ids"])}
+
     def validate(self, props: dict[str, Any]) -> list[tuple[str, str]]:
-        props["security_group_ids"] = sorted(props["security_group_ids"])
         if props["root_volume_gib"] < 8:
             return [("root_volume_gib", f"must be at least 8, got {props['root_volume_gib']}")]
         return []
@@ -160,9 +162,10 @@ class InstanceProvider(CloudProvider):
 class VolumeProvider(CloudProvider):
     rtype = VOLUME
 
+    def canonical(self, props: dict[str, Any]) -> dict[str, Any]:
+        return {**props, "encrypted": True} if props.get("kms_key_id") else props
+
     def validate(self, props: dict[str, Any]) -> list[tuple[str, str]]:
-        if props.get("kms_key_id"):
-            props["encrypted"] = True
         if not 1 <= props["size_gib"] <= 16384:
             return [("size_gib", f"must be 1..16384, got {props['size_gib']}")]
         return []

@@ -11,8 +11,13 @@ from govcloud.cloud.provider import CloudProvider, CloudResource
 from govcloud.cloud.types import RECORD, ZONE
 
 
+def _domain(name: str) -> str:
+    """A DNS name as the cloud reports it: lower case, no trailing dot."""
+    return name.lower().rstrip(".")
+
+
 def _fqdn(name: str) -> str:
-    return name.lower().rstrip(".") + "."
+    return _domain(name) + "."
 
 
 def _zone_id(raw: str) -> str:
@@ -22,10 +27,13 @@ def _zone_id(raw: str) -> str:
 class ZoneProvider(CloudProvider):
     rtype = ZONE
 
+    def canonical(self, props: dict[str, Any]) -> dict[str, Any]:
+        return {**props, "name": _domain(props["name"])}
+
     def validate(self, props: dict[str, Any]) -> list[tuple[str, str]]:
-        props["name"] = props["name"].lower().rstrip(".")
-        if "." not in props["name"]:
-            return [("name", f"must be a domain such as foshan.gov.cn, got {props['name']!r}")]
+        name = _domain(props["name"])
+        if "." not in name:
+            return [("name", f"must be a domain such as foshan.gov.cn, got {name!r}")]
         return []
 
     def _tags(self, route53: Any, zone_id: str) -> dict[str, str]:
@@ -133,8 +141,10 @@ def _record_set(props: dict[str, Any]) -> dict[str, Any]:
 class RecordProvider(CloudProvider):
     rtype = RECORD
 
+    def canonical(self, props: dict[str, Any]) -> dict[str, Any]:
+        return {**props, "name": _domain(props["name"])}
+
     def validate(self, props: dict[str, Any]) -> list[tuple[str, str]]:
-        props["name"] = props["name"].lower().rstrip(".")
         alias = props.get("alias")
         if alias is not None and not {"dns_name", "zone_id"} <= alias.keys():
             return [("alias", "needs dns_name and zone_id")]

@@ -36,8 +36,10 @@ class RoleProvider(CloudProvider):
         failures = _policy_failures("assume_role_policy", props["assume_role_policy"])
         for name, document in props["inline_policies"].items():
             failures += _policy_failures(f"inline_policies.{name}", document)
-        props["managed_policy_arns"] = sorted(props["managed_policy_arns"])
         return failures
+
+    def canonical(self, props: dict[str, Any]) -> dict[str, Any]:
+        return {**props, "managed_policy_arns": sorted(props["managed_policy_arns"])}
 
     def find_existing(self, props: dict[str, Any]) -> str | None:
         iam = self.client("iam", props["region"])

@@ -53,9 +53,11 @@ class LoadBalancerProvider(_Elbv2Provider):
             failures.append(("name", f"1-32 of A-Z a-z 0-9 -, got {props['name']!r}"))
         if len(props["subnet_ids"]) < 2:
             failures.append(("subnet_ids", "an application load balancer needs subnets in two zones"))
-        props["subnet_ids"] = sorted(props["subnet_ids"])
-        props["security_group_ids"] = sorted(props["security_group_ids"])
         return failures
+
+    def canonical(self, props: dict[str, Any]) -> dict[str, Any]:
+        return {**props, "subnet_ids": sorted(props["subnet_ids"]),
+                "security_group_ids": sorted(props["security_group_ids"])}
 
     def find_existing(self, props: dict[str, Any]) -> str | None:
         elb = self.elb(props)
@@ -226,8 +228,10 @@ class ListenerRuleProvider(_Elbv2Provider):
             failures.append(("priority", "must be 1..50000"))
         if not props["hosts"] or len(props["hosts"]) > 5:
             failures.append(("hosts", "one to five host names"))
-        props["hosts"] = sorted(h.lower() for h in props["hosts"])
         return failures
+
+    def canonical(self, props: dict[str, Any]) -> dict[str, Any]:
+        return {**props, "hosts": sorted(h.lower() for h in props["hosts"])}
 
     def find_existing(self, props: dict[str, Any]) -> str | None:
         elb = self.elb(props)

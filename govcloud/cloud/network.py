@@ -274,8 +274,10 @@ class SecurityGroupProvider(CloudProvider):
                     failures.append(("ingress", f"not an IPv6 CIDR: {e}"))
             else:
                 failures += _cidr_failure("ingress", rule["cidr"])
-        props["ingress"] = _rules([_permission(r) for r in props["ingress"]]) if not failures else props["ingress"]
         return failures
+
+    def canonical(self, props: dict[str, Any]) -> dict[str, Any]:
+        return {**props, "ingress": _rules([_permission(r) for r in props["ingress"]])}
 
     def find_existing(self, props: dict[str, Any]) -> str | None:
         ec2 = self.client("ec2", props["region"])

@@ -105,8 +105,13 @@ class CloudProvider(ResourceProvider, metaclass=ABCMeta):
 
     # -- hooks ---------------------------------------------------------------------------
     def validate(self, props: dict[str, Any]) -> list[tuple[str, str]]:
-        """Type-specific failures after the generic checks passed."""
+        """Type-specific failures after the generic checks passed; reads `props`, never changes them."""
         return []
+
+    def canonical(self, props: dict[str, Any]) -> dict[str, Any]:
+        """Valid inputs in the form the cloud reports them (sorted lists, lower-case names…),
+        so that a read-back compares equal: a new dict, `props` is left as it is."""
+        return props
 
     def find_existing(self, props: dict[str, Any]) -> str | None:
         """The id of a resource a previous (crashed) create of these props left behind."""
@@ -153,6 +158,8 @@ class CloudProvider(ResourceProvider, metaclass=ABCMeta):
         props, failures = normalise(self.rtype, news)
         if not failures:
             failures = self.validate(props)
+        if not failures:
+            props = self.canonical(props)
         return CheckResult(props, [CheckFailure(p, r) for p, r in failures])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

@@ -76,8 +76,10 @@ class SecretProvider(CloudProvider):
             failures.append(("length", "must be 16..128"))
         if not 7 <= props["recovery_window_days"] <= 30:
             failures.append(("recovery_window_days", "must be 7..30"))
-        props["readers"] = sorted(props["readers"])
         return failures
+
+    def canonical(self, props: dict[str, Any]) -> dict[str, Any]:
+        return {**props, "readers": sorted(props["readers"])}
 
     def _describe(self, sm: Any, secret_id: str) -> dict[str, Any] | None:
         try:
