@@ -39,7 +39,11 @@ _pool_connections = [MIN_POOL_CONNECTIONS]
 # S3-compatible private clouds and the sandbox serve buckets by path, not by host name.
 _PATH_STYLE = _CONFIG.merge(Config(s3={"addressing_style": "path"}))
 
+# Every cache below is read and written under _lock, except _accounts: it has its own lock,
+# held across the identity call so that each account is asked once (the call builds a client,
+# which takes _lock; never take _accounts_lock while holding _lock).
 _lock = threading.Lock()
+_accounts_lock = threading.Lock()
 # The one session of the environment's credentials (key None), and one per AWS profile.
 _sessions: dict[str | None, boto3.session.Session] = {}
 _clients: dict[tuple[str, str, str | None, str | None], Any] = {}
@@ -89,7 +93,8 @@ def pools_environment(pools: Mapping[str, Pool]) -> str:
 
 def pool(name: str) -> Pool:
     """The pool called `name` in the stack being run; GovcloudError if the stack has none."""
-    found = _pools.get(name)
+    with _lock:
+        found = _pools.get(name)
     if found is not None:
         return found
     raw = os.environ.get(POOLS_ENV)
@@ -132,8 +137,10 @@ def endpoint_for(built_with: str | None) -> str | None:
     learns it). A provider read back from state never carries one (see CloudProvider)."""
     if built_with:
         return built_with
-    if _current_endpoint:
-        return _current_endpoint[0]
+    with _lock:
+        current = _current_endpoint[:]
+    if current:
+        return current[0]
     return os.environ.get(ENDPOINT_ENV) or None
 
 
@@ -169,6 +176,7 @@ def use_credentials(credentials: Mapping[str, str]) -> None:
         _sessions.pop(None, None)
         for key in [k for k in _clients if k[3] is None]:
             del _clients[key]
+    with _accounts_lock:
         for account in [k for k in _accounts if k[2] is None]:
             del _accounts[account]
 
@@ -194,10 +202,16 @@ def _session_for(profile: str | None) -> boto3.session.Session:
 def account_id(region: str, endpoint_url: str | None = None, profile: str | None = None) -> str:
     """The account of the caller's credentials, asked once per endpoint, profile and partition."""
     key = (partition(region), endpoint_url, profile)
-    if key not in _accounts:
-        identity = client("sts", region, endpoint_url, profile).get_caller_identity()
-        _accounts[key] = str(identity["Account"])
-    return _accounts[key]
+    found = _accounts.get(key)
+    if found is not None:
+        return found
+    with _accounts_lock:
+        found = _accounts.get(key)
+        if found is None:
+            identity = client("sts", region, endpoint_url, profile).get_caller_identity()
+            found = str(identity["Account"])
+            _accounts[key] = found
+    return found
 
 
 def arn(service: str, region: str, account: str, resource: str) -> str:
@@ -222,14 +236,16 @@ def connections_for(parallel: int) -> Iterator[None]:
 
 def pool_connections() -> int:
     """The connection pool size of the clients built now."""
-    return _pool_connections[0]
+    with _lock:
+        return _pool_connections[0]
 
 
 def reset() -> None:
     """Forget every client (after the credentials in the environment changed)."""
+    with _accounts_lock:
+        _accounts.clear()
     with _lock:
         _clients.clear()
-        _accounts.clear()
         _current_endpoint.clear()
         _pools.clear()
         _sessions.clear()
