@@ -28,20 +28,22 @@ def _check_codes(departments: tuple[Department, ...]) -> None:
         seen.add(d.code)
 
 
-def build_graph(project: Project, target: Target, today: date | None = None) -> Graph:
+def build_graph(project: Project, target: Target, today: date | None = None,
+                pins: addressing.Pins = addressing.NO_PINS) -> Graph:
     """The resources `project` needs on `target` on `today`; the same blueprints give an equal graph.
 
-    A system retired (`retire: DATE`) by `today` has no resources: the plan deletes them."""
+    A system retired (`retire: DATE`) by `today` has no resources: the plan deletes them.
+    `pins` are the address slots already deployed (graph/addressing.py): they stay where they are."""
     active = project.active(today or date.today())
     departments = tuple(sorted(active.departments, key=lambda d: d.code))
     _check_codes(departments)
     pools.require_pool(active)
     full = {d.code: d for d in project.departments}  # retired systems keep their slots: no other one moves
-    b = Builder(active, target, addressing.department_slots(departments))
+    b = Builder(active, target, addressing.department_slots(departments, pins))
     build_city(b)
     for department in departments:
         parent = build_department(b, department)
-        slots = addressing.system_slots(full[department.code])
+        slots = addressing.system_slots(full[department.code], pins)
         for system in department.systems:
             build_system(b, department, system, slots[system.name], parent)
     graph = Graph(

@@ -9,6 +9,7 @@ from govcloud.errors import GovcloudError
 from govcloud.load import load
 from govcloud.model import Project
 from govcloud.program.family import Family
+from govcloud.program.pins import deployed_pins
 from govcloud.program.program import make_member_program, make_program, split_family
 from govcloud.program.stackconfig import StackConfig, load_stack_config
 
@@ -30,13 +31,15 @@ def load_blueprints(config: StackConfig) -> Project:
 
 
 def stack_program(config: StackConfig, *, endpoint_url: str | None = None) -> Callable[[], None]:
-    """The program of the stack `config` describes, against its endpoint (or `endpoint_url`)."""
+    """The program of the stack `config` describes, against its endpoint (or `endpoint_url`),
+    with the address slots its state holds kept where they are."""
     endpoint = endpoint_url or config.resolve_endpoint()
     if config.member is not None and config.split is not None:
         project, family = load_family(config)
         return make_member_program(project, config.target(), config.split, config.member,
                                    endpoint_url=endpoint, family=family)
-    return make_program(load_blueprints(config), config.target(), endpoint_url=endpoint)
+    project = load_blueprints(config)
+    return make_program(project, config.target(), endpoint_url=endpoint, pins=deployed_pins(config, project))
 
 
 # One process runs several members of a family one after another: they share one build.
@@ -56,13 +59,16 @@ def _fingerprint(config: StackConfig) -> tuple[object, ...]:
 
 
 def load_family(config: StackConfig) -> tuple[Project, Family]:
-    """The project and the members of the split stack `config` is (or is a member of)."""
+    """The project and the members of the split stack `config` is (or is a member of).
+
+    The address slots all members' states hold stay where they are: they are read when the
+    family is built (a build kept for the same files was made for the state its own apply left)."""
     assert config.split is not None
     key = _fingerprint(config)
     cached = _FAMILIES.get(key)
     if cached is None:
         project = load_blueprints(config)
-        cached = (project, split_family(project, config.target(), config.split))
+        cached = (project, split_family(project, config.target(), config.split, deployed_pins(config, project)))
         _FAMILIES.clear()
         _FAMILIES[key] = cached
     return cached

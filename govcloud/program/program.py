@@ -13,6 +13,7 @@ import pulumi
 
 from govcloud.cloud.types import CATALOGUE
 from govcloud.graph import Graph, Node, Ref, Target, build_graph
+from govcloud.graph.addressing import NO_PINS, Pins
 from govcloud.model import Project
 from govcloud.program.components import GovComponent, create_components
 from govcloud.program.outputs import component_outputs, stack_outputs
@@ -98,13 +99,15 @@ def make_program(
     *,
     endpoint_url: str | None = None,
     factory: ResourceFactory = catalogue_factory,
+    pins: Pins = NO_PINS,
 ) -> Callable[[], None]:
     """The program for `project` on `target`; the graph is built now, so bad input fails early.
 
     A department renamed in an institutional reform is built under its former code (its
-    cloud resources stay as they are) and registered under its new one.
+    cloud resources stay as they are) and registered under its new one. `pins` are the
+    address slots the stack has deployed: they stay (graph/addressing.py).
     """
-    graph = build_graph(under_former_codes(project), target)
+    graph = build_graph(under_former_codes(project), target, pins=pins)
     renames = Renames(project)
 
     def program() -> None:
@@ -113,12 +116,13 @@ def make_program(
     return program
 
 
-def split_family(project: Project, target: Target, split: str) -> Family:
-    """The members of the split stack `target.stack` (program/family.py)."""
+def split_family(project: Project, target: Target, split: str, pins: Pins = NO_PINS) -> Family:
+    """The members of the split stack `target.stack` (program/family.py), with the address
+    slots `pins` its members have deployed where they are."""
     from govcloud.program.family import partition
 
     former = under_former_codes(project)
-    return partition(build_graph(former, target), former, split)
+    return partition(build_graph(former, target, pins=pins), former, split)
 
 
 def make_member_program(

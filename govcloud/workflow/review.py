@@ -21,6 +21,7 @@ from pathlib import Path
 from govcloud.consolidation import CapacityReport, consolidate
 from govcloud.errors import GovcloudError
 from govcloud.graph import Graph, Target, build_graph
+from govcloud.graph.addressing import NO_PINS, Pins, pins_from_resources
 from govcloud.model import APPROVED_DIR, Finding, Project
 from govcloud.policy import CheckResult, CheckSummary
 
@@ -157,7 +158,7 @@ def _approved_only(project: Project) -> Project:
         d for d in project.departments if os.path.basename(os.path.dirname(os.path.abspath(d.file))) == APPROVED_DIR))
 
 
-def _graph(project: Project | None, today: date) -> Graph | None:
+def _graph(project: Project | None, today: date, pins: Pins = NO_PINS) -> Graph | None:
     if project is None:
         return None
     dc = project.city.datacentre
@@ -166,12 +167,16 @@ def _graph(project: Project | None, today: date) -> Graph | None:
     if dc.classified_pool is not None:
         sites += [dc.classified_pool.region, dc.classified_pool.dr_region]
     target = Target.create("review", {site: site for site in sites})
-    return build_graph(_approved_only(project), target, today)
+    return build_graph(_approved_only(project), target, today, pins)
 
 
 def plan_summary(base: Project | None, head: Project | None, today: date) -> PlanSummary:
     try:
-        before, after = _graph(base, today), _graph(head, today)
+        before = _graph(base, today)
+        # What the base deploys keeps its address slots, as the plan of a stack keeps its state's.
+        pins = NO_PINS if before is None or head is None else pins_from_resources(
+            ((n.type, n.name, n.inputs) for n in before.nodes), head.city.networks)
+        after = _graph(head, today, pins)
     except GovcloudError as exc:
         return PlanSummary(error=exc.message)
     if after is None:
