@@ -39,7 +39,6 @@ from govcloud.engine.checkpoint import (
     Snapshot,
     StateCorruptError,
     from_deployment,
-    pending_json,
     resource_from_json,
     resource_json,
     to_deployment,
@@ -716,8 +715,3 @@ class StateStore:
                 return doc
         raise StateAccessError(f"stack '{self.stack}' has no version {version}",
                                hint="list them with `govcloud state history`")
-
-
-def pending_summary(op: PendingOp) -> dict[str, Any]:
-    """An interrupted operation as Pulumi shows it."""
-    return pending_json(op)

@@ -128,7 +128,7 @@ def build_system(raw: dict[str, Any], path: tuple[str | int, ...], d: _Defaults 
         database=Database(db["engine"], db["storageGiB"], db.get("replicas", d.replicas)) if db else None,
         object_storage_gib=raw.get("objectStorageGiB", d.object_storage_gib),
         encryption=raw.get("encryption", d.encryption),
-        backup=Backup(backup.get("offsite", d.offsite), backup.get("rpoMinutes")),
+        backup=Backup(backup.get("offsite", d.offsite)),
         audit_log_days=raw.get("auditLogDays", d.audit_log_days),
         base_database=raw.get("baseDatabase"),
         consumes=tuple(raw.get("consumes", d.consumes)),
@@ -136,7 +136,6 @@ def build_system(raw: dict[str, Any], path: tuple[str | int, ...], d: _Defaults 
         path=path,
         dedicated_network=raw.get("dedicatedNetwork"),
         encryption_in_transit=raw.get("encryptionInTransit", d.encryption_in_transit),
-        cryptography=raw.get("cryptography"),
         parts=tuple(Part(p["name"], p["network"], p.get("stage"), p.get("exchange", d.exchange))
                     for p in raw.get("parts", d.parts)),
         retire=raw.get("retire"),
@@ -163,7 +162,6 @@ def build_department(doc: Document) -> Department:
         systems=tuple(build_system(s, ("spec", "systems", i), d)
                       for i, s in enumerate(spec.get("systems", d.systems))),
         doc=doc,
-        body=meta.get("body"),
         level=meta.get("level", d.level),
         district=meta.get("district"),
         delegated_hosting=tuple(Delegation(x["baseDatabase"], x["host"])

@@ -97,7 +97,7 @@ def build_registers(docs: list[Document], codes: frozenset[str] = frozenset()) -
                                    tuple(x.get("scope", ())), at) for x, at in _located(a, "approvals"))
     if (p := by_kind.get("Projects")) is not None:
         projects = tuple(ProjectRecord(x["number"], x.get("title", x["number"]), x["department"], x["reference"],
-                                       x["approved"], float(x["budget"]), tuple(x["systems"]), at)
+                                       float(x["budget"]), tuple(x["systems"]), at)
                          for x, at in _located(p, "projects"))
         problems += _duplicates([(x.number, x.location) for x in projects], "project")
     if (m := by_kind.get("MlpsRecords")) is not None:

@@ -1,6 +1,5 @@
 """Frozen dataclasses passed between govcloud's stages."""
 from govcloud.model.blueprint import (
-    BODIES,
     CATEGORIES,
     DEFAULT_FUNDING,
     DEFAULT_PRICES,
@@ -43,7 +42,6 @@ from govcloud.model.registers import (
 
 __all__ = [
     "APPROVED_DIR",
-    "BODIES",
     "CATEGORIES",
     "DEFAULT_FUNDING",
     "DEFAULT_PRICES",

@@ -13,7 +13,6 @@ if TYPE_CHECKING:
 
 NETWORKS = ("extranet", "intranet", "dedicated")
 CATEGORIES = ("general", "politics-law", "social-security", "vertical")
-BODIES = ("government", "vertical", "court", "procuratorate", "party")
 LEVELS = ("city", "district", "town")
 
 
@@ -37,7 +36,6 @@ class Database:
 @dataclass(frozen=True)
 class Backup:
     offsite: bool = False
-    rpo_minutes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -77,7 +75,6 @@ class System:
     path: Path = field(default=(), compare=False)  # where it sits in its department's document
     dedicated_network: str | None = None   # the exempt network a `dedicated` system uses
     encryption_in_transit: bool = False
-    cryptography: str | None = None        # gm (国密 SM2/SM3/SM4) | international
     parts: tuple[Part, ...] = ()
     retire: str | None = None              # ISO date from which the system is retired (下线)
     project: str | None = None             # its own approved project, when not the department's
@@ -143,7 +140,6 @@ class Department:
     site: SiteTenant | None
     systems: tuple[System, ...]
     doc: Document = field(compare=False, repr=False)
-    body: str | None = None                 # as written; see `kind_of_body`
     level: str = "city"                     # city | district | town
     district: str | None = None
     delegated_hosting: tuple[Delegation, ...] = ()
@@ -152,13 +148,6 @@ class Department:
     # `quota` is what counts: the city's grant once it keeps a grants register, else spec.quota;
     # `requested_quota` is what the file itself asks for (spec.quota).
     requested_quota: Quota | None = None
-
-    @property
-    def kind_of_body(self) -> str:
-        """government, vertical, court, procuratorate or party; a vertical category implies vertical."""
-        if self.body is not None:
-            return self.body
-        return "vertical" if self.category == "vertical" else "government"
 
     @property
     def on_document_exchange(self) -> bool:

@@ -49,7 +49,6 @@ class ProjectRecord:
     title: str
     department: str
     reference: str          # the approval's document number (批复文号)
-    approved: str           # ISO date of the approval
     budget: float           # yuan
     systems: tuple[str, ...]
     location: Location = field(compare=False)

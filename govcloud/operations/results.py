@@ -253,9 +253,6 @@ class FamilyResult:
     def member(self, name: str) -> MemberResult:
         return next(m for m in self.members if m.member == name)
 
-    def by_status(self, status: str) -> tuple[str, ...]:
-        return tuple(m.member for m in self.members if m.status == status)
-
     def to_dict(self) -> dict[str, Any]:
         return {"stack": self.stack, "operation": self.operation, "split": self.split, "ok": self.ok,
                 "exitCode": self.exit_code, "parallelStacks": self.parallel_stacks,

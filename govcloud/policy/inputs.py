@@ -28,13 +28,6 @@ def package_schema(name: str) -> dict[str, Any]:
     return packaged_schema("govcloud.policy", name)
 
 
-@cache
-def package_validator(name: str) -> Draft202012Validator:
-    from jsonschema import Draft202012Validator
-
-    return Draft202012Validator(package_schema(name))
-
-
 def _inline(node: Any, defs: dict[str, Any]) -> Any:
     """The schema with local `$ref`s to `$defs` replaced by their target (our schemas do not recurse)."""
     if isinstance(node, dict):

@@ -25,11 +25,6 @@ class BarChart:
     row: int
     bar_height: int
 
-    @property
-    def plot_width(self) -> int:
-        # Room is left on the right for the value printed after the longest bar.
-        return self.width - self.label_width - 130
-
 
 def bar_chart(items: Sequence[tuple[str, float, str, str]], *, scale: float | None = None, width: int = 760,
               label_width: int = 220, row: int = 30) -> BarChart:
