@@ -16,7 +16,6 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pulumi import Output
 
-from govcloud.cloud import clients
 from govcloud.cloud import tags as tagging
 from govcloud.cloud.partitions import partition
 from govcloud.cloud.provider import CloudProvider, CloudResource, error_code, is_gone
