@@ -12,17 +12,22 @@ What it does, in one run:
    and one stack per department;
 4. then --repeat rounds, interleaved so both see the same machine load: `govcloud plan` and a
    no-change `govcloud apply --yes` of the single stack, and of the split stack with
-   `--parallel-stacks N` (default 4), and a no-change apply of one department's stack alone
+   `--parallel-stacks N` (default: the command's own, the number of CPUs), and a no-change
+   apply of one department's stack alone
    (`--only`, what an operator whose change touches one department runs). Each is the whole
    command as an operator runs it (process start, policy gate, graph, engine), wall time;
    every one must change nothing.
 
 Reported: the resources, the members, the first apply, and for plan and no-change apply the
-best wall time of each shape and the ratio split ÷ single (and --only ÷ single). The size is --departments
+best wall time of each shape and the ratio split ÷ single (and --only ÷ single); for the split
+runs, where the time goes (the command's start and gate, the platform, the departments' span,
+their mean time each, the worker processes). `--baseline FILE` (an earlier run's --json)
+prints its figures beside these. The size is --departments
 (~40 resources each); on a small machine a 20,000-resource first apply on moto takes
 hours, so the default is smaller: the figures say what size they are for.
 
-    python bench/apply_split.py [--departments 80] [--parallel-stacks 4] [--repeat 2] [--json FILE]
+    python bench/apply_split.py [--departments 80] [--parallel-stacks N] [--repeat 2] [--json FILE]
+                                [--baseline FILE]
 """
 from __future__ import annotations
 
@@ -112,14 +117,30 @@ def changes(data: dict[str, Any]) -> int:
     return sum(summary.get(op, 0) for op in ("create", "update", "replace", "delete"))
 
 
+def breakdown(wall: float, data: dict[str, Any]) -> dict[str, float]:
+    """Where a split run's wall time went, from its members' recorded times."""
+    members = data.get("members", [])
+    platform = [m for m in members if m["member"] == "platform"]
+    departments = [m for m in members if m["member"] != "platform" and m.get("startedAt")]
+    first = min((m["startedAt"] for m in members if m.get("startedAt")), default=0.0)
+    last = max((m["endedAt"] for m in members if m.get("endedAt")), default=0.0)
+    span = (max(m["endedAt"] for m in departments) - min(m["startedAt"] for m in departments)) if departments else 0.0
+    return {"wall": round(wall, 2), "outside_members": round(wall - (last - first), 2),
+            "platform": round(sum(m["duration"] for m in platform), 2), "departments_span": round(span, 2),
+            "department_mean": round(sum(m["duration"] for m in departments) / max(1, len(departments)), 3),
+            "processes": len({m.get("pid") for m in members})}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--departments", type=int, default=80)
-    parser.add_argument("--parallel-stacks", type=int, default=4)
+    parser.add_argument("--parallel-stacks", type=int, default=None,
+                        help="members at once (default: govcloud's own, the number of CPUs)")
     parser.add_argument("--parallel", type=int, default=16)
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--json", help="write the figures here too")
     parser.add_argument("--keep", help="keep the projects in this folder (default: a temporary one)")
+    parser.add_argument("--baseline", help="an earlier run's --json, printed beside this one")
     args = parser.parse_args()
 
     for name in REMOVED:
@@ -131,7 +152,8 @@ def main() -> int:
     tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="apply-split-"))
     state_dir = tmp / "sandbox" / ".govcloud"
     info = sandbox.up(state_dir, PRODUCTS if PRODUCTS.exists() else None)
-    figures: dict[str, Any] = {"departments_asked": args.departments, "parallel_stacks": args.parallel_stacks}
+    figures: dict[str, Any] = {"departments_asked": args.departments,
+                               "parallel_stacks": args.parallel_stacks or os.cpu_count()}
     try:
         single, split = tmp / "single", tmp / "split"
         single.mkdir(parents=True)
@@ -155,29 +177,34 @@ def main() -> int:
         figures["state_split"] = round(wall, 2)
         print(f"state split: {len(moved['resources'])} resources moved in {wall:.1f} s", flush=True)
 
-        n = ["--parallel-stacks", str(args.parallel_stacks)]
+        n = ["--parallel-stacks", str(args.parallel_stacks)] if args.parallel_stacks else []
         runs: dict[str, list[float]] = {"plan single": [], "plan split": [], "apply single": [], "apply split": [],
                                         "apply only one": []}
         one = min(f.stem for f in (split / "blueprints" / "departments").glob("*.yaml"))
         members = 0
+        where: dict[str, dict[str, float]] = {}
         for round_ in range(args.repeat):
             for label, project, extra in (("plan single", single, []), ("plan split", split, n)):
                 wall, data, _ = govcloud(project, "plan", "--stack", STACK, "--format", "json", *p, *extra, env=env)
                 assert changes(data) == 0, (label, data.get("summary"))
                 runs[label].append(wall)
+                if project is split and wall <= min(runs[label]):
+                    where[label] = breakdown(wall, data)
                 members = len(data.get("members", [])) or members
             for label, project, extra in (("apply single", single, []), ("apply split", split, n)):
                 wall, data, _ = govcloud(project, "apply", "--stack", STACK, "--yes", "--format", "json", *p, *extra,
                                          env=env)
                 assert changes(data) == 0, (label, data.get("summary"))
                 runs[label].append(wall)
+                if project is split and wall <= min(runs[label]):
+                    where[label] = breakdown(wall, data)
             wall, data, _ = govcloud(split, "apply", "--stack", STACK, "--yes", "--format", "json", "--only", one,
                                      *p, env=env)
             assert changes(data) == 0 and len(data["members"]) == 1, data.get("summary")
             runs["apply only one"].append(wall)
             print(f"round {round_ + 1}: " + ", ".join(f"{k} {v[-1]:.1f} s" for k, v in runs.items()), flush=True)
         best = {k: min(v) for k, v in runs.items()}
-        figures |= {"members": members, "runs": runs, "best": best,
+        figures |= {"members": members, "runs": runs, "best": best, "split_breakdown": where,
                     "ratio_plan": round(best["plan split"] / best["plan single"], 3),
                     "ratio_apply": round(best["apply split"] / best["apply single"], 3),
                     "ratio_only_one": round(best["apply only one"] / best["apply single"], 3),
@@ -188,7 +215,7 @@ def main() -> int:
             shutil.rmtree(tmp, ignore_errors=True)
 
     print(f"\n{figures['resources']} resources, {figures['departments']} departments, {figures['members']} member "
-          f"stacks, --parallel-stacks {args.parallel_stacks}, {os.cpu_count()} CPUs")
+          f"stacks, --parallel-stacks {figures['parallel_stacks']}, {os.cpu_count()} CPUs")
     print(f"{'':<22}{'single stack':>14}{'split stack':>14}{'split/single':>14}")
     for op in ("plan", "apply"):
         label = "plan" if op == "plan" else "no-change apply"
@@ -197,9 +224,24 @@ def main() -> int:
     print(f"{'apply --only one dept':<22}{best['apply single']:>12.1f} s{best['apply only one']:>12.1f} s"
           f"{best['apply only one'] / best['apply single']:>14.2f}")
     print(f"first apply (single): {figures['first_apply_single']:.1f} s; state split: {figures['state_split']:.1f} s")
+    for label, parts in where.items():
+        print(f"{label}: " + ", ".join(f"{k} {v}" for k, v in parts.items()))
+    if args.baseline:
+        compare(json.loads(Path(args.baseline).read_text(encoding="utf-8")), figures)
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2), encoding="utf-8")
     return 0
+
+
+def compare(before: dict[str, Any], after: dict[str, Any]) -> None:
+    """The baseline's figures beside this run's (each ratio is within its own run)."""
+    print(f"\nbaseline: {before['resources']} resources, --parallel-stacks {before['parallel_stacks']}; "
+          f"this run: {after['resources']} resources, --parallel-stacks {after['parallel_stacks']}")
+    print(f"{'':<22}{'baseline':>12}{'this run':>12}")
+    for key in ("plan single", "plan split", "apply single", "apply split", "apply only one"):
+        print(f"{key:<22}{before['best'][key]:>10.1f} s{after['best'][key]:>10.1f} s")
+    for key in ("ratio_plan", "ratio_apply", "ratio_only_one"):
+        print(f"{key:<22}{before[key]:>12.2f}{after[key]:>12.2f}")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import typer
 from govcloud.cli.context import debug_enabled, handles_errors
 from govcloud.cli.family import Only, ParallelStacks
 from govcloud.cli.plan import (
+    PARALLEL_STACKS,
     EngineOption,
     Format,
     FormatOption,
@@ -125,7 +126,7 @@ def apply_command(
     allow_mass_delete: Annotated[bool, typer.Option(
         "--allow-mass-delete", help="Allow deleting more than 50 resources, or more than 20% of "
                                     "the stack, in one apply (refused by default).")] = False,
-    parallel_stacks: ParallelStacks = 4,
+    parallel_stacks: ParallelStacks = PARALLEL_STACKS,
     only: Only = None,
 ) -> None:
     """Provision the stack's approved blueprints: converge the cloud on them.

@@ -14,7 +14,7 @@ from govcloud.cli.apply import (
 )
 from govcloud.cli.context import handles_errors
 from govcloud.cli.family import Only, ParallelStacks
-from govcloud.cli.plan import EngineOption, Format, FormatOption, Parallel, Stack
+from govcloud.cli.plan import PARALLEL_STACKS, EngineOption, Format, FormatOption, Parallel, Stack
 from govcloud.cli.render import destroy_summary, plural, terminal_width
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ def destroy_command(
     lock_wait: LockWait = 0.0,
     engine: EngineOption = None,
     format: FormatOption = Format.text,
-    parallel_stacks: ParallelStacks = 4,
+    parallel_stacks: ParallelStacks = PARALLEL_STACKS,
     only: Only = None,
 ) -> None:
     """Delete every resource of the stack from the cloud, in reverse dependency order.

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 ParallelStacks = Annotated[int, typer.Option(
     "--parallel-stacks", min=1, max=64,
-    help="Member stacks of a split stack run at once, each in its own process.")]
+    help="Member stacks of a split stack run at once, in worker processes (default: the number of CPUs).")]
 Only = Annotated[str | None, typer.Option(
     "--only", help="Run only these members of a split stack: department (or district) codes and "
                    "`platform`, comma-separated, e.g. --only gaj,wjw.")]

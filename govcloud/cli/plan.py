@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
@@ -41,6 +42,7 @@ Refresh = Annotated[bool, typer.Option(
                       "the blueprints with the cloud itself, not only with the state.")]
 Parallel = Annotated[int, typer.Option("--parallel", "-p", min=1, max=256,
                                        help="Resources worked on at once.")]
+PARALLEL_STACKS = os.cpu_count() or 1  # a split stack's members at once: one per CPU
 
 
 def _value(value: Any) -> str:
@@ -88,7 +90,8 @@ def plan_command(
     refresh: Refresh = False,
     parallel_stacks: Annotated[int, typer.Option(
         "--parallel-stacks", min=1, max=64,
-        help="Member stacks of a split stack planned at once, each in its own process.")] = 4,
+        help="Member stacks of a split stack planned at once, in worker processes "
+             "(default: the number of CPUs).")] = PARALLEL_STACKS,
     only: Annotated[str | None, typer.Option(
         "--only", help="Plan only these members of a split stack: department (or district) codes "
                        "and `platform`, comma-separated.")] = None,

@@ -9,7 +9,7 @@ import typer
 from govcloud.cli.apply import LockWait
 from govcloud.cli.context import handles_errors
 from govcloud.cli.family import Only, ParallelStacks
-from govcloud.cli.plan import EngineOption, Format, FormatOption, Parallel, Stack, kind_of
+from govcloud.cli.plan import PARALLEL_STACKS, EngineOption, Format, FormatOption, Parallel, Stack, kind_of
 from govcloud.cli.render import plural
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ def refresh_command(
     format: FormatOption = Format.text,
     yes: Annotated[bool, typer.Option(
         "--yes", "-y", help="Forget resources gone from the cloud without asking.")] = False,
-    parallel_stacks: ParallelStacks = 4,
+    parallel_stacks: ParallelStacks = PARALLEL_STACKS,
     only: Only = None,
 ) -> None:
     """Read every resource of the stack back from the cloud and report drift.

@@ -13,7 +13,6 @@ one-time migration of old state files (engine/legacy.py).
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import json
 import os
@@ -47,10 +46,31 @@ def resolve_passphrase(explicit: str | None, stack_default: str | None = None) -
     raise PassphraseError(f"no passphrase for the stack's secrets: set {PASSPHRASE_ENV}")
 
 
-@functools.lru_cache(maxsize=64)
+# (passphrase, salt) → key: members of a split stack share both, so a family pays it once.
+_KEYS: dict[tuple[str, bytes], bytes] = {}
+_KEYS_KEPT = 64
+
+
 def _derive(passphrase: str, salt: bytes) -> bytes:
-    # Deliberately slow (about 0.3 s); cached so each stack pays it once per process.
-    return hashlib.pbkdf2_hmac("sha256", passphrase.encode("utf-8"), salt, _PBKDF2_ITERATIONS, 32)
+    # Deliberately slow (about 0.3 s); cached so each salt is paid once per process.
+    key = _KEYS.get((passphrase, salt))
+    if key is None:
+        key = hashlib.pbkdf2_hmac("sha256", passphrase.encode("utf-8"), salt, _PBKDF2_ITERATIONS, 32)
+        if len(_KEYS) >= _KEYS_KEPT:
+            _KEYS.pop(next(iter(_KEYS)))
+        _KEYS[(passphrase, salt)] = key
+    return key
+
+
+def derived_keys() -> tuple[tuple[str, bytes, bytes], ...]:
+    """(passphrase, salt, key) of every key this process derived, for its worker processes."""
+    return tuple((passphrase, salt, key) for (passphrase, salt), key in _KEYS.items())
+
+
+def adopt_keys(keys: tuple[tuple[str, bytes, bytes], ...]) -> None:
+    """Keys the parent process derived; a wrong one fails the passphrase check like a wrong passphrase."""
+    for passphrase, salt, key in keys:
+        _KEYS.setdefault((passphrase, salt), key)
 
 
 class _Sealer(ABC):

@@ -1,9 +1,13 @@
 """plan, apply, refresh and destroy of a split stack: its member stacks in dependency order.
 
-The platform runs first (for destroy: last), then the departments' stacks, `parallel_stacks`
-at once. The Pulumi SDK's runtime settings are global to a process, so members that run at
-the same time run in worker processes of their own (operations/worker.py); with one at a
-time they run in this process. Each member takes its own lock and keeps its own state and audit log.
+The platform runs first (for destroy: last), in this process; then the departments' stacks,
+`parallel_stacks` at once (default: the number of CPUs). The Pulumi SDK's runtime settings
+are global to a process, so members that run at the same time run in worker processes
+(operations/worker.py): `parallel_stacks` of them, started while the platform runs, each
+taking members one after another. The blueprints are loaded and partitioned once, here: a
+worker receives the family as built, and the secrets keys derived for the platform (members
+share the passphrase and, after `state split`, the salt). With one member at a time every
+member runs in this process. Each member takes its own lock and keeps its own state and audit log.
 
 The policy gate runs once, for the whole family: a department with unwaived errors is held
 back (its stack untouched) while the platform and the other departments go ahead; errors
@@ -45,16 +49,16 @@ from govcloud.operations.results import (
     FamilyResult,
     MemberResult,
 )
-from govcloud.operations.worker import Warm, decode, encode
+from govcloud.operations.worker import Keys, Warm, decode, encode
 from govcloud.policy import CheckResult
 from govcloud.program import StackConfig, load_stack_config
-from govcloud.program.entry import load_family
+from govcloud.program.entry import load_family, loaded_family
 from govcloud.program.family import PLATFORM, Family, member_stack, output_name
 from govcloud.program.reform import Renames
 from govcloud.program.stackconfig import MEMBER_SEPARATOR
 
 PathLike = str | os.PathLike[str]
-DEFAULT_PARALLEL_STACKS = 4
+DEFAULT_PARALLEL_STACKS = os.cpu_count() or 1  # more processes than CPUs only contend
 OPERATIONS = ("plan", "apply", "refresh", "destroy")
 
 
@@ -252,17 +256,23 @@ def _mass_delete(config: StackConfig, family: Family, names: Iterable[str], proj
 class _Worker:
     """One `python -m govcloud.operations.worker` process, its stderr kept in a file."""
 
-    def __init__(self, root: Path, family: str) -> None:
+    def __init__(self, root: Path, warm: bytes) -> None:
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close(), after the process
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "govcloud.operations.worker"], cwd=root, stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=self.log)
-        self.send(Warm(str(root), family))
+        self.write(warm)
 
     def send(self, message: Any) -> None:
+        self.write(encode(message))
+
+    def write(self, line: bytes) -> None:
         assert self.proc.stdin is not None
-        self.proc.stdin.write(encode(message))
-        self.proc.stdin.flush()
+        try:
+            self.proc.stdin.write(line)
+            self.proc.stdin.flush()
+        except OSError:
+            pass  # a dead worker: the next task reports it
 
     def run(self, task: MemberTask) -> MemberResult:
         assert self.proc.stdout is not None
@@ -297,24 +307,40 @@ class _Worker:
 class _Pool:
     """Runs member tasks: in `size` worker processes when more than one at a time, else here."""
 
-    def __init__(self, size: int, root: Path, family: str) -> None:
+    def __init__(self, size: int, root: Path, warm: Warm) -> None:
         self.size = max(1, size)
-        self.root, self.family = root, family
+        self.root, self.warm = root, warm
         self._workers: list[_Worker] = []
         self._lock = threading.Lock()
 
-    def run(self, tasks: Sequence[MemberTask], on_result: Callable[[MemberResult], None]) -> list[MemberResult]:
+    def start(self) -> None:
+        """Start the workers (with more than one at a time): they import and take in the family
+        while this process runs the platform."""
+        if self.size > 1 and not self._workers:
+            warm = encode(self.warm)  # pickled once for all of them
+            self._workers = [_Worker(self.root, warm) for _ in range(self.size)]
+
+    def share_keys(self) -> None:
+        """Hand the workers the secrets keys derived here, so that none derives them again."""
+        from govcloud.engine.secrets import derived_keys
+
+        keys = derived_keys()
+        if keys:
+            for worker in self._workers:
+                worker.send(Keys(keys))
+
+    def run(self, tasks: Sequence[MemberTask], on_result: Callable[[MemberResult], None], *,
+            here: bool = False) -> list[MemberResult]:
+        """Each task's result, in order; `here`: in this process, one after another."""
         if not tasks:
             return []
-        if self.size == 1:
+        if self.size == 1 or here:
             results = []
             for task in tasks:
                 results.append(run_member(task))
                 on_result(results[-1])
             return results
-        if not self._workers:
-            # All start now: they load the blueprints and build the graph while the platform runs.
-            self._workers = [_Worker(self.root, self.family) for _ in range(self.size)]
+        self.start()
         queue = list(enumerate(tasks))
         done: dict[int, MemberResult] = {}
 
@@ -374,7 +400,7 @@ def run_family(
     assert config.split is not None
     _refuse_unsplit_state(config)
     preflight(config)  # once: a placeholder or a missing credential is one line, not one per member
-    project, family = load_family(config)
+    key, (project, family) = loaded_family(config)
     retired = tuple(m for m in recorded_members(config) if family.find(m) is None)
     names = _selected(family, retired, opts.only, operation, config)
     report = on_result or (lambda _: None)
@@ -412,8 +438,11 @@ def run_family(
     platform_first = operation != "destroy"
     platform_names = [n for n in names if n == PLATFORM]
     others = [n for n in names if n != PLATFORM]
-    pool = _Pool(min(opts.parallel_stacks, max(1, len(others))), config.root, stack)
+    pool = _Pool(min(opts.parallel_stacks, max(1, len(others))), config.root,
+                 Warm(str(config.root), stack, key, (project, family)))
     try:
+        if platform_first and platform_names and others:
+            pool.start()
         pending: Pending = ()
         platform_ok = True
         phases = [platform_names, others] if platform_first else [others, platform_names]
@@ -430,13 +459,14 @@ def run_family(
                     runnable.append(name)
             if phase is platform_names and operation == "plan" and runnable:
                 before = _store(config, family.platform.stack)
-                done = pool.run([task(n) for n in runnable], report)
+                done = pool.run([task(n) for n in runnable], report, here=True)
                 pending = _pending_after(done[0], family, before)
             else:
-                done = pool.run([task(n, pending) for n in runnable], report)
+                done = pool.run([task(n, pending) for n in runnable], report, here=phase is platform_names)
             results.extend(done)
             if phase is platform_names:
                 platform_ok = all(r.ok for r in done) and PLATFORM not in held
+                pool.share_keys()
     finally:
         pool.close()
     outcome = FamilyResult(stack, operation, config.split, tuple(results), checked,

@@ -74,6 +74,19 @@ def load_family(config: StackConfig) -> tuple[Project, Family]:
     return cached
 
 
+def loaded_family(config: StackConfig) -> tuple[tuple[object, ...], tuple[Project, Family]]:
+    """`load_family`'s result with the key it is kept under, to hand to a worker process."""
+    built = load_family(config)
+    return _fingerprint(config), built
+
+
+def adopt_family(key: tuple[object, ...], built: tuple[Project, Family]) -> None:
+    """Keep a family another process loaded: `load_family` returns it while `key` (the stack
+    file's and blueprints' sizes and times, the date) still matches, and builds anew after."""
+    _FAMILIES.clear()
+    _FAMILIES[key] = built
+
+
 def main(stack: str, root: Path | None = None) -> None:
     """Run the stack's program inside a Pulumi deployment (the Pulumi CLI's language host).
 

@@ -7,6 +7,7 @@ second city is applied whole, then split with `govcloud state split`.
 """
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -142,6 +143,56 @@ def test_only_limits_the_run_and_two_members_run_at_once(split_city: CityProject
           f"overlap {overlap:.2f} s")
 
 
+def test_one_worker_runs_members_in_turn_each_with_its_own_state_lock_and_key(split_city: CityProject) -> None:
+    from govcloud.engine.secrets import derived_keys
+    from govcloud.operations.family import MemberTask, _Worker
+    from govcloud.operations.worker import Keys, Warm, encode
+    from govcloud.program import load_stack_config
+    from govcloud.program.entry import loaded_family
+    from govcloud.program.family import output_name
+
+    key, built = loaded_family(load_stack_config(split_city.stack, split_city.root))
+    options = FamilyOptions(passphrase=PASSPHRASE)
+
+    def task(member: str) -> MemberTask:
+        found = built[1].find(member)
+        assert found is not None
+        return MemberTask("apply", str(split_city.root), split_city.stack, member, found.departments, options,
+                          tuple(output_name(r) for r in found.imports))
+
+    before = {m: (store(split_city, m).version, len(store(split_city, m).sealed_resources())) for m in ("gzw", "tjj")}
+    warm = encode(Warm(str(split_city.root), split_city.stack, key, built))
+    worker = _Worker(split_city.root, warm)
+    try:
+        gzw, tjj = worker.run(task("gzw")), worker.run(task("tjj"))
+    finally:
+        worker.close()
+    assert gzw.ok and tjj.ok and gzw.changes == tjj.changes == 0, (gzw.error, tjj.error)
+    assert gzw.pid == tjj.pid != os.getpid()  # one process, one member after the other
+    assert tjj.started_at >= gzw.ended_at
+    for member in ("gzw", "tjj"):
+        version, count = before[member]
+        assert store(split_city, member).version == version + 1  # each wrote its own state …
+        assert len(store(split_city, member).sealed_resources()) == count  # … with only its own resources
+        with StackLock(store(split_city, member).blobs, "govcloud", f"{split_city.stack}__{member}", "apply"):
+            pass  # … and let go of its own lock
+    assert str(gzw.audit).endswith(f"{split_city.stack}__gzw.jsonl")
+    assert str(tjj.audit).endswith(f"{split_city.stack}__tjj.jsonl")
+
+    # This process applied the family first, so it holds the members' keys. A fresh worker
+    # handed them uses them instead of deriving its own: handed wrong, the run fails on them.
+    kept = derived_keys()
+    assert kept
+    worker = _Worker(split_city.root, warm)
+    try:
+        worker.send(Keys(tuple((p, salt, b"\0" * 32) for p, salt, _ in kept)))
+        wrong = worker.run(task("gzw"))
+    finally:
+        worker.close()
+    assert wrong.status == "failed" and "incorrect passphrase" in wrong.error, wrong
+    assert store(split_city, "gzw").version == before["gzw"][0] + 1  # nothing written
+
+
 def test_a_department_gone_from_the_blueprints_is_a_mass_delete_refused_for_the_family(
         split_city: CityProject) -> None:
     from govcloud.operations.family import selection
@@ -171,13 +222,15 @@ def test_a_replaced_platform_key_re_plans_the_departments(split_city: CityProjec
     refreshed = family(split_city, "refresh", only=("platform",))
     assert refreshed.member("platform").summary["gone"] == 1
 
-    planned = family(split_city, "plan")
+    # In worker processes: they get the family as built here, and the platform's secrets key.
+    planned = family(split_city, "plan", parallel_stacks=2)
     assert planned.member("platform").summary["create"] == 1
     for department in ("gzw", "tjj"):  # what reads the key's ARN is known only after the platform's apply
         assert planned.member(department).summary["update"] > 0, planned.member(department)
 
-    applied = family(split_city)
+    applied = family(split_city, parallel_stacks=2)
     assert applied.ok, [m.error for m in applied.members]
+    assert len({applied.member(m).pid for m in ("gzw", "tjj")}) == 2
     assert store(split_city, "platform").sealed_outputs()["city/key.arn"] != old_arn
     assert applied.member("gzw").summary["update"] > 0 and applied.member("tjj").summary["update"] > 0
     assert family(split_city).changes == 0

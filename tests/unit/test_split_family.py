@@ -258,3 +258,63 @@ def test_state_split_of_a_stack_that_is_not_split_is_a_usage_error(tmp_path: Pat
     root = _stack_project(tmp_path, "")
     result = _cli(root, "state", "split", "--stack", "fam", monkeypatch=monkeypatch)
     assert result.exit_code == 2 and "stack 'fam' is not configured split" in result.output
+
+
+# -- one load per family run: the family and the secrets key handed to the workers -----------
+def test_a_family_handed_to_a_worker_is_the_one_load_family_returns_until_a_file_changes(tmp_path: Path) -> None:
+    import os
+    import pickle
+
+    from govcloud.program.entry import adopt_family, load_family, loaded_family
+
+    root = _stack_project(tmp_path, "  govcloud:split: department\n")
+    key, built = loaded_family(load_stack_config("fam", root))
+    handed = pickle.loads(pickle.dumps(built))  # as a worker receives it
+    assert handed[1] == built[1] and handed[1] is not built[1]
+    adopt_family(key, handed)
+    member = load_stack_config(member_stack("fam", "gaj"), root)
+    assert load_family(member) is handed  # a member's config: the family's build, not a new load
+
+    blueprint = next((root / "blueprints").rglob("*.yaml"))
+    stat = blueprint.stat()
+    os.utime(blueprint, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    rebuilt = load_family(member)
+    assert rebuilt is not handed and rebuilt[1] == handed[1]
+
+
+@pytest.fixture
+def no_derived_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    from govcloud.engine import secrets
+
+    monkeypatch.setattr(secrets, "_KEYS", {})
+
+
+@pytest.mark.usefixtures("no_derived_keys")
+def test_a_key_derived_once_is_handed_on_and_used_for_the_same_salt() -> None:
+    from govcloud.engine import secrets
+    from govcloud.engine.errors import PassphraseError
+    from govcloud.engine.properties import secret
+
+    sealed = secrets.Crypter.new(PASSPHRASE)
+    state = sealed.provider_state()
+    keys = secrets.derived_keys()
+    assert [(p, s) for p, s, _ in keys] == [(PASSPHRASE, sealed.salt)]  # derived once, kept
+
+    secrets._KEYS.clear()  # a fresh worker process
+    secrets.adopt_keys(keys)
+    opened = secrets.Crypter.from_provider_state(PASSPHRASE, state, "fam__gaj")
+    assert opened.open(sealed.seal(secret("s3cret"))) == secret("s3cret")
+
+    secrets._KEYS.clear()
+    secrets.adopt_keys(((PASSPHRASE, sealed.salt, b"\0" * 32),))  # the handed key is the one used
+    with pytest.raises(PassphraseError, match="incorrect passphrase"):
+        secrets.Crypter.from_provider_state(PASSPHRASE, state, "fam__gaj")
+
+
+def test_members_run_at_once_default_to_the_number_of_cpus() -> None:
+    import os
+
+    from govcloud.cli.plan import PARALLEL_STACKS
+    from govcloud.operations.family import FamilyOptions
+
+    assert FamilyOptions().parallel_stacks == PARALLEL_STACKS == (os.cpu_count() or 1)
