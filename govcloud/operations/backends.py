@@ -18,8 +18,10 @@ from govcloud.engine import DEFAULT_PARALLEL, Backend, Engine, EngineEvent, Stat
 from govcloud.engine.blobstore import FileBlobStore
 from govcloud.engine.deletes import DeleteLimit
 from govcloud.errors import GovcloudError
+from govcloud.model import Project
 from govcloud.operations.preflight import pool_accounts
 from govcloud.program import StackConfig, load_blueprints, stack_program
+from govcloud.program.entry import load_family
 from govcloud.program.stackconfig import ENGINES, PoolConfig
 
 DEFAULT_PROJECT = "govcloud"
@@ -68,9 +70,16 @@ def cli_environment(credentials: Mapping[str, str], pools: Mapping[str, clients.
 def _pools(config: StackConfig) -> dict[str, PoolConfig]:
     """The stack's pools; GovcloudError when the City has a classified pool the stack does not place."""
     found = config.resolve_pools()
-    if "classified" not in found and load_blueprints(config).city.datacentre.classified_pool is not None:
+    if "classified" not in found and _project(config).city.datacentre.classified_pool is not None:
         config.resolve_pools(("classified",))  # says what is missing, and where
     return found
+
+
+def _project(config: StackConfig) -> Project:
+    """The stack's blueprints; a split stack's members share the family's one load."""
+    if config.split is not None:
+        return load_family(config)[0]
+    return load_blueprints(config)
 
 
 @dataclass(frozen=True)
