@@ -13,7 +13,8 @@ from govcloud.cli.plan import Format, FormatOption, Stack
 @handles_errors
 def import_command(
     kind: Annotated[str, typer.Argument(metavar="TYPE", help="The resource type, e.g. Bucket or Instance.")],
-    name: Annotated[str, typer.Argument(metavar="NAME", help="The resource's name in the stack, as `govcloud plan` lists it.")],
+    name: Annotated[str, typer.Argument(
+        metavar="NAME", help="The resource's name in the stack, as `govcloud plan` lists it.")],
     id_: Annotated[str, typer.Argument(metavar="ID", help="The cloud resource's id (a bucket's name, i-…, vpc-…).")],
     stack: Stack,
     lock_wait: LockWait = 0.0,

@@ -45,4 +45,4 @@ def first_zone(ec2: Any) -> str:
     zones = ec2.describe_availability_zones(
         Filters=[{"Name": "state", "Values": ["available"]}]
     )["AvailabilityZones"]
-    return str(sorted(z["ZoneName"] for z in zones)[0])
+    return str(min(z["ZoneName"] for z in zones))

@@ -22,8 +22,8 @@ class LogGroupProvider(CloudProvider):
         failures: list[tuple[str, str]] = []
         if props["retention_days"] not in RETENTION_DAYS:
             nearest = min((d for d in RETENTION_DAYS if d >= props["retention_days"]), default=3653)
-            failures.append(("retention_days", f"{props['retention_days']} is not a CloudWatch retention "
-                                               f"period; the next longer one is {nearest}"))
+            failures.append(("retention_days", (f"{props['retention_days']} is not a CloudWatch retention "
+                                                f"period; the next longer one is {nearest}")))
         if not 1 <= len(props["name"]) <= 512:
             failures.append(("name", "1..512 characters"))
         return failures

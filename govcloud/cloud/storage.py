@@ -72,8 +72,8 @@ class BucketProvider(CloudProvider):
     def validate(self, props: dict[str, Any]) -> list[tuple[str, str]]:
         failures: list[tuple[str, str]] = []
         if not _BUCKET_NAME.match(props["name"]):
-            failures.append(("name", f"not a valid bucket name: {props['name']!r} "
-                                     "(3-63 of a-z 0-9 . -, starting and ending alphanumeric)"))
+            failures.append(("name", (f"not a valid bucket name: {props['name']!r} "
+                                      "(3-63 of a-z 0-9 . -, starting and ending alphanumeric)")))
         replication = props.get("replication")
         if replication is not None:
             missing = _REPLICATION_KEYS - replication.keys()

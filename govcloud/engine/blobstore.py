@@ -15,6 +15,7 @@ an error that names it, never "absent".
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from abc import ABC, abstractmethod
@@ -111,10 +112,8 @@ class FileBlobStore(BlobStore):
                 os.fsync(handle.fileno())
             os.replace(tmp, path)
         except OSError as exc:
-            try:
+            with contextlib.suppress(OSError):
                 tmp.unlink()
-            except OSError:
-                pass
             raise StateAccessError(f"cannot write {path}: {exc.strerror or exc}",
                                    hint="check free disk space and that the folder is writable") from exc
 

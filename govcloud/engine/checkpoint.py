@@ -126,9 +126,9 @@ def to_deployment(snap: Snapshot, *, now: float | None = None) -> dict[str, Any]
         condemned_by_urn.setdefault(old.urn, []).append(old)
     resources: list[dict[str, Any]] = []
     for urn, res in _dependency_order(snap.resources):
-        if res.type == STACK_TYPE and not res.parent:
-            res = ResourceState(**{**res.__dict__, "outputs": snap.outputs})
-        resources.append(resource_json(res))
+        shown = ResourceState(**{**res.__dict__, "outputs": snap.outputs}) if (
+            res.type == STACK_TYPE and not res.parent) else res
+        resources.append(resource_json(shown))
         resources.extend(resource_json(old, delete=True) for old in condemned_by_urn.pop(urn, ()))
     for olds in condemned_by_urn.values():  # the live half is gone: only the old one remains
         resources.extend(resource_json(old, delete=True) for old in olds)

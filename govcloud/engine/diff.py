@@ -85,7 +85,7 @@ def property_diffs(olds: Props, news: Props, replace_keys: Sequence[str] = ()) -
 
 def _matches(path: str, keys: Sequence[str]) -> bool:
     top = path.split(".", 1)[0].split("[", 1)[0]
-    return any(key == "*" or key == path or key == top or path.startswith(key + ".") for key in keys)
+    return any(key in ("*", path, top) or path.startswith(key + ".") for key in keys)
 
 
 def _get(props: Any, parts: list[str]) -> tuple[bool, Any]:

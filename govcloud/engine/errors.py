@@ -13,7 +13,9 @@ class EngineError(GovcloudError):
 
 class LockedError(EngineError):
     def __init__(self, message: str) -> None:
-        super().__init__(message, rule="GC-ENGINE-LOCK", hint="wait for it to finish (--lock-wait SECONDS); if its holder is gone, `govcloud state unlock --stack STACK`")
+        super().__init__(message, rule="GC-ENGINE-LOCK",
+                         hint="wait for it to finish (--lock-wait SECONDS); if its holder is gone, "
+                              "`govcloud state unlock --stack STACK`")
 
 
 class PassphraseError(EngineError):

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 from govcloud.engine.errors import LockedError
 
@@ -76,7 +76,7 @@ class LockHolder:
         try:
             raw = json.loads((data or b"").decode("utf-8"))
             stamp = str(raw.get("timestamp", ""))
-            started = datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp() if stamp else 0.0
+            started = datetime.fromisoformat(stamp).timestamp() if stamp else 0.0
             return cls(str(raw.get("username", "?")), str(raw.get("hostname", "?")),
                        int(raw.get("pid", 0)), str(raw.get("command", "")), started, key)
         except (UnicodeDecodeError, ValueError, TypeError, AttributeError):
@@ -147,7 +147,7 @@ class StackLock:
             self.blobs.delete(self.key)
             self._held = False
 
-    def __enter__(self) -> StackLock:
+    def __enter__(self) -> Self:
         self.acquire()
         return self
 

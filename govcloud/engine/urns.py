@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 
@@ -117,7 +118,7 @@ class AliasResolver:
         return tuple(found)
 
 
-def decode_aliases(specs: Sequence[object], urns: Sequence[str]) -> tuple[Alias, ...]:
+def decode_aliases(specs: Sequence[Any], urns: Sequence[str]) -> tuple[Alias, ...]:
     """Aliases from a RegisterResourceRequest's `aliases` (alias_pb2.Alias) and `aliasURNs`."""
     decoded: list[Alias] = []
     for item in specs:

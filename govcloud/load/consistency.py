@@ -135,7 +135,8 @@ def check_department(dept: Department, documents_in_file: int = 1) -> list[Findi
         at = dept.location_of(system.path + ("name",))
         if system.name in seen:
             out.append(_error(
-                f"duplicate system name '{system.name}' in department '{dept.code}' (first at line {seen[system.name]})",
+                f"duplicate system name '{system.name}' in department '{dept.code}' "
+                f"(first at line {seen[system.name]})",
                 at, "system names are unique within a department", department=dept.code, system=system.name))
             continue
         seen[system.name] = at.line

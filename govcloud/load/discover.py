@@ -125,11 +125,9 @@ def discover(paths: Iterable[str]) -> Discovery:
         boundary = str(find_root(path if os.path.isdir(path) else os.path.dirname(path) or "."))
         walk = _Walk(boundary)
         if os.path.isdir(path):
-            if os.path.isdir(os.path.join(path, "blueprints")) and not os.path.basename(
-                os.path.normpath(path)
-            ) == "blueprints":
-                path = os.path.join(path, "blueprints")
-            walk.folder(path)
+            inner = os.path.join(path, "blueprints")
+            project = os.path.isdir(inner) and os.path.basename(os.path.normpath(path)) != "blueprints"
+            walk.folder(inner if project else path)
         elif not (os.path.islink(path) and walk.outside(path)):
             walk.files.append(path)
         problems.extend(walk.problems)

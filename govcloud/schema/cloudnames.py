@@ -10,7 +10,7 @@ checks a resource's inputs by `PROPERTY_RULES` (type token → property → kind
 
 | kind | rule |
 |---|---|
-| bucket | S3 general purpose bucket: 3-63 of `a-z 0-9 . -`, starts and ends alphanumeric, no `..`, not an IP address, no `xn--`/`sthree-`/`amzn-s3-demo-` prefix, no `-s3alias`/`--ol-s3`/`.mrap`/`--x-s3` suffix |
+| bucket | S3 general purpose bucket: 3-63 of `a-z 0-9 . -`, alphanumeric at both ends, no `..`, no IP address (†) |
 | security-group-name | EC2: 1-255 of `a-zA-Z0-9 ._-:/()#,@[]+=&;{}!$*`, not starting `sg-` |
 | security-group-description | EC2: 0-255 of the same characters (ASCII only) |
 | iam-role-name | IAM: 1-64 of `\\w+=,.@-` (ASCII) |
@@ -19,16 +19,19 @@ checks a resource's inputs by `PROPERTY_RULES` (type token → property → kind
 | dns-name | Route 53 / ACM: labels of 1-63 `a-z 0-9 -`, not starting or ending with `-`; 253 in all |
 | certificate-name | ACM / X.509: the common name is at most 64 characters, and a DNS name |
 | certificate-subject | X.509 subject fields (CN, O) of the city's CA: 1-64 characters |
-| elb-name | ELB load balancer / target group: 1-32 alphanumerics and `-`, not starting or ending with `-`, not starting `internal-` |
+| elb-name | ELB load balancer / target group: 1-32 alphanumerics and `-`, no `-` at an end, no `internal-` start |
 | queue-name | SQS: 1-80 of `A-Za-z0-9_-` |
 | log-group | CloudWatch Logs: 1-512 of `A-Za-z0-9._-/#` |
 | kms-alias | KMS: `alias/` + `A-Za-z0-9/_-`, at most 256, not `alias/aws/…` |
 | kms-description | KMS key description: at most 8,192 characters |
 | zone-comment | Route 53 hosted zone comment: at most 256 characters |
-| secret-name | Secrets Manager: 1-512 of `A-Za-z0-9/_+=.@-`, not ending in `-` and six characters (the ARN's own suffix) |
+| secret-name | Secrets Manager: 1-512 of `A-Za-z0-9/_+=.@-`, not ending in `-` + six characters (the ARN's suffix) |
 | secret-description | Secrets Manager: at most 2,048 characters |
 | tag-key | 1-128 of letters, digits, spaces and `_.:/=+-@`, not starting `aws:` |
 | tag-value | 0-256 of letters, digits, spaces and `_.:/=+-@` |
+
+(†) nor a reserved prefix (`xn--`, `sthree-`, `amzn-s3-demo-`) or suffix (`-s3alias`, `--ol-s3`,
+`.mrap`, `--x-s3`).
 """
 from __future__ import annotations
 

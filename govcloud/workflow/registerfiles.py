@@ -20,10 +20,13 @@ HEADERS = {
     "Grants": "# What the city grants each department (资源核定): data-centre quota, OA seats, a site slot.\n"
               "# Only a grant counts; a department's own spec.quota only asks.\n",
     "Approvals": "# The data bureau's approvals of requests (审批记录); `govcloud approve` appends here.\n",
-    "Projects": "# Approved IT projects (立项批复): number, approval, budget and the systems each covers.\n",
-    "MlpsRecords": "# Protection levels (定级), filings with the public-security bureau (备案) and assessments (测评).\n",
+    "Projects": ("# Approved IT projects (立项批复): number, approval, budget and the systems each "
+                 "covers.\n"),
+    "MlpsRecords": ("# Protection levels (定级), filings with the public-security bureau (备案) and "
+                    "assessments (测评).\n"),
 }
-_PLAIN = re.compile(r"^[A-Za-z0-9\u3000-\u9fff\uff00-\uffef〔〕（）_][A-Za-z0-9\u3000-\u9fff\uff00-\uffef〔〕（）_ .@/-]*$")
+_WORD = r"A-Za-z0-9\u3000-\u9fff\uff00-\uffef〔〕（）_"  # ASCII letters and digits, CJK and full-width forms
+_PLAIN = re.compile(rf"^[{_WORD}][{_WORD} .@/-]*$")
 _RESERVED = re.compile(r"^(true|false|yes|no|on|off|null|~|[-+]?[0-9.]+([eE][-+]?[0-9]+)?)$", re.IGNORECASE)
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 

@@ -30,13 +30,14 @@ def _problem(network: ExemptNetwork | None, term: str, dept: Department, known: 
     """(message, hint) when `dept` may not use the exempt network `term`, else None."""
     if network is None:
         close = difflib.get_close_matches(term, list(known), n=1)
-        hint = f"did you mean '{close[0]}'?" if close else (
-            "known: " + ", ".join(sorted(known)) if known else "the City lists no exempt network (spec.exemptNetworks)")
+        listed = ("known: " + ", ".join(sorted(known)) if known
+                  else "the City lists no exempt network (spec.exemptNetworks)")
+        hint = f"did you mean '{close[0]}'?" if close else listed
         return f"names exempt network '{term}', which is not on the city's list", hint
     end = _sunset(network)
     if end is not None and today > end:
-        return (f"uses {network.name} ('{network.id}'), whose exemption ended on {network.sunset}: it is to be "
-                f"integrated into the unified network", "move the system to the extranet (or the intranet)")
+        return ((f"uses {network.name} ('{network.id}'), whose exemption ended on {network.sunset}: it is to be "
+                 f"integrated into the unified network"), "move the system to the extranet (or the intranet)")
     if network.departments and dept.code not in network.departments:
         return (f"uses {network.name} ('{network.id}'), which only {', '.join(network.departments)} may use",
                 None)

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import PurePath
 from typing import Any
 
-from govcloud.model import APPROVED_DIR, Department, Finding, Path
+from govcloud.model import APPROVED_DIR, Department, Finding, Location, Path
 from govcloud.policy.checks.registry import CheckContext, checks
 from govcloud.policy.rule import Rule
 from govcloud.schema import compile_pattern
@@ -187,7 +187,8 @@ def register_entries(rule: Rule, params: Mapping[str, Any], ctx: CheckContext) -
     # from the documents: a retired system (left out of the evaluated project) keeps its records
     systems = {d.code: {s.get("name") for s in (d.doc.data.get("spec") or {}).get("systems") or ()}
                for d in project.departments}
-    entries = [("grant", g.department, None, g.location) for g in registers.grants or ()]
+    entries: list[tuple[str, str, str | None, Location]] = [
+        ("grant", g.department, None, g.location) for g in registers.grants or ()]
     entries += [("approval", a.department, None, a.location) for a in registers.approvals or ()]
     entries += [("MLPS record", r.department, r.system, r.location) for r in registers.mlps or ()]
     for what, code, system, at in entries:
