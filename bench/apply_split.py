@@ -22,12 +22,14 @@ Reported: the resources, the members, the first apply, and for plan and no-chang
 best wall time of each shape and the ratio split ÷ single (and --only ÷ single); for the split
 runs, where the time goes (the command's start and gate, the platform, the departments' span,
 their mean time each, the worker processes). `--baseline FILE` (an earlier run's --json)
-prints its figures beside these. The size is --departments
+prints its figures beside these; `--baseline-tree DIR` (a copy of an earlier govcloud, e.g.
+`git worktree add DIR <commit>`) runs its split plan and apply too, in the same rounds on the
+same projects with its own defaults, so before and after see the same machine load. The size is --departments
 (~40 resources each); on a small machine a 20,000-resource first apply on moto takes
 hours, so the default is smaller: the figures say what size they are for.
 
     python bench/apply_split.py [--departments 80] [--parallel-stacks N] [--repeat 2] [--json FILE]
-                                [--baseline FILE]
+                                [--baseline FILE] [--baseline-tree DIR]
 """
 from __future__ import annotations
 
@@ -141,6 +143,7 @@ def main() -> int:
     parser.add_argument("--json", help="write the figures here too")
     parser.add_argument("--keep", help="keep the projects in this folder (default: a temporary one)")
     parser.add_argument("--baseline", help="an earlier run's --json, printed beside this one")
+    parser.add_argument("--baseline-tree", help="an earlier govcloud's source folder: its split runs too")
     args = parser.parse_args()
 
     for name in REMOVED:
@@ -180,6 +183,9 @@ def main() -> int:
         n = ["--parallel-stacks", str(args.parallel_stacks)] if args.parallel_stacks else []
         runs: dict[str, list[float]] = {"plan single": [], "plan split": [], "apply single": [], "apply split": [],
                                         "apply only one": []}
+        old_env = dict(env, PYTHONPATH=str(Path(args.baseline_tree).resolve())) if args.baseline_tree else None
+        if old_env is not None:
+            runs |= {"plan split (baseline tree)": [], "apply split (baseline tree)": []}
         one = min(f.stem for f in (split / "blueprints" / "departments").glob("*.yaml"))
         members = 0
         where: dict[str, dict[str, float]] = {}
@@ -198,6 +204,13 @@ def main() -> int:
                 runs[label].append(wall)
                 if project is split and wall <= min(runs[label]):
                     where[label] = breakdown(wall, data)
+            if old_env is not None:
+                for label, command in (("plan split (baseline tree)", ["plan"]),
+                                       ("apply split (baseline tree)", ["apply", "--yes"])):
+                    wall, data, _ = govcloud(split, *command, "--stack", STACK, "--format", "json", *p, *n,
+                                             env=old_env)
+                    assert changes(data) == 0, (label, data.get("summary"))
+                    runs[label].append(wall)
             wall, data, _ = govcloud(split, "apply", "--stack", STACK, "--yes", "--format", "json", "--only", one,
                                      *p, env=env)
             assert changes(data) == 0 and len(data["members"]) == 1, data.get("summary")
@@ -208,6 +221,9 @@ def main() -> int:
                     "ratio_plan": round(best["plan split"] / best["plan single"], 3),
                     "ratio_apply": round(best["apply split"] / best["apply single"], 3),
                     "ratio_only_one": round(best["apply only one"] / best["apply single"], 3),
+                    **({"ratio_plan_baseline_tree": round(best["plan split (baseline tree)"] / best["plan single"], 3),
+                        "ratio_apply_baseline_tree": round(best["apply split (baseline tree)"] / best["apply single"],
+                                                           3)} if old_env is not None else {}),
                     "cpus": os.cpu_count()}
     finally:
         sandbox.down(state_dir)
@@ -224,6 +240,11 @@ def main() -> int:
     print(f"{'apply --only one dept':<22}{best['apply single']:>12.1f} s{best['apply only one']:>12.1f} s"
           f"{best['apply only one'] / best['apply single']:>14.2f}")
     print(f"first apply (single): {figures['first_apply_single']:.1f} s; state split: {figures['state_split']:.1f} s")
+    if args.baseline_tree:
+        for op in ("plan", "apply"):
+            tree = best[f"{op} split (baseline tree)"]
+            print(f"{op} split, baseline tree: {tree:.1f} s ({tree / best[op + ' single']:.2f} × single); "
+                  f"this tree {best[op + ' split']:.1f} s ({best[op + ' split'] / tree:.2f} × the baseline tree's)")
     for label, parts in where.items():
         print(f"{label}: " + ", ".join(f"{k} {v}" for k, v in parts.items()))
     if args.baseline:
