@@ -48,6 +48,8 @@ _accounts_lock = threading.Lock()
 _sessions: dict[str | None, boto3.session.Session] = {}
 _clients: dict[tuple[str, str, str | None, str | None], Any] = {}
 _accounts: dict[tuple[str, str | None, str | None], str] = {}
+# The sandbox accepts any credentials; these only keep boto3 from looking for real ones.
+SANDBOX_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "sandbox", "AWS_SECRET_ACCESS_KEY": "sandbox"}
 # Credentials given explicitly for the environment's session (AWS_ACCESS_KEY_ID… → value).
 _credentials: dict[str, str] = {}
 _SESSION_ARGUMENTS = {"AWS_ACCESS_KEY_ID": "aws_access_key_id",

@@ -29,6 +29,7 @@ from typing import Any
 import boto3
 import yaml
 
+from govcloud.cloud import clients
 from govcloud.errors import GovcloudError
 from govcloud.load.discover import find_root
 
@@ -38,8 +39,7 @@ REGIONS = (PRIMARY_REGION, DR_REGION)
 HOST = "127.0.0.1"
 STATE_FILE = "sandbox.json"
 LOG_FILE = "sandbox.log"
-# moto accepts any credentials; these only keep boto3 from looking for real ones.
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "sandbox", "AWS_SECRET_ACCESS_KEY": "sandbox"}
+CREDENTIALS = clients.SANDBOX_CREDENTIALS
 # moto's server, with Secrets Manager authorised by the secret's ARN (see the module).
 SERVER_MODULE = "govcloud.cloud.sandboxserver"
 # No DNS reaches the sandbox's public CA: it issues a requested certificate at once.

@@ -57,7 +57,7 @@ def sandbox_credentials(config: StackConfig, environ: Mapping[str, str] | None =
     """The sandbox accepts any credentials: its own, for a sandbox stack when the user has none set."""
     env = os.environ if environ is None else environ
     if config.sandbox and not env.get("AWS_ACCESS_KEY_ID") and not env.get("AWS_PROFILE"):
-        return config.sandbox_credentials()
+        return dict(clients.SANDBOX_CREDENTIALS)
     return {}
 
 

@@ -110,19 +110,6 @@ class StackConfig:
             )
         return str(endpoint)
 
-    def sandbox_credentials(self) -> dict[str, str]:
-        """The running sandbox's credentials (AWS_ACCESS_KEY_ID…; it accepts any), for a sandbox
-        stack run where the environment has none; empty for any other stack."""
-        if not self.sandbox:
-            return {}
-        try:
-            environment = json.loads((self.root / SANDBOX_FILE).read_text(encoding="utf-8")).get("environment")
-        except (OSError, ValueError, AttributeError):
-            return {}
-        if not isinstance(environment, dict):
-            return {}
-        return {k: str(environment[k]) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY") if environment.get(k)}
-
     def resolve_pools(self, required: tuple[str, ...] = ()) -> dict[str, PoolConfig]:
         """Each pool's endpoint, account and profile; a sandbox stack's from the running sandbox
         where the file names no endpoint. GovcloudError for a pool in `required` it lacks."""

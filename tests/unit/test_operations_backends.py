@@ -21,9 +21,7 @@ STACK = """config:
   govcloud:regions: {city-dc-1: cn-north-1, city-dr-1: cn-northwest-1}
   govcloud:sandbox: true
 """
-RUNNING = {"pid": 1, "port": 1, "endpoint": "http://127.0.0.1:1",
-           "environment": {"AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_DEFAULT_REGION": "cn-north-1",
-                           "AWS_ACCESS_KEY_ID": "sandbox", "AWS_SECRET_ACCESS_KEY": "sandbox"},
+RUNNING = {"pid": 1, "port": 1, "endpoint": "http://127.0.0.1:1",  # as `sandbox up` writes it
            "pools": {"classified": {"pid": 2, "port": 2, "endpoint": "http://127.0.0.1:2"}}}
 CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE")
 
