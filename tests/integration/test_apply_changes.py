@@ -226,8 +226,12 @@ def test_turning_encryption_on_encrypts_the_systems_storage(stack: Stack) -> Non
     changed = _changed(planned)
     volumes = {prefix + "vm/app-0/data": "replace", prefix + "db/0/data": "replace"}
     bucket = prefix + "bucket"
-    # The department already has its key (its database's admin secret is sealed with it); storage takes it on.
-    assert changed == {bucket: "update", bucket + "/dr": "update", prefix + "audit-log": "update", **volumes}
+    # The department already has its key (its database's admin secret is sealed with it); storage takes it on,
+    # and the key's policy now lets CloudWatch Logs use it for the encrypted audit log.
+    assert changed == {bucket: "update", bucket + "/dr": "update", prefix + "audit-log": "update",
+                       "nyncj/key": "update", **volumes}
+    key_step = next(s for s in planned["steps"] if s["urn"].endswith("::nyncj/key"))
+    assert {d["path"] for d in key_step["diffs"]} == {"log_group_prefix"}, key_step["diffs"]
     for step in planned["steps"]:
         if kind(step) == "Volume":  # a volume cannot be encrypted in place
             forcing = {d["path"] for d in step["diffs"] if d["replaces"]}

@@ -83,6 +83,24 @@ def proxy(city: Applied) -> Iterator[FaultProxy]:
             city.project.write_stack()
 
 
+def _pool(city: Applied) -> str:
+    """The classified pool's endpoint of the sandbox the project is attached to (its sandbox.json)."""
+    recorded = json.loads((city.project.root / ".govcloud" / "sandbox.json").read_text("utf-8"))
+    return str(recorded["pools"]["classified"]["endpoint"])
+
+
+def _clouds(city: Applied) -> tuple[str, str]:
+    """The extranet's endpoint and the classified pool's, of the module's sandbox."""
+    return city.endpoint, _pool(city)
+
+
+def _instances_in(endpoint: str) -> set[str]:
+    """The running machines of one cloud (the sandbox maps both pools' sites onto its two regions)."""
+    return {i["InstanceId"] for region in REGIONS
+            for r in pages(aws(endpoint, "ec2", region), "describe_instances", "Reservations")
+            for i in r["Instances"] if i["State"]["Name"] == "running"}
+
+
 def _audit(project: Project) -> list[dict[str, Any]]:
     return [json.loads(line) for line in project.audit_file.read_text(encoding="utf-8").splitlines()]
 
@@ -100,9 +118,11 @@ def test_the_approved_departments_are_applied(city: Applied) -> None:
     listed = project.cli_json("state", "list", "--stack", project.stack)
     instances = {r["id"] for r in listed if kind(r) == "Instance"}
     ours = [{"Name": "tag:gov:stack", "Values": [project.stack]}]
-    live = {i["InstanceId"] for region in REGIONS
-            for r in pages(aws(city.endpoint, "ec2", region), "describe_instances", "Reservations", Filters=ours)
+    # Both pools: the extranet's cloud and the classified pool's own.
+    live = {i["InstanceId"] for endpoint in _clouds(city) for region in REGIONS
+            for r in pages(aws(endpoint, "ec2", region), "describe_instances", "Reservations", Filters=ours)
             for i in r["Instances"] if i["State"]["Name"] == "running"}
+    assert live & _instances_in(_pool(city)), "no classified machine in its own pool"
     assert instances and instances == live
     assert len(listed) == result["summary"]["create"]  # cloud resources and their components
     assert result["outputs"]["endpoints"]["portal"].startswith("https://www.")
@@ -147,7 +167,9 @@ def _real_password(city: Applied, exported: dict[str, Any]) -> tuple[str, str]:
     """(secret name, the generated admin password), read back from the cloud's secret store."""
     resources = exported.get("deployment", exported)["resources"]  # a version-3 deployment
     secret = next(r for r in resources if r["type"].endswith(":Secret"))
-    password = aws(city.endpoint, "secretsmanager").get_secret_value(SecretId=secret["id"])["SecretString"]
+    endpoint = _pool(city) if secret["inputs"].get("pool") == "classified" else city.endpoint
+    region = secret["inputs"].get("region")
+    password = aws(endpoint, "secretsmanager", region).get_secret_value(SecretId=secret["id"])["SecretString"]
     assert len(password) >= 16
     # The state keeps where the password is, not the password.
     assert set(secret["outputs"]) - set(secret["inputs"]) <= {"arn"}
@@ -185,6 +207,7 @@ def test_destroy_leaves_nothing_managed_in_the_sandbox(stack: Stack, city: Appli
     assert destroyed["status"] == "ok"
     assert destroyed["summary"]["delete"] >= city.result["summary"]["create"]
     assert managed_resources(city.endpoint) == {}
+    assert managed_resources(_pool(city)) == {}
     assert project.cli_json("state", "list", "--stack", project.stack) == []
     entry = _audit(project)[-1]
     assert entry["operation"] == "destroy" and entry["result"] == "ok"
