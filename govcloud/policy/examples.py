@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import yaml
@@ -16,6 +17,10 @@ import yaml
 from govcloud.policy.rule import Rule
 
 STRUCTURED = ("city", "department", "departments", "waivers", "registers")
+# The day every example is judged as of, whatever the calendar says: dates in examples (an
+# assessment, an expiry) are written relative to it, so an example that shows a rule today
+# shows it in ten years too, and a check never fails because the examples grew old.
+EXAMPLES_DAY = date(2026, 6, 1)
 # `registers` maps a register's list key to its entries, written beside city.yaml (city/<key>.yaml).
 REGISTERS = {"grants": "Grants", "approvals": "Approvals", "projects": "Projects", "records": "MlpsRecords"}
 

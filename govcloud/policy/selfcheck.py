@@ -5,8 +5,9 @@ A rule whose `require` names a misspelt property matches every department and so
 nothing; its failing example is what shows it. Judging the shipped packs' examples takes
 about a second, so the verdicts are kept in the user's cache folder (`cache_dir()`, outside
 the project's `.govcloud/cache/`, which `check --no-cache` leaves alone), named by the SHA-256
-of the policy folder's files, the code that judges them and the day (listings expire): an
-unchanged folder is judged once a day.
+of the policy folder's files, the code that judges them and the day they are judged as of
+(`examples.EXAMPLES_DAY`, fixed: an example's dates are written relative to it): an unchanged
+folder is judged once.
 """
 from __future__ import annotations
 
@@ -106,11 +107,15 @@ def _verdicts(policies: object, rules: Iterable[Rule], today: date) -> dict[str,
 
 
 def example_problems(policies: object, files: Iterable[str], today: date | None = None) -> list[Finding]:
-    """GC-POLICY problems at each rule whose examples contradict it (see the module's doc)."""
+    """GC-POLICY problems at each rule whose examples contradict it (see the module's doc).
+
+    Examples are judged as of `EXAMPLES_DAY` (not the calendar's day, nor a check's --today):
+    the dates they hold are written relative to it."""
+    from govcloud.policy.examples import EXAMPLES_DAY
     from govcloud.policy.packs import PolicySet
 
     assert isinstance(policies, PolicySet)
-    day = today or date.today()
+    day = today or EXAMPLES_DAY
     rules = [r for r in policies.rules if r.examples]
     cache = _cache_file(files, day)
     payload = read_checked(cache) if cache is not None else None

@@ -1,13 +1,12 @@
 """The examples `govcloud policy explain` shows are true: the failing one fires, the passing one does not."""
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pytest
 
 from govcloud.policy import Rule, check, load_policies
-from govcloud.policy.examples import BASE_DEPARTMENT, build, example, merge_patch
+from govcloud.policy.examples import BASE_DEPARTMENT, EXAMPLES_DAY, build, example, merge_patch
 from govcloud.policy.explain import explain_rule
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,7 +24,7 @@ def _run(tmp_path: Path, rule: Rule, which: str) -> list[str]:
     if ex.waivers is not None:
         waivers = tmp_path / "waivers.yaml"
         waivers.write_text(ex.waivers, "utf-8")
-    result = check([str(tmp_path / "blueprints")], policies=POLICIES, waivers=waivers, today=date(2026, 6, 1))
+    result = check([str(tmp_path / "blueprints")], policies=POLICIES, waivers=waivers, today=EXAMPLES_DAY)
     return [f.rule for f in result.findings if not f.waived]
 
 
@@ -42,7 +41,7 @@ def test_the_baseline_department_is_compliant(tmp_path: Path) -> None:
     for name, text in ex.blueprints.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text, "utf-8")
-    assert check([str(tmp_path)], policies=POLICIES, today=date(2026, 6, 1)).findings == ()
+    assert check([str(tmp_path)], policies=POLICIES, today=EXAMPLES_DAY).findings == ()
 
 
 def test_merge_patch_follows_rfc_7386() -> None:
@@ -60,3 +59,23 @@ def test_explain_shows_basis_check_and_both_examples() -> None:
                  "Why\n", "Fix\n", "How it is checked\n", "minimum: 2",
                  "Failing example", "offsite: false", "Passing example", "offsite: true"):
         assert part in text
+
+
+def test_the_shipped_examples_still_hold_years_from_now(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Examples are judged as of their own day: a calendar years ahead (listings expired, every
+    assessment in them overdue) must not turn the shipped packs into GC-POLICY errors."""
+    import datetime
+
+    from govcloud.policy import packs, selfcheck
+
+    class Later(datetime.date):
+        @classmethod
+        def today(cls) -> Later:
+            return cls(2031, 1, 1)
+
+    monkeypatch.setattr(selfcheck, "date", Later)
+    monkeypatch.setenv("GOVCLOUD_CACHE_DIR", str(tmp_path / "cache"))  # judged afresh, not from a verdict
+    monkeypatch.setattr(packs, "_cache", {})  # nor from this process's earlier read
+    policies = load_policies(POLICIES)
+    assert [p.message for p in policies.problems] == []
+    assert list((tmp_path / "cache").rglob("*")), "the verdict is kept"
