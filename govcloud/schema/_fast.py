@@ -31,10 +31,26 @@ _TYPES: dict[str, Check] = {
 }
 
 
+def _equal(a: Any, b: Any) -> bool:
+    """JSON Schema's equality (as jsonschema's): 1 and 1.0 are one number, true is not 1, and
+    arrays and objects are equal item by item. const, enum and uniqueItems all use it."""
+    if type(a) is bool or type(b) is bool:
+        return type(a) is type(b) and a == b
+    if type(a) in (int, float) and type(b) in (int, float):
+        return bool(a == b)
+    if type(a) is not type(b):
+        return False
+    if type(a) is list:
+        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b, strict=True))
+    if type(a) is dict:
+        return a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)
+    return bool(a == b)
+
+
 def _unique(items: list[Any]) -> bool:
     seen: list[Any] = []
     for item in items:
-        if any(item == s and type(item) is type(s) for s in seen):
+        if any(_equal(item, s) for s in seen):
             return False
         seen.append(item)
     return True
@@ -56,7 +72,7 @@ class _Compiler:
     value handed to its own node's function (a dozen calls a document, not a closure per keyword)."""
 
     def __init__(self) -> None:
-        self.names: dict[str, Any] = {"_numeric": (int, float), "_unique": _unique}
+        self.names: dict[str, Any] = {"_numeric": (int, float), "_unique": _unique, "_equal": _equal}
         self.source: list[str] = []
         self.tables: list[str] = []  # property dispatch dicts, bound once every function exists
         self.count = 0
@@ -77,10 +93,17 @@ class _Compiler:
             tests.append(f"if not ({_TYPE_TESTS[schema['type']]}): return False")
         if "const" in schema:
             c = self.constant(schema["const"])
-            tests.append(f"if not (v == {c} and type(v) is type({c})): return False")
+            if type(schema["const"]) is str:  # a string equals only the same string
+                tests.append(f"if type(v) is not str or v != {c}: return False")
+            else:
+                tests.append(f"if not _equal(v, {c}): return False")
         if "enum" in schema:
-            c = self.constant(schema["enum"])
-            tests.append(f"if not any(v == a and type(v) is type(a) for a in {c}): return False")
+            if all(type(a) is str for a in schema["enum"]):
+                c = self.constant(frozenset(schema["enum"]))
+                tests.append(f"if type(v) is not str or v not in {c}: return False")
+            else:
+                c = self.constant(schema["enum"])
+                tests.append(f"if not any(_equal(v, a) for a in {c}): return False")
         if "pattern" in schema:
             c = self.constant(compile_pattern(schema["pattern"]).search)
             tests.append(f"if type(v) is str and {c}(v) is None: return False")
