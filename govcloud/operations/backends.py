@@ -9,9 +9,6 @@ import os
 import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
-
-import yaml
 
 from govcloud.cloud import clients
 from govcloud.engine import DEFAULT_PARALLEL, Backend, Engine, EngineEvent, StateStore
@@ -22,19 +19,7 @@ from govcloud.model import Project
 from govcloud.operations.preflight import pool_accounts
 from govcloud.program import StackConfig, load_blueprints, stack_program
 from govcloud.program.entry import load_family
-from govcloud.program.stackconfig import ENGINES, PoolConfig
-
-DEFAULT_PROJECT = "govcloud"
-
-
-def project_name(root: Path) -> str:
-    """`name` of the project's Pulumi.yaml: URNs carry it, so it must match the CLI's."""
-    try:
-        data = yaml.safe_load((root / "Pulumi.yaml").read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
-        return DEFAULT_PROJECT
-    name = data.get("name") if isinstance(data, dict) else None
-    return str(name) if name else DEFAULT_PROJECT
+from govcloud.program.stackconfig import ENGINES, PoolConfig, project_name
 
 
 def resolve_engine(config: StackConfig, requested: str | None) -> str:

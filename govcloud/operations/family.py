@@ -37,7 +37,7 @@ from govcloud.engine.urns import urn_name
 from govcloud.errors import GovcloudError
 from govcloud.model import Project
 from govcloud.operations import audit
-from govcloud.operations.backends import project_name, resolve_engine
+from govcloud.operations.backends import resolve_engine
 from govcloud.operations.preflight import preflight
 from govcloud.operations.results import (
     CANCELLED,
@@ -55,7 +55,7 @@ from govcloud.program import StackConfig, load_stack_config
 from govcloud.program.entry import load_family, loaded_family
 from govcloud.program.family import PLATFORM, Family, member_stack, output_name
 from govcloud.program.reform import Renames
-from govcloud.program.stackconfig import MEMBER_SEPARATOR
+from govcloud.program.stackconfig import MEMBER_SEPARATOR, project_name
 
 PathLike = str | os.PathLike[str]
 DEFAULT_PARALLEL_STACKS = os.cpu_count() or 1  # more processes than CPUs only contend

@@ -118,7 +118,7 @@ class StateView:
 
 def open_state(config: StackConfig) -> StateStore:
     """The stack's state in its backend, loaded (no passphrase needed to read it)."""
-    from govcloud.operations.backends import project_name
+    from govcloud.program.stackconfig import project_name
 
     return StateStore.for_stack(config.root, config.stack, project=project_name(config.root)).open()
 

@@ -18,12 +18,12 @@ from typing import Any
 from govcloud.engine import StateStore
 from govcloud.engine.urns import STACK_TYPE, make_urn, urn_name
 from govcloud.errors import GovcloudError
-from govcloud.operations.backends import project_name
 from govcloud.operations.statecommands import StateChange, _audit
 from govcloud.operations.statefile import _stack_config
 from govcloud.program.entry import load_family
 from govcloud.program.family import CITY_LEVEL, PLATFORM, Family, member_stack, output_name
 from govcloud.program.reform import Renames
+from govcloud.program.stackconfig import project_name
 
 _CITY = "city"  # the logical names of the City's resources start with it (graph/names.py)
 

@@ -8,26 +8,10 @@ stacks, the platform's, the departments' and those of members gone from the blue
 """
 from __future__ import annotations
 
-from pathlib import Path
-
-import yaml
-
 from govcloud.engine import StateStore
 from govcloud.graph.addressing import NO_PINS, Pins, pins_from_resources
 from govcloud.model import Project
-from govcloud.program.stackconfig import MEMBER_SEPARATOR, StackConfig
-
-DEFAULT_PROJECT = "govcloud"
-
-
-def _project(root: Path) -> str:
-    """`name` of the project's Pulumi.yaml (the folder the backend keeps its stacks under)."""
-    try:
-        data = yaml.safe_load((root / "Pulumi.yaml").read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
-        return DEFAULT_PROJECT
-    name = data.get("name") if isinstance(data, dict) else None
-    return str(name) if name else DEFAULT_PROJECT
+from govcloud.program.stackconfig import MEMBER_SEPARATOR, StackConfig, project_name
 
 
 def _store_pins(store: StateStore, project: Project) -> Pins:
@@ -49,7 +33,7 @@ def deployed_pins(config: StackConfig, project: Project) -> Pins:
     """The slots the stack `config` holds; for a split stack or one of its members, the
     slots of every member of the family."""
     stack = config.family or config.stack
-    store = StateStore.for_stack(config.root, stack, project=_project(config.root)).open()
+    store = StateStore.for_stack(config.root, stack, project=project_name(config.root)).open()
     pins = _store_pins(store, project)
     if config.split is not None:
         for member in family_stacks(store, stack):

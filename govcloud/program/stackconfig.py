@@ -37,6 +37,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import yaml
+
 from govcloud.cloud import partitions
 from govcloud.errors import GovcloudError
 from govcloud.graph import Target
@@ -386,3 +388,17 @@ def member_config(config: StackConfig, member: str) -> StackConfig:
                             hint="a member is `platform`, a department code or a district code")
     return dataclasses.replace(config, stack=f"{config.stack}{MEMBER_SEPARATOR}{member}",
                                family=config.stack, member=member)
+
+
+DEFAULT_PROJECT = "govcloud"
+
+
+def project_name(root: Path) -> str:
+    """`name` of the project's Pulumi.yaml: URNs and the backend's stacks folder carry it, so it
+    must be what the Pulumi CLI reads (`govcloud` when the file or the name is missing)."""
+    try:
+        data = yaml.safe_load((root / "Pulumi.yaml").read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return DEFAULT_PROJECT
+    name = data.get("name") if isinstance(data, dict) else None
+    return str(name) if name else DEFAULT_PROJECT
