@@ -35,6 +35,20 @@ def unique_stack() -> str:
     return f"t{uuid.uuid4().hex[:6]}"
 
 
+def _failures(stdout: str) -> list[str]:
+    """A run's error and its failed steps' errors, when its output is JSON (kept short)."""
+    try:
+        data = json.loads(stdout)
+    except ValueError:
+        return []
+    if not isinstance(data, dict):
+        return []
+    said = [str(data.get("error", ""))] if data.get("error") else []
+    said += [f"{s.get('urn')}: {s.get('error')}" for s in data.get("steps", ())
+             if isinstance(s, dict) and s.get("error")]
+    return [line[:600] for line in said[:5]]
+
+
 @dataclass
 class Project:
     """A copy of the example project: Pulumi.yaml, policies/, blueprints/, one stack file."""
@@ -82,7 +96,8 @@ class Project:
             result = CliRunner().invoke(app, list(args), catch_exceptions=False)
         self.outputs.append(result.stdout + result.stderr)
         if expect is not None:
-            assert result.exit_code == expect, (args, result.exit_code, result.stdout[-3000:], result.stderr[-3000:])
+            assert result.exit_code == expect, (args, result.exit_code, _failures(result.stdout),
+                                                result.stdout[-3000:], result.stderr[-3000:])
         return result
 
     def cli_json(self, *args: str, expect: int | None = 0) -> Any:

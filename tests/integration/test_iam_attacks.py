@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from govcloud.cloud import sandbox
 from govcloud.cloud.compute import SECRET_LINE
@@ -238,7 +239,9 @@ def test_a_department_reaches_no_other_departments_data(city: City) -> None:
     assert sqs.send_message(QueueUrl=city.department("gzw")["oa"]["mailbox"], MessageBody="公文")["MessageId"]
     # And credentials nobody issued are refused outright.
     forged = Principal(city.endpoint, {"AccessKeyId": "AKIAFORGED", "SecretAccessKey": "x"})
-    denied(lambda: forged.client("s3").list_objects_v2(Bucket=city.department("gzw")["oa"]["documents"]))
+    with pytest.raises(ClientError) as refused:
+        forged.client("s3").list_objects_v2(Bucket=city.department("gzw")["oa"]["documents"])
+    assert refused.value.response["Error"]["Code"] == "InvalidAccessKeyId"
 
 
 def test_platform_keys_dr_role_and_zone_are_out_of_reach(city: City) -> None:

@@ -86,6 +86,9 @@ def run_program(
 ) -> tuple[RecordingMonitor, Deployment | None, dict[str, Any], dict[str, bool]]:
     # Other tests may leave the thread without an event loop; the SDK's mocks need one.
     asyncio.set_event_loop(asyncio.new_event_loop())
+    # set_mocks makes a new root stack only when none is set: a program another test ran in this
+    # thread's context may have left its own, and this run would then register no stack.
+    pulumi.runtime.settings.ROOT.set(None)
     mocks = CloudMocks()
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project="govcloud", stack="sandbox", preview=False, monitor=monitor)
