@@ -25,10 +25,7 @@ from tests.integration.test_robust_apply import (
     CityProject,
     _child_env,
     audit,
-    crash_delays,
     inventory,
-    killed_trial,
-    measure_apply,
     reset_cloud,
     robust_cloud,
 )
@@ -121,23 +118,6 @@ def test_a_dead_remote_holder_is_broken_only_by_state_unlock(s3_city: CityProjec
     unlocks = [(x["operation"], x["result"]) for x in lines if x["operation"] == "state unlock"]
     assert unlocks[-1] == ("state unlock", "ok")
     assert s3_city.apply().returncode == 0
-
-
-@pytest.mark.slow
-def test_kill_minus_nine_on_the_s3_backend_leaves_no_orphan_duplicate_or_lost_secret(
-        tmp_path: Path, robust_cloud: str, object_storage: str) -> None:
-    # One department (with a database, so an admin secret), four kills spread over the apply
-    # (each made to land mid-run); `bench/crash.py --backend s3` runs fifty.
-    reset_cloud(robust_cloud)
-    s3_city = CityProject.create(tmp_path / "city1", robust_cloud, ("gzw",),
-                                 backend=s3_url(object_storage, tmp_path.name[-20:] + "-k"))
-    duration = measure_apply(s3_city)
-    trials = [killed_trial(s3_city, number, delay)
-              for number, delay in enumerate(crash_delays(31, 4, duration, stratified=True))]
-    failures = [f"trial {t.number} (kill after {t.kill_after:.2f}s): {t.error} "
-                f"{t.audit.describe() if t.audit else ''}" for t in trials if not t.ok]
-    assert not failures, "\n".join(failures)
-    assert all(t.killed for t in trials)
 
 
 # -- a moved endpoint, damaged state, vanished blueprints, mass deletes -------------------
