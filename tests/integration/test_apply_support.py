@@ -96,8 +96,11 @@ class Project:
             result = CliRunner().invoke(app, list(args), catch_exceptions=False)
         self.outputs.append(result.stdout + result.stderr)
         if expect is not None:
-            assert result.exit_code == expect, (args, result.exit_code, _failures(result.stdout),
-                                                result.stdout[-3000:], result.stderr[-3000:])
+            # A string, so that pytest prints it whole (it elides a long tuple's repr).
+            assert result.exit_code == expect, "\n".join(
+                [f"govcloud {' '.join(args)} exited {result.exit_code}, expected {expect}",
+                 *_failures(result.stdout), "--- stdout (tail)", result.stdout[-3000:],
+                 "--- stderr (tail)", result.stderr[-3000:]])
         return result
 
     def cli_json(self, *args: str, expect: int | None = 0) -> Any:
