@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 
@@ -113,10 +111,24 @@ def _parsed(files: list[str], jobs: int | None, store: FileCache | None = None) 
     missing = [f for f in files if f not in done]
     if jobs is None:
         jobs = min(os.cpu_count() or 1, 8) if len(missing) >= PARALLEL_THRESHOLD else 1
-    if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        for path in files:
-            yield done[path] if path in done else _parse_and_validate(path, store)
+    if jobs > 1 and _can_fork():
+        yield from _pooled(files, missing, done, jobs, store)
         return
+    for path in files:
+        yield done[path] if path in done else _parse_and_validate(path, store)
+
+
+def _can_fork() -> bool:
+    import multiprocessing  # only where a pool may be used: its import is a tenth of a check's start-up
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _pooled(files: list[str], missing: list[str], done: dict[str, Parsed], jobs: int,
+            store: FileCache | None) -> Iterator[Parsed]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     size = max(1, -(-len(missing) // (jobs * 4)))
     chunks = [missing[i:i + size] for i in range(0, len(missing), size)]
     # fork: workers inherit the imported package, so they start in milliseconds
@@ -189,9 +201,10 @@ def load(paths: Sequence[str], jobs: int | None = None,
         city = build_city(cities[0])
         problems = check_city(city)
         findings.extend(problems)
-        read = {os.path.realpath(f) for f in files}
+        beside = register_files(city.doc.file)
+        read = {os.path.realpath(f) for f in files} if beside else set()  # realpath: 5 % of a cached load
         for loaded, verdicts in map(_parse_and_validate, [  # the registers beside city.yaml, when not given
-                f for f in register_files(city.doc.file) if os.path.realpath(f) not in read]):
+                f for f in beside if os.path.realpath(f) not in read]):
             findings.extend(loaded.findings)
             broken += bool(loaded.findings)
             for doc, (kind, errors) in zip(loaded.documents, verdicts, strict=False):

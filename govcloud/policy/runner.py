@@ -274,7 +274,7 @@ def check(
     started = time.time()
     with _collector_paused():  # loading builds the documents: the same millions of acyclic objects
         root = _roots(names)[0] if cache and names else None
-        loaded = load(list(scope.paths), cache=root)
+        loaded = load(list(scope.paths), jobs=1, cache=root)  # one process: a pool costs more CPU than it saves
         day = today or date.today()
         results = None
         if root is not None and loaded.project is not None:
