@@ -1,10 +1,13 @@
-"""Per-department results of the declarative rules, kept between runs (`.govcloud/cache/results/`).
+"""Per-department results of the declarative rules and the local built-in checks, kept between
+runs (`.govcloud/cache/results/`).
 
-A department's declarative findings depend only on its own document, the City, the policy
-folder (packs and data), today's date and govcloud's code: with all of those unchanged, the
-findings are those of the last run. One file per such context holds every department's
-findings by the content key of its blueprint file; it is rewritten whole (temp + rename) when
-a department was evaluated afresh. Built-in checks look across departments and always run.
+A department's declarative findings, and those of the built-in checks registered `local`
+(quota, vocabulary, registers…), depend only on its own document, the City, the registers, the
+policy folder (packs and data), the waivers, today's date and govcloud's code: with all of those
+unchanged, the findings are those of the last run. One file per such context holds every
+department's findings by the content key of its blueprint file; it is rewritten whole (temp +
+rename) when a department was evaluated afresh. The other built-in checks look across
+departments (duplicates, data sharing, capacity) and always run.
 """
 from __future__ import annotations
 
@@ -42,7 +45,7 @@ def _folder_digest(folder: str, h: Any) -> None:
 
 
 class RuleResults:
-    """Findings of the declarative rules by department, for one evaluation context."""
+    """Findings of the declarative rules and local built-ins by department, for one evaluation context."""
 
     def __init__(self, path: Path, rows: dict[str, Any]) -> None:
         self.path = path

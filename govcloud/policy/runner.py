@@ -23,7 +23,7 @@ from govcloud.load.cache import prune
 from govcloud.load.context import Scope, in_context
 from govcloud.model import Department, Finding, Project, Severity
 from govcloud.model.duplicates import DuplicateGroup
-from govcloud.policy.checks import CheckContext, checks
+from govcloud.policy.checks import Check, CheckContext, checks
 from govcloud.policy.checks.duplication import groups_of
 from govcloud.policy.declarative import BoundRule, bind, violations
 from govcloud.policy.defaults import Filler, defaults_for
@@ -153,27 +153,46 @@ def _evaluate(policies: PolicySet, project: Project, today: date,
     bound = _bind_all(policies, scope)
     if bound.problems:
         return [], bound.problems, None
-    findings: list[Finding] = []
     city = scope["city"]
     fill = defaults_for("Department")
+    ctx = CheckContext(project, scope, today)
+    local = [(builtin, params, fn) for builtin, params in bound.builtins
+             if _check_of(builtin).local and (fn := _check_of(builtin).fn) is not None]
+    kept: dict[str, list[Finding]] = {}  # by department code: what the department's own file implies
+    fresh: list[tuple[Department, str | None]] = []
     for dept in project.departments:
         key = results.key(dept) if results is not None else None
-        kept = results.get(key) if results is not None and key is not None else None
-        if kept is None:
-            kept = _declarative(bound, city, dept, fill)
-            if results is not None and key is not None:
-                results.put(key, kept)
-        findings.extend(kept)
+        found = results.get(key) if results is not None and key is not None else None
+        if found is None:
+            fresh.append((dept, key))
+            found = _declarative(bound, city, dept, fill)
+        kept[dept.code] = found
+    if fresh and local:  # the local built-ins on the departments not kept from an earlier run
+        alone = CheckContext(replace(project, departments=tuple(d for d, _ in fresh)), scope, today) \
+            if len(fresh) < len(project.departments) else ctx
+        for builtin, params, fn in local:
+            for f in fn(builtin, params, alone):
+                kept[f.department or ""].append(f)  # a local check names the department of each finding
+    if results is not None:
+        for dept, key in fresh:
+            if key is not None:
+                results.put(key, kept[dept.code])
+    findings: list[Finding] = [f for dept in project.departments for f in kept[dept.code]]
     objects = {"city": city}
     for rule in bound.city:
         if rule.applies(objects) and not rule.require(city, objects):
             findings.extend(violations(rule, city, objects, project.city.doc, (), None, None))
-    ctx = CheckContext(project, scope, today)
     for builtin, params in bound.builtins:
-        check = checks.get(builtin.check or "")
-        if check is not None and check.fn is not None:
+        check = _check_of(builtin)
+        if check.fn is not None and not check.local:
             findings.extend(check.fn(builtin, params, ctx))
     return findings, [], ctx
+
+
+def _check_of(rule: Rule) -> Check:
+    check = checks.get(rule.check or "")
+    assert check is not None  # packs.py rejects unknown checks
+    return check
 
 
 def _duplicates(policies: PolicySet, ctx: CheckContext) -> tuple[DuplicateGroup, ...]:

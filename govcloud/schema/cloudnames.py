@@ -96,11 +96,12 @@ def bucket(name: str) -> str | None:
         return "must start and end with a letter or digit"
     if ".." in name:
         return "must not contain two adjacent dots"
-    try:
-        ipaddress.IPv4Address(name)
-        return "must not be formatted as an IP address"
-    except ValueError:
-        pass
+    if name.count(".") == 3 and name.replace(".", "").isdigit():  # else no IPv4 address: skip the exception
+        try:
+            ipaddress.IPv4Address(name)
+            return "must not be formatted as an IP address"
+        except ValueError:
+            pass
     for prefix in _BUCKET_PREFIXES:
         if name.startswith(prefix):
             return f"must not start with {prefix!r}"

@@ -20,7 +20,7 @@ def _asked(dept: Department) -> str:
     return f"{_n(q.vcpu)} vCPU, {_n(q.memory_gib)} GiB memory and {_n(q.storage_tib)} TiB" if q else ""
 
 
-@checks.register("department-quota")
+@checks.register("department-quota", local=True)
 def department_quota(rule: Rule, params: Mapping[str, Any], ctx: CheckContext) -> Iterator[Finding]:
     """Each department's systems (sized as the blueprint format says) fit in the quota it was granted:
     the city's grants register once it keeps one (a department's spec.quota only asks), else spec.quota."""

@@ -44,7 +44,7 @@ def _problem(network: ExemptNetwork | None, term: str, dept: Department, known: 
     return None
 
 
-@checks.register("exempt-network")
+@checks.register("exempt-network", local=True)
 def exempt_network(rule: Rule, params: Mapping[str, Any], ctx: CheckContext) -> Iterator[Finding]:
     """A `dedicated` system names an exempt network of the City that its department may use today
     (or, in the legacy form, its department's category is in the City's exemptCategories)."""

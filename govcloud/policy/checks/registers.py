@@ -19,7 +19,7 @@ def approved_file(dept: Department) -> bool:
     return APPROVED_DIR in PurePath(dept.file).parts[:-1]
 
 
-@checks.register("project-register")
+@checks.register("project-register", local=True)
 def project_register(rule: Rule, params: Mapping[str, Any], ctx: CheckContext) -> Iterator[Finding]:
     """Every system's project number (its own `project`, else the department's) matches the city's
     pattern and, once the city keeps a project register, is an approved project of the department
@@ -95,7 +95,7 @@ def _provisioned_systems(ctx: CheckContext, from_level: int) -> Iterator[tuple[D
                     yield dept, system
 
 
-@checks.register("mlps-filing", MLPS_PARAMS)
+@checks.register("mlps-filing", MLPS_PARAMS, local=True)
 def mlps_filing(rule: Rule, params: Mapping[str, Any], ctx: CheckContext) -> Iterator[Finding]:
     """Once the city keeps MLPS records: every approved system from level 2 has a record with its
     filing number (备案), at the level the blueprint states; a request's record, if any, agrees too."""
@@ -120,7 +120,7 @@ def mlps_filing(rule: Rule, params: Mapping[str, Any], ctx: CheckContext) -> Ite
                                    at, dept, system)
 
 
-@checks.register("mlps-assessment", MLPS_PARAMS)
+@checks.register("mlps-assessment", MLPS_PARAMS, local=True)
 def mlps_assessment(rule: Rule, params: Mapping[str, Any], ctx: CheckContext) -> Iterator[Finding]:
     """Once the city keeps MLPS records: every approved system's last assessment (测评) is recent
     enough for its level (level 3 yearly, level 2 every two years by default) and did not fail."""
@@ -150,7 +150,7 @@ def mlps_assessment(rule: Rule, params: Mapping[str, Any], ctx: CheckContext) ->
                                hint="remedy the findings and have it assessed again")
 
 
-@checks.register("approval-record")
+@checks.register("approval-record", local=True)
 def approval_record(rule: Rule, params: Mapping[str, Any], ctx: CheckContext) -> Iterator[Finding]:
     """Once the city keeps an approvals register: every blueprint in departments/ has an approval,
     and every system in it is within an approval's scope."""

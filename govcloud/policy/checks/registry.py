@@ -41,6 +41,10 @@ class Check:
     stage: str = EVALUATE
     doc: str = ""
     scope: str = "department"   # what its findings are about: each department, or the city
+    # True when a department's findings depend on that department and the run's context alone (the
+    # City, registers, policies, today), never on another department: each finding names its
+    # department, and a re-check keeps them with the department's declarative findings
+    local: bool = False
 
 
 class Registry:
@@ -48,10 +52,11 @@ class Registry:
         self._checks: dict[str, Check] = {}
 
     def register(self, name: str, params: dict[str, Any] | None = None,
-                 stage: str = EVALUATE, scope: str = "department") -> Callable[[CheckFn], CheckFn]:
+                 stage: str = EVALUATE, scope: str = "department",
+                 local: bool = False) -> Callable[[CheckFn], CheckFn]:
         def decorate(fn: CheckFn) -> CheckFn:
             self.add(Check(name, fn, params or {"type": "object", "additionalProperties": False},
-                           stage, (fn.__doc__ or "").strip(), scope))
+                           stage, (fn.__doc__ or "").strip(), scope, local))
             return fn
         return decorate
 

@@ -28,7 +28,7 @@ SECRECY_PARAMS = {
 _DEFAULT_MONTHS = 24
 
 
-@checks.register("secrecy-assessment", SECRECY_PARAMS)
+@checks.register("secrecy-assessment", SECRECY_PARAMS, local=True)
 def secrecy_assessment(rule: Rule, params: Mapping[str, Any], ctx: CheckContext) -> Iterator[Finding]:
     """Once the city keeps MLPS records: every approved classified system has a record at the 密级
     its blueprint states, assessed under 分级保护 within its level's interval, and not failed."""

@@ -10,7 +10,7 @@ from govcloud.policy.rule import Rule
 from govcloud.policy.vocabulary import Vocabulary
 
 
-@checks.register("function-vocabulary")
+@checks.register("function-vocabulary", local=True)
 def function_vocabulary(rule: Rule, params: Mapping[str, Any], ctx: CheckContext) -> Iterator[Finding]:
     """`function` is an id or synonym of the vocabulary (policies/data/functions.yaml); an unknown
     term gets the closest id as a suggestion. A city without a vocabulary is not checked."""
