@@ -245,19 +245,36 @@ class FileCache:
         if payload is not None:
             touch(self._path(key))
             return payload  # checked by its digest; its shape when unpacked
+        stored = self._store(path, key, raw)
+        return stored[0] if stored is not None else None
+
+    def _store(self, path: str, key: str, raw: bytes) -> tuple[bytes, Parsed] | None:
+        """The file parsed and schema-checked, stored under `key`: (the entry's payload, the parsed file)."""
         try:
             text = decode(raw)
         except LoadError:
             return None
         loaded = parse(text, path)
-        payload = pack(key, loaded, [validate_document(doc) for doc in loaded.documents])
+        verdicts = [validate_document(doc) for doc in loaded.documents]
+        payload = pack(key, loaded, verdicts)
         write_atomic(Path(self._path(key)), payload)
-        return payload
+        for doc in loaded.documents:
+            _digests[doc] = key
+        return payload, (loaded, verdicts)
 
     def parse(self, path: str) -> Parsed | None:
-        """`packed`, as a parsed file (None also for an entry that does not unpack)."""
-        payload = self.packed(path)
-        try:
-            return unpack(payload) if payload is not None else None
-        except (ValueError, TypeError, KeyError, IndexError, EOFError):
+        """The file's parsed documents and verdicts, from the cache or parsed and stored (None when
+        it cannot be read or decoded); a miss is returned as parsed, not unpacked again."""
+        read = self._read(path)
+        if read is None:
             return None
+        key, raw = read
+        payload = read_checked(self._path(key))
+        if payload is not None:
+            touch(self._path(key))
+            try:
+                return unpack(payload, key)
+            except (ValueError, TypeError, KeyError, IndexError, EOFError):  # another shape: parsed again
+                pass
+        stored = self._store(path, key, raw)
+        return stored[1] if stored is not None else None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import ChainMap
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -255,5 +254,5 @@ def violations(
             "path": _dotted(path),
         }
         template = rule.messages.get(str(keyword), rule.message)
-        text = message(template, ChainMap(names, dict(objects), dict(bound.scope)))
+        text = message(template, {**bound.scope, **objects, **names})  # names first, then objects, then scope
         yield rule.finding(text, location, department, system)

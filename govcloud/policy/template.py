@@ -132,16 +132,24 @@ def render(text: str, scope: Mapping[str, Any], namespaces: tuple[str, ...] = NA
     return REFERENCE.sub(one, text)
 
 
+@lru_cache(maxsize=1024)
+def _pieces(text: str) -> tuple[str | Reference, ...]:
+    """`text` as its literal parts and references, in order (parsed once per message template)."""
+    out: list[str | Reference] = []
+    at = 0
+    for m in REFERENCE.finditer(text):
+        out.append(text[at:m.start()])
+        out.extend(_parsed(m.group(0)))
+        at = m.end()
+    out.append(text[at:])
+    return tuple(out)
+
+
 def message(text: str, scope: Mapping[str, Any]) -> str:
     """A finding's message: every reference interpolated; a missing value shows as '?'."""
     if "${" not in text:
         return text
-
-    def one(m: re.Match[str]) -> str:
-        (ref,) = references(m.group(0))
-        return as_text(_value(ref, scope, missing="?"))
-
-    return REFERENCE.sub(one, text)
+    return "".join([p if isinstance(p, str) else as_text(_value(p, scope, missing="?")) for p in _pieces(text)])
 
 
 def substitute(node: Any, scope: Mapping[str, Any], namespaces: tuple[str, ...] = NAMESPACES) -> Any:
