@@ -10,8 +10,12 @@
   TLS or not. Here bucket-policy statements with a condition are left out of the
   evaluation: the sandbox enforces no condition at all, and the documents' conditions are
   tested on their own (tests/unit/test_iam_documents.py).
-- moto's instance-profile associations are one dict that concurrent terminations change
-  while others iterate it (an HTTP 500); here those calls take turns, as the real cloud's do.
+- moto's backends are not safe for concurrent requests: one request changes a dict (IAM's
+  roles and profiles, EC2's instance-profile associations...) while another iterates it,
+  and the second fails with an HTTP 500 whose HTML body botocore cannot parse and so does
+  not retry. A real cloud's API is linearisable; here requests take turns (one lock around
+  the whole application, the response read inside it). moto runs under one interpreter
+  lock, so its throughput does not drop.
 
 Everything else is moto's server unchanged.
 
@@ -19,15 +23,14 @@ Run as `python -m govcloud.cloud.sandboxserver -H 127.0.0.1 -p PORT` (what `sand
 """
 from __future__ import annotations
 
-import functools
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from moto import server
-from moto.ec2.models.iam_instance_profile import IamInstanceProfileAssociationBackend
 from moto.iam.access_control import IAMPolicy, PermissionResult
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.s3.models import FakeBucket
 from moto.secretsmanager.responses import SecretsManagerResponse
 
@@ -55,22 +58,24 @@ def _unconditional_permission(bucket: Any, action: str, resource: str) -> Any:
     return IAMPolicy(json.dumps({**policy, "Statement": statements})).is_action_permitted(action, resource)
 
 
-_ASSOCIATIONS = threading.RLock()  # replace calls disassociate: the same thread may re-enter
+_TURNS = threading.Lock()  # one request at a time inside moto
+_dispatch = DomainDispatcherApplication.__call__
 
 
-def _one_at_a_time(method: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(method)
-    def serialised(*args: Any, **kwargs: Any) -> Any:
-        with _ASSOCIATIONS:
-            return method(*args, **kwargs)
-    return serialised
+def _one_at_a_time(app: Any, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    """moto's application, one request at a time: the answer is read whole before the next begins."""
+    with _TURNS:
+        body = _dispatch(app, environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
 
 
 def main() -> None:
-    for name in ("associate_iam_instance_profile", "describe_iam_instance_profile_associations",
-                 "disassociate_iam_instance_profile", "replace_iam_instance_profile_association"):
-        setattr(IamInstanceProfileAssociationBackend, name,
-                _one_at_a_time(getattr(IamInstanceProfileAssociationBackend, name)))
+    DomainDispatcherApplication.__call__ = _one_at_a_time  # type: ignore[method-assign,assignment]
     SecretsManagerResponse._determine_resource = _secret_resource  # type: ignore[attr-defined]
     FakeBucket.get_permission = _unconditional_permission  # type: ignore[method-assign,assignment]
     server.main()
