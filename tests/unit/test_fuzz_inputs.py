@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import math
-import os
 import shutil
 import time
 from collections.abc import Iterator
@@ -31,6 +30,7 @@ from govcloud.load import load
 from govcloud.program import load_stack_config
 from govcloud.program.reform import under_former_codes
 from govcloud.schema import cloudnames
+from tests.support.fuzzing import LONG
 
 pytestmark = pytest.mark.fuzz
 
@@ -189,7 +189,6 @@ def _planned_names_are_valid(blueprints: Path) -> None:
 
 
 # CI runs a fixed sample; GOVCLOUD_FUZZ_EXAMPLES=N (per test, scaled) explores new inputs at length.
-LONG = int(os.environ.get("GOVCLOUD_FUZZ_EXAMPLES", "0"))
 COMMON = settings(max_examples=LONG or 60, deadline=None, derandomize=not LONG, database=None,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 

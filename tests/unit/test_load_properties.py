@@ -15,6 +15,7 @@ from govcloud import validate
 from govcloud.load import parse
 from govcloud.schema import SchemaValidator, load_schema, validate_document
 from govcloud.schema._fast import compile_schema
+from tests.support.fuzzing import examples
 
 MINI = Path(__file__).resolve().parents[1] / "data" / "mini"
 SLJ = yaml.safe_load((MINI / "departments" / "slj.yaml").read_text("utf-8"))
@@ -94,7 +95,7 @@ def test_mutated_blueprints_never_crash_and_point_at_a_line(doc: dict[str, Any])
             assert 1 <= finding.location.line <= lines
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(doc=mutated())
 def test_fast_validator_agrees_with_jsonschema(doc: dict[str, Any]) -> None:
     kind = doc.get("kind") if doc.get("kind") in ("City", "Department") else "Department"

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from govcloud.schema._fast import compile_schema
 from govcloud.schema._validate import SchemaValidator
+from tests.support.fuzzing import examples
 
 KEYS = ("a", "b", "name", "mlps")
 SCALARS = st.one_of(
@@ -55,7 +56,7 @@ def _schemas() -> st.SearchStrategy[dict[str, Any]]:
     return st.recursive(leaf, nest, max_leaves=6)
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(schema=_schemas(), data=st.lists(JSON, min_size=1, max_size=6))
 def test_compiled_and_jsonschema_agree_on_generated_schemas(schema: dict[str, Any], data: list[Any]) -> None:
     fast, slow = compile_schema(schema), SchemaValidator(schema)
