@@ -60,12 +60,16 @@ REMOVED = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_DEFAULT_
            "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")
 
 
-def approved_city(n: int, project: Path) -> tuple[int, int]:
-    """gen_city's N departments, minus those the gate refuses; (kept, dropped)."""
+ZONES = 240  # department zones in one city's address plan (graph/addressing.py)
+
+
+def approved_city(n: int, project: Path, systems: tuple[int, int] = (1, 4)) -> tuple[int, int]:
+    """gen_city's N departments, minus those the gate refuses and those beyond the address
+    plan's ZONES; (kept, dropped)."""
     from govcloud.policy import check
 
     blueprints = project / "blueprints"
-    generate(n, str(blueprints))
+    generate(n, str(blueprints), systems=systems)
     dropped = 0
     here = os.getcwd()
     os.chdir(project)
@@ -82,6 +86,10 @@ def approved_city(n: int, project: Path) -> tuple[int, int]:
             dropped += len(bad)
     finally:
         os.chdir(here)
+    kept = sorted((blueprints / "departments").glob("*.yaml"))
+    for file in kept[ZONES:]:  # the last codes: a department's code never moves another's zone
+        file.unlink()
+    dropped += max(0, len(kept) - ZONES)
     return n - dropped, dropped
 
 
@@ -136,6 +144,9 @@ def breakdown(wall: float, data: dict[str, Any]) -> dict[str, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--departments", type=int, default=80)
+    parser.add_argument("--systems", default="1-4",
+                        help="business systems per department, MIN-MAX (gen_city's default 1-4); a city "
+                             "holds at most 240 departments, so a bigger city needs bigger departments")
     parser.add_argument("--parallel-stacks", type=int, default=None,
                         help="members at once (default: govcloud's own, the number of CPUs)")
     parser.add_argument("--parallel", type=int, default=16)
@@ -162,7 +173,8 @@ def main() -> int:
         single.mkdir(parents=True)
         assert info.endpoint
         write_project(single, info.endpoint)
-        kept, dropped = approved_city(args.departments, single)
+        low, high = (int(x) for x in args.systems.split("-"))
+        kept, dropped = approved_city(args.departments, single, (low, high))
         figures |= {"departments": kept, "dropped_by_the_gate": dropped}
         print(f"{kept} approved departments ({dropped} dropped by the gate); first apply of the single stack …",
               flush=True)

@@ -104,13 +104,13 @@ replicas: {2 if mlps >= 3 else 1}}}
 """
 
 
-def department(rng: random.Random, index: int, n: int) -> tuple[str, str]:
+def department(rng: random.Random, index: int, n: int, systems: tuple[int, int] = (1, 4)) -> tuple[str, str]:
     code = f"d{index:05d}"
     category = rng.choice(CATEGORIES)
     violation = rng.choice(VIOLATIONS) if rng.random() < 0.05 else None
     host = f"www.{code}.synthetic.gov.cn" if violation == "bad-host" else f"{code}.synthetic.gov.cn"
     headcount = rng.randrange(40, 4000)
-    systems = "".join(system(rng, code, i, category, violation) for i in range(rng.randint(1, 4)))
+    listed = "".join(system(rng, code, i, category, violation) for i in range(rng.randint(*systems)))
     consumes = ""
     if index > 0 and rng.random() < 0.3:
         consumes = f"""    - name: {code}-portal
@@ -137,7 +137,7 @@ spec:
     ipv6: true
     storageGiB: 20
   systems:
-{systems}{consumes}    - name: {code}-open-data
+{listed}{consumes}    - name: {code}-open-data
       title: 开放数据
       function: {SHARED}
       network: extranet
@@ -147,13 +147,15 @@ spec:
     return code, text
 
 
-def generate(n: int, out: str, seed: int = 1) -> None:
+def generate(n: int, out: str, seed: int = 1, systems: tuple[int, int] = (1, 4)) -> None:
+    """`systems`: the fewest and most business systems a department has (bigger departments
+    make a bigger city within the address plan's 240 department zones)."""
     rng = random.Random(seed)
     os.makedirs(os.path.join(out, "departments"), exist_ok=True)
     with open(os.path.join(out, "city.yaml"), "w", encoding="utf-8") as fh:
         fh.write(city(n))
     for index in range(n):
-        code, text = department(rng, index, n)
+        code, text = department(rng, index, n, systems)
         with open(os.path.join(out, "departments", f"{code}.yaml"), "w", encoding="utf-8") as fh:
             fh.write(text)
 
@@ -163,8 +165,10 @@ def main() -> None:
     parser.add_argument("n", type=int, help="number of departments")
     parser.add_argument("out", help="output directory")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--systems", default="1-4", help="business systems per department, MIN-MAX (default 1-4)")
     args = parser.parse_args()
-    generate(args.n, args.out, args.seed)
+    low, high = (int(x) for x in args.systems.split("-"))
+    generate(args.n, args.out, args.seed, (low, high))
     print(f"wrote {args.n} departments and city.yaml to {args.out}")
 
 
