@@ -332,6 +332,21 @@ def test_standard_retries_ride_out_a_20_percent_error_rate(sandbox_endpoint: str
     assert keys == 100
 
 
+def test_a_lost_answer_was_done_upstream_and_the_call_is_sent_again(sandbox_endpoint: str,
+                                                                      unique: Callable[[str], str]) -> None:
+    role = unique("fp-lost-role")
+    twice = Config(retries={"mode": "standard", "max_attempts": 1})  # one retry, then give up
+    with FaultProxy(sandbox_endpoint, error_rate=0.0, lost_rate=1.0, lost_services=("iam",), seed=3) as proxy:
+        with pytest.raises(ClientError) as raised:
+            _client("iam", proxy.endpoint, twice).create_role(
+                RoleName=role, AssumeRolePolicyDocument='{"Version": "2012-10-17", "Statement": []}')
+        _client("sqs", proxy.endpoint).list_queues()  # not a lost service: answered
+        assert raised.value.response["ResponseMetadata"]["RetryAttempts"] == 1
+        assert (proxy.lost, proxy.forwarded, proxy.injected) == (2, 3, 0)
+    # The first attempt made the role; the second was refused as a duplicate, unseen.
+    assert _client("iam", sandbox_endpoint).get_role(RoleName=role)["Role"]["RoleName"] == role
+
+
 def test_latency_is_added_to_every_forwarded_call(sandbox_endpoint: str) -> None:
     with FaultProxy(sandbox_endpoint, error_rate=0.0, latency=0.05) as proxy:
         sqs = _client("sqs", proxy.endpoint)

@@ -9,8 +9,11 @@ The proxy listens on 127.0.0.1 only and forwards to a loopback upstream only. Ea
 is either forwarded unchanged (Host and Authorization included, so the SigV4 signature
 stays valid; body and response streamed) after `latency` seconds, or, with probability
 `error_rate`, answered by the proxy with an AWS error botocore's standard mode retries
-(see tests.support.aws_errors). The random draws come from one seeded generator, so a
-serial run injects at the same calls every time.
+(see tests.support.aws_errors). With probability `lost_rate` (for the services in
+`lost_services`, every one when empty) a request is forwarded and done by the upstream,
+but its answer is lost: the client gets a 500 instead, as from a gateway that timed out,
+and botocore sends the same call again. The random draws come from one seeded generator,
+so a serial run injects at the same calls every time.
 """
 from __future__ import annotations
 
@@ -61,13 +64,19 @@ class FaultProxy:
 
     def __init__(self, upstream: str, error_rate: float = 0.2, latency: float = 0.0,
                  seed: int | None = None, errors: Sequence[str] = ("throttle", "503"),
-                 *, upstream_timeout: float = 60.0) -> None:
+                 *, upstream_timeout: float = 60.0, lost_rate: float = 0.0,
+                 lost_services: Sequence[str] = ()) -> None:
         self._upstream_host, self._upstream_port = _loopback_address(upstream)
         self.upstream = upstream
         self.error_rate = error_rate
         self.latency = latency
         self.errors = errors
         self.upstream_timeout = upstream_timeout
+        if not 0.0 <= lost_rate <= 1.0:
+            raise ValueError(f"lost_rate must be within [0, 1], not {lost_rate}")
+        self.lost_rate = float(lost_rate)
+        self.lost_services = frozenset(lost_services)
+        self._lost = 0
         self._random = random.Random(seed)
         self._lock = threading.Lock()
         self._forwarded = self._injected = self._upstream_failures = self._connections = 0
@@ -152,6 +161,12 @@ class FaultProxy:
             return self._forwarded
 
     @property
+    def lost(self) -> int:
+        """Requests the upstream did whose answer the client never saw (counted as forwarded too)."""
+        with self._lock:
+            return self._lost
+
+    @property
     def injected(self) -> int:
         """Requests the proxy answered with an injected error instead of forwarding."""
         with self._lock:
@@ -193,6 +208,15 @@ class FaultProxy:
             if self._error_rate and self._random.random() < self._error_rate:
                 return self._random.choice(self.errors)
             return None
+
+    def _draw_lost(self, service: str) -> bool:
+        """Whether the answer to this forwarded request is to be lost."""
+        if not self.lost_rate or (self.lost_services and service not in self.lost_services):
+            return False
+        with self._lock:
+            lost = self._random.random() < self.lost_rate
+            self._lost += lost
+            return lost
 
     def _record(self, service: str, call: Call, injected: bool, answered: bool = True) -> None:
         with self._lock:
@@ -310,7 +334,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if proxy.latency:
             time.sleep(proxy.latency)
-        status, answered = self._forward(body)
+        status, answered = self._forward(body, lose=proxy._draw_lost(service), service=service)
         proxy._record(service, Call(self.command, self.path, status), injected=False, answered=answered)
 
     def _request_body(self) -> bytes | Iterator[bytes]:
@@ -340,8 +364,9 @@ class _Handler(BaseHTTPRequestHandler):
             current = self._upstream = self.server.proxy._open_upstream()
         return current
 
-    def _forward(self, body: bytes | Iterator[bytes]) -> tuple[int, bool]:
-        """Sends the request upstream and streams the answer back: (status sent, upstream answered)."""
+    def _forward(self, body: bytes | Iterator[bytes], *, lose: bool = False, service: str = "") -> tuple[int, bool]:
+        """Sends the request upstream and streams the answer back: (status sent, upstream answered).
+        `lose`: the upstream's answer is read and dropped, and the client gets a 500."""
         headers = self._forward_headers()
         # A buffered body can be resent when a kept-alive upstream connection turns out stale.
         attempts = 2 if isinstance(body, bytes) else 1
@@ -361,6 +386,14 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True  # an unsent streamed body is left unread
                 self._send_bad_gateway(error)
                 return 502, False
+        if lose:
+            response.read()
+            if response.will_close:
+                self._drop_upstream()
+            headers_in = {name.lower(): value for name, value in self.headers.items()}
+            self._send_injected(error_response("500", protocol_of(service, self.path, headers_in), service,
+                                               self.command, headers_in))
+            return 500, True
         try:
             self._send_upstream_response(response)
         except (OSError, http.client.HTTPException):
