@@ -71,8 +71,11 @@ def write_atomic(path: Path, payload: bytes) -> None:
     """`path` holds `payload` whole, or keeps what it held (temp file + rename); never raises
     for a folder that cannot be written (the cache is an optimisation)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        except FileNotFoundError:  # the folder is made once, not asked for before every entry
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(MAGIC + hashlib.sha256(payload).digest() + payload)

@@ -7,17 +7,19 @@ policy folder (packs and data), the waivers, today's date and govcloud's code: w
 unchanged, the findings are those of the last run. One file per such context holds every
 department's findings by the content key of its blueprint file; it is rewritten whole (temp +
 rename) when a department was evaluated afresh. The other built-in checks look across
-departments (duplicates, data sharing, capacity) and always run.
+departments (duplicates, data sharing, capacity) and always run. The file also keeps how each
+rule's schema explained the failures seen so far, so that an edited department failing as
+before is explained without jsonschema.
 """
 from __future__ import annotations
 
 import hashlib
 import marshal
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from govcloud.load.cache import (
     CACHE_DIR,
@@ -32,6 +34,9 @@ from govcloud.load.cache import (
 from govcloud.model import Department, Finding, Project
 from govcloud.policy.packs import DATA_DIR, PolicySet
 
+if TYPE_CHECKING:
+    from govcloud.policy.declarative import BoundRule
+
 
 def _folder_digest(folder: str, h: Any) -> None:
     for top in (folder, os.path.join(folder, DATA_DIR)):
@@ -44,11 +49,30 @@ def _folder_digest(folder: str, h: Any) -> None:
                     h.update(name.encode() + b"\0" + fh.read() + b"\0")
 
 
+# Not a department's key (those are `digest:index`): how the rules' schemas explained the failures
+# seen so far (declarative._errors), so that a re-check of a failing department asks jsonschema
+# (0.1 s to import) only for a failure no earlier run saw.
+_EXPLAINED = "explained"
+Explained = dict[tuple[int, str, str], list[tuple[tuple[str | int, ...], str]]]
+
+
+def _explained(rows: dict[str, Any]) -> Explained:
+    found = rows.pop(_EXPLAINED, None)
+    if not isinstance(found, dict):
+        return {}
+    for key, errors in found.items():  # checked by the entry's digest; its shape here
+        if not (isinstance(key, tuple) and len(key) == 3 and isinstance(key[0], int) and isinstance(errors, list)
+                and all(isinstance(e, tuple) and len(e) == 2 and isinstance(e[0], tuple) for e in errors)):
+            return {}
+    return found
+
+
 class RuleResults:
     """Findings of the declarative rules and local built-ins by department, for one evaluation context."""
 
     def __init__(self, path: Path, rows: dict[str, Any]) -> None:
         self.path = path
+        self._explained = _explained(rows)
         self._old = rows
         self._new: dict[str, Any] = {}
         self.changed = False
@@ -99,6 +123,19 @@ class RuleResults:
         self._new[key] = [finding_row(f) for f in findings]
         self.changed = True
 
+    def seed(self, rules: Sequence[BoundRule]) -> None:
+        """Give the run's bound rules (in binding order) the explanations earlier runs found."""
+        for (i, schema, subject), errors in self._explained.items():
+            if i < len(rules):
+                rules[i].memo.setdefault((schema, subject), errors)
+
+    def keep(self, rules: Sequence[BoundRule]) -> None:
+        """Take the explanations the run's bound rules hold now (those seeded and those found)."""
+        explained = {(i, *key): errors for i, rule in enumerate(rules) for key, errors in rule.memo.items()}
+        if explained != self._explained:
+            self._explained = explained
+            self.changed = True
+
     def save(self) -> None:
         if self.changed or self._new.keys() != self._old.keys():
-            write_atomic(self.path, marshal.dumps(self._new))
+            write_atomic(self.path, marshal.dumps({**self._new, _EXPLAINED: self._explained}))

@@ -156,6 +156,9 @@ def _evaluate(policies: PolicySet, project: Project, today: date,
     city = scope["city"]
     fill = defaults_for("Department")
     ctx = CheckContext(project, scope, today)
+    declarative = [*bound.system, *bound.department, *bound.city]
+    if results is not None:
+        results.seed(declarative)
     local = [(builtin, params, fn) for builtin, params in bound.builtins
              if _check_of(builtin).local and (fn := _check_of(builtin).fn) is not None]
     kept: dict[str, list[Finding]] = {}  # by department code: what the department's own file implies
@@ -186,6 +189,8 @@ def _evaluate(policies: PolicySet, project: Project, today: date,
         check = _check_of(builtin)
         if check.fn is not None and not check.local:
             findings.extend(check.fn(builtin, params, ctx))
+    if results is not None:
+        results.keep(declarative)
     return findings, [], ctx
 
 

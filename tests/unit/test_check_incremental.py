@@ -120,3 +120,18 @@ def test_every_finding_of_a_local_check_names_a_department_of_the_city() -> None
             assert f.department in codes, (rule.id, f.message)
             seen += 1
     assert seen > 0
+
+
+def test_a_recheck_of_an_edited_failing_department_reuses_the_explanations_of_its_failures(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from govcloud.policy import declarative
+
+    _json(project)
+    asked: list[object] = []
+    real = declarative.validator_for
+    monkeypatch.setattr(declarative, "validator_for", lambda *a: asked.append(a) or real(*a))
+    # sws's systems fail several rules; its headcount is read by none of them
+    _edit(project / "blueprints" / "requests" / "sws.yaml", "headcount: 1500", "headcount: 1600")
+    warm = _json(project)
+    assert asked == []  # jsonschema was not asked again how the same failures fail
+    assert warm == _json(project, cache=False) and asked
