@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -23,7 +24,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pulumi import Output
 
 from govcloud.cloud import tags as tagging
-from govcloud.cloud.provider import CloudProvider, CloudResource, is_gone
+from govcloud.cloud.provider import CloudProvider, CloudResource, delete_if_there, is_gone, retried
 from govcloud.cloud.types import CERTIFICATE, CITY_CA, PUBLIC_CERTIFICATE
 from govcloud.errors import GovcloudError
 
@@ -137,7 +138,9 @@ class CertificateProvider(CloudProvider):
 
     def find_existing(self, props: dict[str, Any]) -> str | None:
         # An import is not idempotent: a crashed create is found again by its key tag.
-        acm = self.client("acm", props["region"])
+        return next(self._keyed(self.client("acm", props["region"]), props), None)
+
+    def _keyed(self, acm: Any, props: dict[str, Any]) -> Iterator[str]:
         key = self._key(props)
         for page in acm.get_paginator("list_certificates").paginate():
             for summary in page["CertificateSummaryList"]:
@@ -146,8 +149,7 @@ class CertificateProvider(CloudProvider):
                 arn = str(summary["CertificateArn"])
                 tags = tagging.from_aws(acm.list_tags_for_certificate(CertificateArn=arn).get("Tags"))
                 if tags.get(tagging.KEY_TAG) == key:
-                    return arn
-        return None
+                    yield arn
 
     def _create(self, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         acm = self.client("acm", props["region"])
@@ -159,6 +161,10 @@ class CertificateProvider(CloudProvider):
             CertificateChain=props["ca_certificate_pem"].encode(),
             Tags=tagging.to_aws({**props["tags"], tagging.KEY_TAG: self._key(props)}))
         certificate_arn = str(imported["CertificateArn"])
+        if retried(imported):
+            # Nor is it idempotent on a retry: an attempt whose answer was lost imported a twin.
+            for twin in [arn for arn in self._keyed(acm, props) if arn != certificate_arn]:
+                delete_if_there(acm.delete_certificate, CertificateArn=twin)
         return certificate_arn, {
             "arn": certificate_arn, "not_after": cert.not_valid_after_utc.isoformat(),
             "serial": format(cert.serial_number, "x"), "certificate_pem": _pem(cert),

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from botocore.exceptions import ClientError
 from pulumi import Output
 
 from govcloud.cloud import ec2 as conventions
 from govcloud.cloud.clients import arn
-from govcloud.cloud.provider import CloudProvider, CloudResource
+from govcloud.cloud.provider import CloudProvider, CloudResource, delete_if_there, retried
 from govcloud.cloud.types import INSTANCE, VOLUME
 from govcloud.errors import GovcloudError
 
@@ -51,16 +52,18 @@ class InstanceProvider(CloudProvider):
         return []
 
     def find_existing(self, props: dict[str, Any]) -> str | None:
-        ec2 = self.client("ec2", props["region"])
+        found = self._keyed(self.client("ec2", props["region"]), props)
+        return found[0] if found else None
+
+    def _keyed(self, ec2: Any, props: dict[str, Any]) -> list[str]:
+        """The live instances an earlier create of these props launched."""
         # The subnet first: the sandbox evaluates filters in order, and a tag filter costs
         # a scan of every tag per instance (quadratic in a city-sized cloud).
         filters = [{"Name": "subnet-id", "Values": [props["subnet_id"]]},
                    *conventions.key_filter(self.rtype, props),
                    {"Name": "instance-state-name", "Values": _LIVE_STATES}]
-        for reservation in ec2.describe_instances(Filters=filters)["Reservations"]:
-            for instance in reservation["Instances"]:
-                return str(instance["InstanceId"])
-        return None
+        return [str(instance["InstanceId"]) for reservation in ec2.describe_instances(Filters=filters)["Reservations"]
+                for instance in reservation["Instances"]]
 
     def _create(self, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         region = props["region"]
@@ -70,7 +73,7 @@ class InstanceProvider(CloudProvider):
         extra: dict[str, Any] = {}
         if props.get("iam_instance_profile_arn"):
             extra["IamInstanceProfile"] = {"Arn": props["iam_instance_profile_arn"]}
-        launched = ec2.run_instances(
+        answer = ec2.run_instances(
             ImageId=image["ImageId"], InstanceType=props["instance_type"],
             SubnetId=props["subnet_id"], SecurityGroupIds=props["security_group_ids"],
             MinCount=1, MaxCount=1, UserData=boot_user_data(props), **extra,
@@ -82,8 +85,15 @@ class InstanceProvider(CloudProvider):
             }],
             TagSpecifications=[*conventions.tag_specifications("instance", tags),
                                *conventions.tag_specifications("volume", props["tags"])],
-        )["Instances"][0]
+        )
+        launched = answer["Instances"][0]
         instance_id = str(launched["InstanceId"])
+        if retried(answer):
+            # A cloud that ignores the token (the sandbox does) launched a twin for the attempt
+            # whose answer was lost: it carries our key tag and nothing uses it yet.
+            twins = [i for i in self._keyed(ec2, props) if i != instance_id]
+            if twins:
+                ec2.terminate_instances(InstanceIds=twins)
         ec2.get_waiter("instance_running").wait(InstanceIds=[instance_id], WaiterConfig=_WAIT)
         return instance_id, {
             "instance_id": instance_id, "image_id": image["ImageId"],
@@ -171,7 +181,11 @@ class VolumeProvider(CloudProvider):
         return []
 
     def find_existing(self, props: dict[str, Any]) -> str | None:
-        ec2 = self.client("ec2", props["region"])
+        found = self._keyed(self.client("ec2", props["region"]), props)
+        return found[0] if found else None
+
+    def _keyed(self, ec2: Any, props: dict[str, Any]) -> list[str]:
+        """The live volumes an earlier create of these props made."""
         # Tags first, then the volumes they name: filtering volumes by tag costs the sandbox
         # a scan of every tag per volume (quadratic in a city-sized cloud).
         key = conventions.key_filter(self.rtype, props)[0]
@@ -180,11 +194,10 @@ class VolumeProvider(CloudProvider):
             {"Name": "key", "Values": [key["Name"].removeprefix("tag:")]},
             {"Name": "value", "Values": key["Values"]}])["Tags"]
         if not tagged:
-            return None
+            return []
         filters = [{"Name": "volume-id", "Values": sorted({t["ResourceId"] for t in tagged})},
                    {"Name": "status", "Values": ["creating", "available", "in-use"]}]
-        volumes = ec2.describe_volumes(Filters=filters)["Volumes"]
-        return str(volumes[0]["VolumeId"]) if volumes else None
+        return [str(v["VolumeId"]) for v in ec2.describe_volumes(Filters=filters)["Volumes"]]
 
     def _create(self, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         region = props["region"]
@@ -198,7 +211,13 @@ class VolumeProvider(CloudProvider):
         }
         if props.get("kms_key_id"):
             args["KmsKeyId"] = props["kms_key_id"]
-        volume_id = str(ec2.create_volume(**args)["VolumeId"])
+        created = ec2.create_volume(**args)
+        volume_id = str(created["VolumeId"])
+        if retried(created):
+            # As for an instance: a cloud that ignores the token made a twin, ours by its key tag.
+            for twin in self._keyed(ec2, props):
+                if twin != volume_id:
+                    delete_if_there(ec2.delete_volume, VolumeId=twin)
         ec2.get_waiter("volume_available").wait(VolumeIds=[volume_id], WaiterConfig=_WAIT)
         if props.get("instance_id"):
             self._attach(ec2, volume_id, props)
@@ -206,7 +225,15 @@ class VolumeProvider(CloudProvider):
                            "arn": arn("ec2", region, self.account(region), f"volume/{volume_id}")}
 
     def _attach(self, ec2: Any, volume_id: str, props: dict[str, Any]) -> None:
-        ec2.attach_volume(VolumeId=volume_id, InstanceId=props["instance_id"], Device=props["device"])
+        try:
+            ec2.attach_volume(VolumeId=volume_id, InstanceId=props["instance_id"], Device=props["device"])
+        except ClientError as e:
+            # A retried call whose first attempt landed is refused as the volume being in use:
+            # by this instance, at this device.
+            attached = [(a["InstanceId"], a["Device"]) for a in (self._describe(ec2, volume_id) or {}).get(
+                "Attachments", []) if a.get("State") in ("attaching", "attached")]
+            if not (retried(e.response) and attached == [(props["instance_id"], props["device"])]):
+                raise
         ec2.get_waiter("volume_in_use").wait(VolumeIds=[volume_id], WaiterConfig=_WAIT)
 
     def _detach(self, ec2: Any, volume_id: str) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 from pulumi import Output
 
 from govcloud.cloud import tags as tagging
-from govcloud.cloud.provider import CloudProvider, CloudResource
+from govcloud.cloud.provider import CloudProvider, CloudResource, delete_if_there, retried
 from govcloud.cloud.types import RECORD, ZONE
 
 
@@ -77,6 +77,13 @@ class ZoneProvider(CloudProvider):
             args["VPC"] = {"VPCRegion": props["region"], "VPCId": props["vpc_id"]}
         created = route53.create_hosted_zone(**args)
         zone_id = _zone_id(created["HostedZone"]["Id"])
+        if retried(created):
+            # Route53 answers a repeated caller reference with HostedZoneAlreadyExists (which
+            # the base adopts); a cloud that makes a second zone instead (the sandbox does) has
+            # a twin of the same reference to drop.
+            for zone in route53.list_hosted_zones_by_name(DNSName=_fqdn(props["name"]))["HostedZones"]:
+                if zone.get("CallerReference") == args["CallerReference"] and _zone_id(zone["Id"]) != zone_id:
+                    delete_if_there(route53.delete_hosted_zone, Id=zone["Id"])
         route53.change_tags_for_resource(ResourceType="hostedzone", ResourceId=zone_id,
                                          AddTags=tagging.to_aws(props["tags"]))
         servers = created.get("DelegationSet", {}).get("NameServers", [])

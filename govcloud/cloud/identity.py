@@ -13,7 +13,7 @@ from pulumi import Output
 
 from govcloud.cloud import tags as tagging
 from govcloud.cloud.partitions import partition
-from govcloud.cloud.provider import CloudProvider, CloudResource, is_gone
+from govcloud.cloud.provider import CloudProvider, CloudResource, error_code, is_gone, retried
 from govcloud.cloud.types import INSTANCE_PROFILE, POLICY, ROLE
 from govcloud.errors import GovcloudError
 
@@ -226,8 +226,18 @@ class InstanceProfileProvider(CloudProvider):
         iam = self.client("iam", props["region"])
         profile = iam.create_instance_profile(
             InstanceProfileName=props["name"], Tags=tagging.to_aws(props["tags"]))["InstanceProfile"]
-        iam.add_role_to_instance_profile(InstanceProfileName=props["name"], RoleName=props["role_name"])
+        self._add_role(iam, props["name"], props["role_name"])
         return str(props["name"]), {"arn": profile["Arn"], "profile_id": profile["InstanceProfileId"]}
+
+    def _add_role(self, iam: Any, name: str, role: str) -> None:
+        try:
+            iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=role)
+        except ClientError as e:
+            # A profile holds one role: a retried call whose first attempt landed is refused
+            # as over the limit, and the profile holds the role already.
+            if not (error_code(e) == "LimitExceeded" and retried(e.response)
+                    and [r["RoleName"] for r in (self._profile(iam, name) or {}).get("Roles", [])] == [role]):
+                raise
 
     def _read(self, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
         iam = self.client("iam", props["region"])
@@ -249,7 +259,7 @@ class InstanceProfileProvider(CloudProvider):
             if role != news["role_name"]:  # a profile holds one role: the old one goes first
                 iam.remove_role_from_instance_profile(InstanceProfileName=id_, RoleName=role)
         if news["role_name"] not in roles:
-            iam.add_role_to_instance_profile(InstanceProfileName=id_, RoleName=news["role_name"])
+            self._add_role(iam, id_, news["role_name"])
         to_set, to_remove = tagging.changes(olds.get("tags", {}), news["tags"])
         if to_set:
             iam.tag_instance_profile(InstanceProfileName=id_, Tags=tagging.to_aws(to_set))

@@ -11,6 +11,7 @@ keys keep the cloud's default policy.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -18,7 +19,7 @@ from pulumi import Output
 
 from govcloud.cloud import tags as tagging
 from govcloud.cloud.partitions import partition
-from govcloud.cloud.provider import CloudProvider, CloudResource, error_code, is_gone
+from govcloud.cloud.provider import CloudProvider, CloudResource, error_code, is_already_there, is_gone, retried
 from govcloud.cloud.types import KEY
 from govcloud.errors import GovcloudError
 
@@ -97,7 +98,10 @@ class KeyProvider(CloudProvider):
         found = self.find_existing(props)
         if found is not None:
             return found
-        kms = self.client("kms", props["region"])
+        return next(self._unnamed(self.client("kms", props["region"]), props), None)
+
+    def _unnamed(self, kms: Any, props: dict[str, Any]) -> Iterator[str]:
+        """The enabled keys no alias names that create_key made of these props."""
         named = {str(a["TargetKeyId"]) for page in kms.get_paginator("list_aliases").paginate()
                  for a in page["Aliases"] if a.get("TargetKeyId")}
         for page in kms.get_paginator("list_keys").paginate():
@@ -109,8 +113,7 @@ class KeyProvider(CloudProvider):
                 if (meta["KeyState"] == "Enabled" and meta.get("KeyManager") != "AWS"
                         and meta.get("Description", "") == props["description"]
                         and self._tags(kms, key_id) == props["tags"]):
-                    return key_id
-        return None
+                    yield key_id
 
     def _policy(self, props: dict[str, Any]) -> dict[str, Any]:
         region = props["region"]
@@ -119,10 +122,16 @@ class KeyProvider(CloudProvider):
     def _create(self, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         kms = self.client("kms", props["region"])
         policy = {"Policy": json.dumps(self._policy(props))} if props.get("log_group_prefix") else {}
-        meta = kms.create_key(Description=props["description"], **policy,
-                              Tags=tagging.to_aws(props["tags"], "TagKey", "TagValue"))["KeyMetadata"]
+        created = kms.create_key(Description=props["description"], **policy,
+                                 Tags=tagging.to_aws(props["tags"], "TagKey", "TagValue"))
+        meta = created["KeyMetadata"]
         key_id = str(meta["KeyId"])
-        kms.create_alias(AliasName=props["alias"], TargetKeyId=key_id)
+        if retried(created):
+            # CreateKey takes no client token: an attempt whose answer was lost made a twin,
+            # which carries the same description and tags and no alias yet.
+            for twin in [k for k in self._unnamed(kms, props) if k != key_id]:
+                self._schedule_deletion(kms, twin, props["deletion_window_days"])
+        self._create_alias(kms, props["alias"], key_id)
         if props["rotation"]:
             kms.enable_key_rotation(KeyId=key_id)
         return key_id, self._computed(meta["Arn"], props)
@@ -160,7 +169,7 @@ class KeyProvider(CloudProvider):
         if olds.get("log_group_prefix") != news.get("log_group_prefix"):
             kms.put_key_policy(KeyId=id_, PolicyName="default", Policy=json.dumps(self._policy(news)))
         if olds.get("alias") != news["alias"]:
-            kms.create_alias(AliasName=news["alias"], TargetKeyId=id_)
+            self._create_alias(kms, news["alias"], id_)
             if olds.get("alias"):
                 self._delete_alias(kms, olds["alias"])
         to_set, to_remove = tagging.changes(olds.get("tags", {}), news["tags"])
@@ -170,6 +179,14 @@ class KeyProvider(CloudProvider):
             kms.untag_resource(KeyId=id_, TagKeys=to_remove)
         meta = kms.describe_key(KeyId=id_)["KeyMetadata"]
         return self._computed(meta["Arn"], news)
+
+    def _create_alias(self, kms: Any, alias: str, key_id: str) -> None:
+        try:
+            kms.create_alias(AliasName=alias, TargetKeyId=key_id)
+        except ClientError as e:
+            # A retried call whose first attempt landed finds the alias naming this very key.
+            if not (is_already_there(e) and retried(e.response) and self._alias_target(kms, alias) == key_id):
+                raise
 
     def _delete_alias(self, kms: Any, alias: str) -> None:
         try:
@@ -185,10 +202,13 @@ class KeyProvider(CloudProvider):
             return
         if props.get("alias") and self._alias_target(kms, props["alias"]) == id_:
             self._delete_alias(kms, props["alias"])
+        self._schedule_deletion(kms, id_, props.get("deletion_window_days", 7))
+
+    def _schedule_deletion(self, kms: Any, key_id: str, days: int) -> None:
         try:
-            kms.schedule_key_deletion(KeyId=id_, PendingWindowInDays=props.get("deletion_window_days", 7))
+            kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=days)
         except ClientError as e:
-            if error_code(e) != "KMSInvalidStateException":
+            if error_code(e) != "KMSInvalidStateException":  # pending deletion already
                 raise
 
 

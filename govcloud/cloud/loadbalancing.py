@@ -8,7 +8,7 @@ from botocore.exceptions import ClientError
 from pulumi import Output
 
 from govcloud.cloud import tags as tagging
-from govcloud.cloud.provider import CloudProvider, CloudResource, is_gone
+from govcloud.cloud.provider import CloudProvider, CloudResource, delete_if_there, is_gone, retried
 from govcloud.cloud.types import LISTENER, LISTENER_RULE, LOAD_BALANCER, TARGET_GROUP
 from govcloud.errors import GovcloudError
 
@@ -36,6 +36,10 @@ class _Elbv2Provider(CloudProvider):
             elb.add_tags(ResourceArns=[resource_arn], Tags=tagging.to_aws(to_set))
         if to_remove:
             elb.remove_tags(ResourceArns=[resource_arn], TagKeys=to_remove)
+
+    def twins(self, elb: Any, arns: list[str], made: str, props: dict[str, Any]) -> list[str]:
+        """Of `arns` (the same name or port as `made`), the others this stack's create tagged."""
+        return [arn for arn in arns if arn != made and tagging.is_ours(self.tags_of(elb, arn), props["tags"])]
 
     def adoptable(self, elb: Any, resource_arn: str, props: dict[str, Any], what: str) -> str:
         if not tagging.is_ours(self.tags_of(elb, resource_arn), props["tags"]):
@@ -81,7 +85,16 @@ class LoadBalancerProvider(_Elbv2Provider):
         }
         if props["security_group_ids"]:
             args["SecurityGroups"] = props["security_group_ids"]
-        lb = self.elb(props).create_load_balancer(**args)["LoadBalancers"][0]
+        elb = self.elb(props)
+        created = elb.create_load_balancer(**args)
+        lb = created["LoadBalancers"][0]
+        if retried(created):
+            # ELBv2 answers a repeated create with the same balancer; a cloud that makes a
+            # second one of the name instead (the sandbox does) has a twin to drop.
+            twins = [twin["LoadBalancerArn"] for page in elb.get_paginator("describe_load_balancers").paginate()
+                     for twin in page["LoadBalancers"] if twin["LoadBalancerName"] == props["name"]]
+            for twin in self.twins(elb, twins, lb["LoadBalancerArn"], props):
+                delete_if_there(elb.delete_load_balancer, LoadBalancerArn=twin)
         return str(lb["LoadBalancerArn"]), self._computed(lb)
 
     def _read(self, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
@@ -183,9 +196,17 @@ class ListenerProvider(_Elbv2Provider):
         return args
 
     def _create(self, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        listener = self.elb(props).create_listener(
+        elb = self.elb(props)
+        created = elb.create_listener(
             LoadBalancerArn=props["load_balancer_arn"], DefaultActions=[_NOT_FOUND],
-            Tags=tagging.to_aws(props["tags"]), **self._args(props))["Listeners"][0]
+            Tags=tagging.to_aws(props["tags"]), **self._args(props))
+        listener = created["Listeners"][0]
+        if retried(created):
+            # As for a balancer: a twin on the same port where the cloud made a second listener.
+            twins = [twin["ListenerArn"] for twin in elb.describe_listeners(
+                LoadBalancerArn=props["load_balancer_arn"])["Listeners"] if twin["Port"] == props["port"]]
+            for twin in self.twins(elb, twins, listener["ListenerArn"], props):
+                delete_if_there(elb.delete_listener, ListenerArn=twin)
         return str(listener["ListenerArn"]), {"arn": listener["ListenerArn"]}
 
     def _read(self, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:

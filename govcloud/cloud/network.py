@@ -5,13 +5,14 @@ import ipaddress
 import time
 from typing import Any
 
+from botocore.exceptions import ClientError
 from pulumi import Output
 
 from govcloud.cloud import ec2 as conventions
 from govcloud.cloud import tags as tagging
 from govcloud.cloud.check import UNKNOWN
 from govcloud.cloud.clients import arn
-from govcloud.cloud.provider import CloudProvider, CloudResource
+from govcloud.cloud.provider import CloudProvider, CloudResource, delete_if_there, is_already_there, retried
 from govcloud.cloud.types import SECURITY_GROUP, SUBNET, VPC
 from govcloud.errors import GovcloudError
 
@@ -79,11 +80,18 @@ class VpcProvider(CloudProvider):
     def _create(self, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         ec2 = self.client("ec2", props["region"])
         tags = conventions.wanted_tags(self.rtype, props)
-        vpc = ec2.create_vpc(
+        created = ec2.create_vpc(
             CidrBlock=props["cidr"], AmazonProvidedIpv6CidrBlock=bool(props["ipv6"]),
             TagSpecifications=conventions.tag_specifications("vpc", tags),
-        )["Vpc"]
+        )
+        vpc = created["Vpc"]
         vpc_id = str(vpc["VpcId"])
+        if retried(created):
+            # CreateVpc takes no client token: an attempt whose answer was lost made a twin
+            # (same key tag, still empty: nothing knows its id).
+            for twin in ec2.describe_vpcs(Filters=conventions.key_filter(self.rtype, props))["Vpcs"]:
+                if twin["VpcId"] != vpc_id:
+                    delete_if_there(ec2.delete_vpc, VpcId=twin["VpcId"])
         ipv6_cidr = self._wait_ipv6(ec2, vpc_id) if props["ipv6"] else ""
         return vpc_id, {"vpc_id": vpc_id, "ipv6_cidr": ipv6_cidr,
                         "arn": self._arn(props["region"], vpc["OwnerId"], vpc_id)}
@@ -298,9 +306,7 @@ class SecurityGroupProvider(CloudProvider):
                 "security-group", conventions.wanted_tags(self.rtype, props)),
         )
         group_id = str(group["GroupId"])
-        if props["ingress"]:
-            ec2.authorize_security_group_ingress(
-                GroupId=group_id, IpPermissions=[_permission(r) for r in props["ingress"]])
+        self._authorize(ec2, group_id, props["ingress"])
         owner = self.account(props["region"])
         return group_id, {"group_id": group_id, "arn": self._arn(props["region"], owner, group_id)}
 
@@ -326,9 +332,21 @@ class SecurityGroupProvider(CloudProvider):
         added = [r for r in new_rules if r not in old_rules]
         if gone:
             ec2.revoke_security_group_ingress(GroupId=id_, IpPermissions=[_permission(r) for r in gone])
-        if added:
-            ec2.authorize_security_group_ingress(GroupId=id_, IpPermissions=[_permission(r) for r in added])
+        self._authorize(ec2, id_, added)
         return {}
+
+    def _authorize(self, ec2: Any, group_id: str, rules: list[dict[str, Any]]) -> None:
+        if not rules:
+            return
+        try:
+            ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=[_permission(r) for r in rules])
+        except ClientError as e:
+            # A retried call whose first attempt landed: the group holds every rule already.
+            if not (is_already_there(e) and retried(e.response)):
+                raise
+            held = _rules(ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"][0]["IpPermissions"])
+            if any(rule not in held for rule in _rules([_permission(r) for r in rules])):
+                raise
 
     def _delete(self, id_: str, props: dict[str, Any]) -> None:
         self.client("ec2", props["region"]).delete_security_group(GroupId=id_)

@@ -7,7 +7,9 @@ create could have left a resource behind, `find_existing(props) -> id | None` (p
 `find_interrupted` where a create takes several calls and a kill between them leaves a
 resource that find_existing rightly refuses to adopt).
 The base turns them into Pulumi's check/diff/create/read/update/delete with the shared
-rules: adopt on re-run, already-gone is success on delete, gone is `id=""` on read.
+rules: adopt on re-run, already-gone is success on delete, gone is `id=""` on read, and a
+create the SDK retried that the cloud answers "already exists" adopts what our own earlier
+attempt made (`landed_earlier`).
 """
 from __future__ import annotations
 
@@ -43,14 +45,46 @@ _GONE_CODES = frozenset({
 })
 
 
+# "What you ask to create is there already", by API: IAM, KMS, S3, EC2 (a subnet's range,
+# a rule of a group), Secrets Manager, CloudWatch Logs, Route53 (same caller reference),
+# ELBv2 (a rule's priority too), SQS.
+_ALREADY_THERE_CODES = frozenset({
+    "EntityAlreadyExists", "AlreadyExistsException", "BucketAlreadyOwnedByYou",
+    "InvalidGroup.Duplicate", "InvalidKeyPair.Duplicate", "InvalidPermission.Duplicate",
+    "InvalidSubnet.Conflict", "ResourceExistsException", "ResourceAlreadyExistsException",
+    "HostedZoneAlreadyExists", "DuplicateLoadBalancerName", "DuplicateTargetGroupName",
+    "DuplicateListener", "PriorityInUse", "QueueAlreadyExists",
+})
+
+
 def error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def retried(response: Mapping[str, Any]) -> bool:
+    """Did the SDK send this call more than once? (An answer or a ClientError's `response`.)
+    An earlier attempt may have been done by the cloud with its answer lost on the way."""
+    return int(response.get("ResponseMetadata", {}).get("RetryAttempts", 0)) > 0
+
+
+def is_already_there(error: ClientError) -> bool:
+    """Does this error say that what the call would create exists already?"""
+    return error_code(error) in _ALREADY_THERE_CODES
 
 
 def is_gone(error: ClientError) -> bool:
     """Does this error say the resource does not exist (any more)?"""
     code = error_code(error)
     return code in _GONE_CODES or code.endswith("NotFound")  # `.NotFound` included
+
+
+def delete_if_there(call: Callable[..., Any], **kwargs: Any) -> None:
+    """Make a delete call; a resource already gone (say, by a retried attempt that landed) is success."""
+    try:
+        call(**kwargs)
+    except ClientError as e:
+        if not is_gone(e):
+            raise
 
 
 class CloudError(GovcloudError):
@@ -174,14 +208,39 @@ class CloudProvider(ResourceProvider, metaclass=ABCMeta):
         try:
             found = self.find_existing(props)
             if found is not None:
-                current = self._read(found, props) or props
-                computed = self._update(found, current, props)
-                outputs = {k: current[k] for k in self.rtype.outputs if k in current}
-                return CreateResult(found, self._public({**props, **outputs, **computed}))
-            id_, computed = self._create(props)
+                return self._adopt(found, props)
+            try:
+                id_, computed = self._create(props)
+            except ClientError as e:
+                found = self.landed_earlier(e, props)
+                if found is None:
+                    raise
+                return self._adopt(found, props)
         except ClientError as e:
             raise CloudError(self.rtype.token, self._label(props), "create", e) from e
         return CreateResult(id_, self._public({**props, **computed}))
+
+    def _adopt(self, found: str, props: dict[str, Any]) -> CreateResult:
+        """Take `found` as the resource of these props: read it, then update it to them."""
+        current = self._read(found, props) or props
+        computed = self._update(found, current, props)
+        outputs = {k: current[k] for k in self.rtype.outputs if k in current}
+        return CreateResult(found, self._public({**props, **outputs, **computed}))
+
+    def landed_earlier(self, error: ClientError, props: dict[str, Any]) -> str | None:
+        """The resource a create's own earlier attempt made, when `error` is the cloud's
+        "already exists" to a call the SDK retried; None: `error` stands.
+
+        A call can be done by the cloud while its answer is lost (a gateway timeout, a reset
+        connection); the SDK then sends it again and the cloud says "already exists". That
+        is safe to adopt because find_interrupted takes only what it can tell is ours (this
+        stack's tags, the create's key tag or caller reference); anything else is still a
+        collision (None, or find_existing's error naming it). An "already exists" to a call
+        sent once is a collision without a doubt and stays an error.
+        """
+        if not (is_already_there(error) and retried(error.response)):
+            return None
+        return self.find_interrupted(props)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         props = user_inputs(props)

@@ -606,6 +606,24 @@ def test_apply_converges_through_throttling_and_503s(city: CityProject) -> None:
     assert found.managed > 50, found.managed
 
 
+@pytest.mark.integration
+def test_apply_converges_when_the_cloud_did_a_call_whose_answer_was_lost(city: CityProject) -> None:
+    # The cloud does the call but its answer never arrives (a 500 from a gateway that gave
+    # up), so the SDK sends the same create again: "already exists". The provider must see
+    # that the thing it asked for is there, tagged as its own, and take it, not fail or
+    # make a second one.
+    with FaultProxy(city.endpoint, error_rate=0.0, seed=FAULT_SEED, lost_rate=0.25) as proxy:
+        faulty = city.point_at(proxy.endpoint)
+        first = faulty.apply()
+        assert first.returncode == 0, first.output[-3000:]
+        assert first.steps.get("create", 0) > 50, first.steps
+        assert proxy.lost > 20, proxy.lost
+        again = faulty.apply_here()
+        assert again.returncode == 0 and again.changes == 0, (again.steps, again.stderr)
+    found = audit(faulty, city.endpoint)
+    assert found.clean, found.describe()
+
+
 # -- the half-made resources the crash trials found: adopted only by the journal --------
 
 

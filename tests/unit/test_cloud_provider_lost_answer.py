@@ -1,0 +1,112 @@
+"""The base provider's rule for a create whose answer was lost: the SDK sent the call again and
+the cloud says "already exists". Retried, that is our own earlier attempt: it is found and
+adopted. Sent once, it is a collision and stays an error. A log group's provider against a
+stubbed client shows each case call by call (the sandbox run is in test_robust_apply.py).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from botocore.stub import Stubber
+
+from govcloud.cloud.logs import LogGroupProvider
+from govcloud.cloud.provider import CloudError, is_already_there, retried
+from govcloud.errors import GovcloudError
+
+NAME = "/govcloud/foshan-robust/gzw/systems/state-assets"
+ARN = f"arn:aws-cn:logs:cn-north-1:123456789012:log-group:{NAME}"
+OURS = {"managed-by": "govcloud", "gov:stack": "robust", "gov:department": "gzw"}
+PROPS: dict[str, Any] = {"name": NAME, "retention_days": 180, "region": "cn-north-1", "tags": OURS}
+EXISTS = {"service_error_code": "ResourceAlreadyExistsException",
+          "service_message": "The specified log group already exists"}
+
+
+@pytest.fixture
+def logs() -> Iterator[Stubber]:
+    client = boto3.client("logs", region_name="cn-north-1", endpoint_url="http://127.0.0.1:1",
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    with Stubber(client) as stubber:
+        yield stubber
+    stubber.assert_no_pending_responses()
+
+
+@pytest.fixture
+def provider(logs: Stubber, monkeypatch: pytest.MonkeyPatch) -> LogGroupProvider:
+    instance = LogGroupProvider()
+    monkeypatch.setattr(instance, "client", lambda service, region: logs.client)
+    return instance
+
+
+def listed(logs: Stubber, *groups: dict[str, Any]) -> None:
+    logs.add_response("describe_log_groups", {"logGroups": list(groups)}, {"logGroupNamePrefix": NAME})
+
+
+def tagged(logs: Stubber, tags: dict[str, str]) -> None:
+    logs.add_response("list_tags_for_resource", {"tags": tags}, {"resourceArn": ARN})
+
+
+def create_fails(logs: Stubber, retries: int) -> None:
+    logs.add_client_error("create_log_group", **EXISTS, expected_params={"logGroupName": NAME, "tags": OURS},
+                          response_meta={"RetryAttempts": retries})
+
+
+GROUP = {"logGroupName": NAME, "arn": f"{ARN}:*", "logGroupArn": ARN}
+
+
+def test_a_retried_already_exists_adopts_what_the_earlier_attempt_made(
+        provider: LogGroupProvider, logs: Stubber) -> None:
+    listed(logs)  # find_existing: nothing yet
+    create_fails(logs, retries=1)  # the first attempt landed, its answer was lost
+    listed(logs, GROUP)  # find_interrupted: there it is…
+    tagged(logs, OURS)  # …and it is ours
+    listed(logs, GROUP)  # _read
+    tagged(logs, OURS)
+    # _update: the retention the first attempt never got to set
+    logs.add_response("put_retention_policy", {}, {"logGroupName": NAME, "retentionInDays": 180})
+    listed(logs, {**GROUP, "retentionInDays": 180})
+    created = provider.create(dict(PROPS))
+    assert created.id == NAME
+    assert created.outs is not None and created.outs["arn"] == ARN
+
+
+def test_an_already_exists_to_a_call_sent_once_is_a_collision(provider: LogGroupProvider, logs: Stubber) -> None:
+    listed(logs)
+    create_fails(logs, retries=0)
+    with pytest.raises(CloudError, match="ResourceAlreadyExistsException"):
+        provider.create(dict(PROPS))
+
+
+def test_a_retried_already_exists_with_nothing_of_ours_found_stands(
+        provider: LogGroupProvider, logs: Stubber) -> None:
+    listed(logs)
+    create_fails(logs, retries=2)
+    listed(logs)  # gone again (deleted meanwhile): nothing to adopt
+    with pytest.raises(CloudError, match="ResourceAlreadyExistsException"):
+        provider.create(dict(PROPS))
+
+
+def test_a_retried_already_exists_of_someone_elses_is_refused(provider: LogGroupProvider, logs: Stubber) -> None:
+    listed(logs)
+    create_fails(logs, retries=1)
+    listed(logs, GROUP)
+    tagged(logs, {"owner": "someone-else"})  # made meanwhile, by hand: never adopted
+    with pytest.raises(GovcloudError, match="not managed by this stack"):
+        provider.create(dict(PROPS))
+
+
+def test_retried_reads_the_attempts_the_sdk_made() -> None:
+    assert retried({"ResponseMetadata": {"RetryAttempts": 1}})
+    assert not retried({"ResponseMetadata": {"RetryAttempts": 0}})
+    assert not retried({})  # a stubbed or hand-made answer without metadata
+
+
+@pytest.mark.parametrize("code", ["EntityAlreadyExists", "AlreadyExistsException", "BucketAlreadyOwnedByYou",
+                                  "InvalidGroup.Duplicate", "InvalidPermission.Duplicate", "DuplicateTargetGroupName",
+                                  "ResourceExistsException", "ResourceAlreadyExistsException", "PriorityInUse"])
+def test_the_already_there_codes(code: str) -> None:
+    assert is_already_there(ClientError({"Error": {"Code": code}}, "Create"))
+    assert not is_already_there(ClientError({"Error": {"Code": "Throttling"}}, "Create"))
