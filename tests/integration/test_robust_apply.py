@@ -542,7 +542,7 @@ def city(tmp_path: Path, robust_cloud: str) -> CityProject:
 # -- the tests --------------------------------------------------------------------------
 
 # A few trials, one in each slice of the apply; bench/crash.py runs 50 at random moments.
-CRASH_TRIALS = 4
+CRASH_TRIALS = 3  # one in each third of the apply
 CRASH_SEED = 20260
 FAULT_SEED = 7
 
