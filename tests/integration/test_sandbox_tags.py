@@ -1,5 +1,6 @@
 """The sandbox reads an EC2 object's tags by its id (moto scans every tag of the region for
-each object it filters): the answers stay those of the real API."""
+each object it filters) and finds an instance without copying every reservation: the
+answers stay those of the real API."""
 from __future__ import annotations
 
 import boto3
@@ -37,3 +38,22 @@ def test_tag_filters_and_tag_lists_answer_as_the_api_does(sandbox_endpoint: str)
         for subnet in made:
             ec2.delete_subnet(SubnetId=subnet)
         ec2.delete_vpc(VpcId=vpc)
+
+
+def test_instances_are_found_by_id_among_many_reservations(sandbox_endpoint: str) -> None:
+    from botocore.exceptions import ClientError
+
+    ec2 = boto3.client("ec2", region_name=PRIMARY, endpoint_url=sandbox_endpoint,
+                       aws_access_key_id="sandbox", aws_secret_access_key="sandbox")
+    image = ec2.describe_images()["Images"][0]["ImageId"]
+    ids = [i["InstanceId"] for _ in range(5)
+           for i in ec2.run_instances(ImageId=image, MinCount=2, MaxCount=2)["Instances"]]
+    try:
+        ec2.modify_instance_attribute(InstanceId=ids[7], DisableApiTermination={"Value": True})
+        found = ec2.describe_instance_attribute(InstanceId=ids[7], Attribute="disableApiTermination")
+        assert found["InstanceId"] == ids[7] and found["DisableApiTermination"]["Value"] is True
+        ec2.modify_instance_attribute(InstanceId=ids[7], DisableApiTermination={"Value": False})
+        with pytest.raises(ClientError, match="InvalidInstanceID"):
+            ec2.describe_instance_attribute(InstanceId="i-0123456789abcdef0", Attribute="instanceType")
+    finally:
+        ec2.terminate_instances(InstanceIds=ids)
