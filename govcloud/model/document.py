@@ -29,10 +29,9 @@ class Document:
         """The location of `path`, or of its nearest ancestor that exists."""
         p: Path = tuple(path)
         while True:
-            table = self.keys if key and p in self.keys else self.values
-            if p in table:
-                line, column = table[p]
-                return Location(self.file, line, column)
+            at = (self.keys.get(p) if key else None) or self.values.get(p)  # one lookup: findings ask thousands
+            if at is not None:
+                return Location(self.file, at[0], at[1])
             if not p:
                 return Location(self.file, 1, 1)
             p = p[:-1]
