@@ -7,6 +7,12 @@ Credentials come from the standard AWS environment or profile, or are given expl
 (`use_credentials`: a sandbox stack's, when the environment has none); this module never
 writes the process environment.
 
+A server error whose body is not the service's error document (an HTML page from a gateway
+or proxy in front of the cloud's API, or from an emulator that failed inside) is given one
+before it is parsed (`_gateway_errors`): for the XML query services (IAM, EC2, ELB, STS)
+botocore would otherwise raise a parser error, which its retries do not cover, instead of
+the HTTP 5xx they do.
+
 Resource pools (graph/pools.py): a resource of the classified pool carries only the pool's
 NAME as an input; the stack being run says where that pool is (`use_pools`, or
 $GOVCLOUD_POOLS in the Pulumi CLI's provider process) and with which AWS profile, and a
@@ -16,8 +22,10 @@ provider call runs `in_pool(name)` so that its clients go there. Clients are bui
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 import os
+import re
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -146,6 +154,33 @@ def endpoint_for(built_with: str | None) -> str | None:
     return os.environ.get(ENDPOINT_ENV) or None
 
 
+# The protocols whose parser has no fallback for an error body that is not XML.
+_XML_ERROR_DOCUMENTS = {
+    "query": "<ErrorResponse><Error><Type>Receiver</Type><Code>{code}</Code><Message>{message}</Message>"
+             "</Error><RequestId>gateway</RequestId></ErrorResponse>",
+    "ec2": "<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors>"
+           "<RequestID>gateway</RequestID></Response>",
+}
+_TAG = re.compile(rb"<[^>]*>")
+
+
+def _gateway_errors(operation_model: Any, response_dict: dict[str, Any], **_: Any) -> None:
+    """A 5xx answer whose body is not an XML document becomes the service's own error
+    document (code `HTTP<status>`, the page's text as the message), so that the SDK sees an
+    HTTP 5xx, which it retries, instead of a body it cannot parse, which it does not."""
+    status = int(response_dict.get("status_code", 0))
+    template = _XML_ERROR_DOCUMENTS.get(operation_model.service_model.resolved_protocol)
+    body = response_dict.get("body") or b""
+    if status < 500 or template is None or not isinstance(body, bytes):
+        return
+    head = body.lstrip()[:200].lower()
+    if head.startswith(b"<?xml") or (head.startswith(b"<") and not head.startswith((b"<!doctype", b"<html"))):
+        return  # an XML document: the parser reads the service's own error
+    text = " ".join(_TAG.sub(b" ", body[:2000]).decode("utf-8", "replace").split())[:300]
+    message = html.escape(f"the endpoint answered HTTP {status} with no error document: {text or '(empty)'}")
+    response_dict["body"] = template.format(code=f"HTTP{status}", message=message).encode()
+
+
 def client(service: str, region: str, endpoint_url: str | None = None, profile: str | None = None) -> Any:
     """A shared boto3 client; `endpoint_url=None` means the standard AWS resolution, and
     `profile` an AWS profile's credentials instead of the environment's."""
@@ -161,6 +196,7 @@ def client(service: str, region: str, endpoint_url: str | None = None, profile: 
             found = _session_for(profile).client(
                 service, region_name=region, endpoint_url=endpoint_url, config=config
             )
+            found.meta.events.register("before-parse", _gateway_errors)
             _clients[key] = found
     return found
 
