@@ -12,6 +12,7 @@ import json
 import shutil
 import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from tests.integration.test_robust_apply import (
     reset_cloud,
     robust_cloud,
 )
+from tests.support.faultproxy import FaultProxy
 
 pytestmark = pytest.mark.integration
 __all__ = ["robust_cloud"]  # the cloud fixture, shared with the crash trials' harness
@@ -285,10 +287,16 @@ def test_a_killed_or_interrupted_apply_leaves_its_audit_line(tmp_path: Path, rob
 
     reset_cloud(robust_cloud)
     city = CityProject.create(tmp_path / "city", robust_cloud)
-    proc = city.spawn_apply()
-    assert _wait_for_holder(city, proc)
-    proc.send_signal(getattr(signal, sig))
-    proc.communicate(timeout=120)
+    # Through a proxy that delays every call, so the apply is still at work when the signal
+    # comes, however fast or loaded the machine (unslowed, a quick apply could end first).
+    with FaultProxy(robust_cloud, error_rate=0.0, latency=0.2) as slow:
+        proc = city.point_at(slow.endpoint).spawn_apply()
+        assert _wait_for_holder(city, proc)
+        time.sleep(0.5)
+        assert proc.poll() is None, "the apply ended before the signal"
+        proc.send_signal(getattr(signal, sig))
+        proc.communicate(timeout=120)
+    city = city.point_at(robust_cloud)
     audit_file = city.root / ".govcloud" / "audit" / f"{city.stack}.jsonl"
     lines = [json.loads(x) for x in audit_file.read_text().splitlines()]
     runs = {x["run"] for x in lines}
