@@ -7,13 +7,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.stub import Stubber
 
 from govcloud.cloud.keys import KeyProvider
 from govcloud.cloud.provider import CloudError
 from govcloud.errors import GovcloudError
+from tests.support.stubbed import on_stub, stubbed
 
 ALIAS = "alias/govcloud/foshan-robust/gzw/key"
 OURS = {"managed-by": "govcloud", "gov:stack": "robust", "gov:department": "gzw"}
@@ -28,18 +28,13 @@ def arn(key_id: str) -> str:
 
 @pytest.fixture
 def kms() -> Iterator[Stubber]:
-    client = boto3.client("kms", region_name="cn-north-1", endpoint_url="http://127.0.0.1:1",
-                          aws_access_key_id="testing", aws_secret_access_key="testing")
-    with Stubber(client) as stubber:
+    with stubbed("kms") as stubber:
         yield stubber
-    stubber.assert_no_pending_responses()
 
 
 @pytest.fixture
 def provider(kms: Stubber, monkeypatch: pytest.MonkeyPatch) -> KeyProvider:
-    instance = KeyProvider()
-    monkeypatch.setattr(instance, "client", lambda service, region: kms.client)
-    return instance
+    return on_stub(KeyProvider(), kms, monkeypatch)
 
 
 def aliases(kms: Stubber, *named: tuple[str, str]) -> None:

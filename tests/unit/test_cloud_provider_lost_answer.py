@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
@@ -16,6 +15,7 @@ from botocore.stub import Stubber
 from govcloud.cloud.logs import LogGroupProvider
 from govcloud.cloud.provider import CloudError, is_already_there, retried
 from govcloud.errors import GovcloudError
+from tests.support.stubbed import on_stub, stubbed
 
 NAME = "/govcloud/foshan-robust/gzw/systems/state-assets"
 ARN = f"arn:aws-cn:logs:cn-north-1:123456789012:log-group:{NAME}"
@@ -27,18 +27,13 @@ EXISTS = {"service_error_code": "ResourceAlreadyExistsException",
 
 @pytest.fixture
 def logs() -> Iterator[Stubber]:
-    client = boto3.client("logs", region_name="cn-north-1", endpoint_url="http://127.0.0.1:1",
-                          aws_access_key_id="testing", aws_secret_access_key="testing")
-    with Stubber(client) as stubber:
+    with stubbed("logs") as stubber:
         yield stubber
-    stubber.assert_no_pending_responses()
 
 
 @pytest.fixture
 def provider(logs: Stubber, monkeypatch: pytest.MonkeyPatch) -> LogGroupProvider:
-    instance = LogGroupProvider()
-    monkeypatch.setattr(instance, "client", lambda service, region: logs.client)
-    return instance
+    return on_stub(LogGroupProvider(), logs, monkeypatch)
 
 
 def listed(logs: Stubber, *groups: dict[str, Any]) -> None:
