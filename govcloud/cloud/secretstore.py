@@ -70,7 +70,8 @@ class SecretProvider(CloudProvider):
         if not 1 <= len(name) <= 512 or not set(name) <= _NAME_CHARS:
             failures.append(("name", f"1-512 of letters, digits and /_+=.@-, got {name!r}"))
         elif len(name) > 7 and name[-7] == "-":
-            # The cloud appends -XXXXXX to the ARN; a name ending like that makes lookups ambiguous.
+            # The cloud appends a hyphen and six random characters to the ARN; a name ending
+            # like that makes lookups ambiguous.
             failures.append(("name", "must not end in a hyphen and six characters"))
         if not 16 <= props["length"] <= 128:
             failures.append(("length", "must be 16..128"))
