@@ -1,10 +1,10 @@
 """kill -9 `govcloud apply` at random moments, many times: the suite's crash test, longer.
 
-Each trial starts from an empty sandbox and state, kills the apply a random delay (seeded,
-between 0.2 s and the measured length of an apply) after it took the stack lock, reads the
-state as the kill left it (some resources made, not all: else the trial strikes again at
-another moment, and counts as a failure if it never lands mid-run), applies
-again, applies a third time (which must change nothing), then compares the sandbox with
+Each trial starts from an empty sandbox and state and kills the apply at a random moment:
+once its state records a seeded number of the resources a whole apply makes (between 1 and
+all but one, counted by one uninterrupted apply first). It reads the state as the kill left
+it (some resources made, not all: a trial that did not land mid-run counts as a failure),
+applies again, applies a third time (which must change nothing), then compares the sandbox with
 the state: orphans (govcloud resources the state does not hold), duplicates (two cloud
 resources for one resource) and dangling state. The harness is the suite's
 (tests/integration/test_robust_apply.py); the sandbox is a moto server of this run's own.
@@ -31,9 +31,9 @@ from govcloud.cloud import clients, sandbox  # noqa: E402  (after the sys.path l
 from tests.integration.test_robust_apply import (  # noqa: E402
     PRODUCTS,
     CityProject,
-    crash_delays,
-    killed_trial,
-    measure_apply,
+    aimed_trial,
+    kill_points,
+    resources_made,
 )
 
 
@@ -62,14 +62,14 @@ def main() -> int:
                        "&s3ForcePathStyle=true")
         try:
             project = CityProject.create(Path(tmp) / "city", info.endpoint, args.departments, backend=backend)
-            duration = measure_apply(project)
-            print(f"city + {', '.join(args.departments)}: an apply takes {duration:.2f} s "
-                  f"after taking the lock; {args.trials} trials, seed {args.seed}", flush=True)
+            total = resources_made(project)
+            print(f"city + {', '.join(args.departments)}: an apply makes {total} cloud resources; "
+                  f"{args.trials} trials, each killing one at a seeded point of it (seed {args.seed})", flush=True)
             started = time.monotonic()
             totals = {"killed": 0, "mid_run": 0, "converged": 0, "rerun_same": 0, "orphans": 0, "duplicates": 0,
                       "dangling": 0, "lost_secrets": 0, "ok": 0}
-            for number, delay in enumerate(crash_delays(args.seed, args.trials, duration)):
-                trial = killed_trial(project, number, delay)
+            for number, kill_at in enumerate(kill_points(args.seed, args.trials, total)):
+                trial = aimed_trial(project, number, kill_at)
                 found = trial.audit
                 totals["killed"] += trial.killed
                 totals["mid_run"] += trial.mid_run
@@ -82,7 +82,7 @@ def main() -> int:
                     totals["dangling"] += len(found.dangling)
                     totals["lost_secrets"] += len(found.lost_secrets)
                 recovered = ", ".join(f"{n} {op}" for op, n in trial.recovered.items() if n)
-                print(f"  trial {number:3d}: kill at {trial.kill_after:5.2f} s "
+                print(f"  trial {number:3d}: kill at {trial.kill_at:4d} made "
                       f"{'killed' if trial.killed else 'missed'} with {trial.made_at_kill}/{trial.total} "
                       f"made, {trial.pending_at_kill} in flight; re-run: {recovered or '-'}; "
                       f"{'ok' if trial.ok else 'FAILED ' + trial.error[-300:]}"

@@ -22,6 +22,16 @@
   resource made. Here an object's tags are looked up by its id, with the same answer.
   Likewise moto finds an instance by id after copying every reservation of the region;
   here the reservations are searched where they are.
+- werkzeug's server closes the connection after every answer (it cannot tell where a
+  request body it did not read ends), so a client paid a TCP connect, and the server a new
+  thread, per call. Here a connection stays open between calls, as a real cloud's endpoint
+  keeps it: the answer is sent with its length, and the request body is read to its end
+  before the next request line. One log line per request is no longer written (a sixth of
+  the server's time went to it); errors still are, and `GOVCLOUD_SANDBOX_LOG_REQUESTS=1`
+  brings the request lines back.
+- moto lists its own package folder (a stat per service, some 200) on every request to
+  route it, and lists a service's methods (by inspecting its class) on every request to
+  find the action's: here each list is made once.
 
 Everything else is moto's server unchanged.
 
@@ -29,20 +39,25 @@ Run as `python -m govcloud.cloud.sandboxserver -H 127.0.0.1 -p PORT` (what `sand
 """
 from __future__ import annotations
 
+import functools
 import json
+import os
 import threading
+import traceback
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from moto import server
+from moto import backends, server
+from moto.core import responses
 from moto.ec2.exceptions import InvalidInstanceIdError
 from moto.ec2.models.core import TaggedEC2Resource
 from moto.ec2.models.instances import InstanceBackend
 from moto.ec2.utils import EC2_PREFIX_TO_RESOURCE, get_prefix
 from moto.iam.access_control import IAMPolicy, PermissionResult
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler
 from moto.s3.models import FakeBucket
 from moto.secretsmanager.responses import SecretsManagerResponse
+from werkzeug.wsgi import LimitedStream
 
 
 def _secret_resource(response: Any) -> str:
@@ -103,12 +118,85 @@ def _instance(backend: Any, instance_id: str) -> Any:
     raise InvalidInstanceIdError(instance_id)
 
 
+_FRAMING = {"content-length", "connection", "transfer-encoding", "keep-alive"}
+
+
+class _KeepAliveHandler(MotoRequestHandler):
+    """moto's request handler, answering with a length and keeping the connection open."""
+
+    protocol_version = "HTTP/1.1"
+    _log_requests = os.environ.get("GOVCLOUD_SANDBOX_LOG_REQUESTS") == "1"
+
+    def run_wsgi(self) -> None:
+        if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        self.environ = environ = self.make_environ()
+        body: LimitedStream | None = None
+        if not environ.get("wsgi.input_terminated"):  # not chunked: the length says where it ends
+            length = environ.get("CONTENT_LENGTH", "")
+            body = LimitedStream(environ["wsgi.input"], int(length) if length.isdigit() else 0)
+            environ["wsgi.input"] = body
+        answer: list[Any] = []
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            answer[:] = [status, headers]
+            return chunks.append
+
+        chunks: list[bytes] = []
+        try:
+            result = self.server.app(environ, start_response)
+            try:
+                chunks.extend(result)
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
+        except Exception:  # noqa: BLE001 - as werkzeug does: the request gets a 500, the log the traceback
+            self.log_error("Error on request:\n%s", traceback.format_exc())
+            answer[:] = ["500 INTERNAL SERVER ERROR", [("Content-Type", "text/plain; charset=utf-8")]]
+            chunks[:] = [b"Internal Server Error"]
+        finally:
+            if body is not None:
+                body.exhaust()
+            else:  # chunked: read to the last chunk
+                while environ["wsgi.input"].read(65536):
+                    pass
+        self._send(answer[0], answer[1], b"".join(chunks))
+
+    def _send(self, status: str, headers: list[tuple[str, str]], data: bytes) -> None:
+        code, _, reason = status.partition(" ")
+        self.send_response(int(code), reason)
+        head = self.command == "HEAD"
+        for key, value in headers:
+            if key.lower() not in _FRAMING or (head and key.lower() == "content-length"):
+                self.send_header(key, value)
+        if not head and not (100 <= int(code) < 200 or int(code) in (204, 304)):
+            self.send_header("Content-Length", str(len(data)))
+        if self.close_connection:  # HTTP/1.0, or the client's `Connection: close`
+            self.send_header("Connection", "close")
+        self.end_headers_and(b"" if head else data)
+
+    def end_headers_and(self, data: bytes) -> None:
+        """The head and the body in one write: in two, the body waits on the client's delayed ACK."""
+        self._headers_buffer.append(b"\r\n" + data)
+        self.flush_headers()
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        if self._log_requests:
+            super().log_request(code, size)
+
+
+_MODULES = tuple(backends.list_of_moto_modules())
+
+
 def main() -> None:
     DomainDispatcherApplication.__call__ = _one_at_a_time  # type: ignore[method-assign,assignment]
     TaggedEC2Resource.get_tags = _own_tags  # type: ignore[method-assign,assignment]
     InstanceBackend.get_instance = _instance  # type: ignore[method-assign,assignment]
     SecretsManagerResponse._determine_resource = _secret_resource  # type: ignore[attr-defined]
     FakeBucket.get_permission = _unconditional_permission  # type: ignore[method-assign,assignment]
+    backends.list_of_moto_modules = lambda: _MODULES
+    responses.method_names_from_class = functools.cache(responses.method_names_from_class)  # type: ignore[attr-defined]
+    server.MotoRequestHandler = _KeepAliveHandler  # type: ignore[attr-defined]
     server.main()
 
 

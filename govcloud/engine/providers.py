@@ -7,9 +7,11 @@ program's ambient Pulumi settings (or another call's).
 """
 from __future__ import annotations
 
+import contextlib
 import contextvars
+import signal
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from pulumi.dynamic import ResourceProvider
@@ -77,6 +79,44 @@ class ProviderRegistry:
         return provider
 
 
+# Set by the Ctrl-C handler of `interruptible()`: from then on no provider call starts, so an
+# interrupt stops the run after the calls in flight, wherever the signal found the main thread
+# (a library frame that swallows the KeyboardInterrupt cannot undo it).
+_INTERRUPTED = threading.Event()
+
+
 def call(fn: Callable[..., _T], *args: Any) -> _T:
-    """Run one provider call in its own copy of the current context."""
+    """Run one provider call in its own copy of the current context (refused after Ctrl-C)."""
+    if _INTERRUPTED.is_set():
+        raise EngineError("interrupted (Ctrl-C) before this step started",
+                          hint="run it again: the state records every step that completed")
     return contextvars.copy_context().run(fn, *args)
+
+
+@contextlib.contextmanager
+def interruptible() -> Iterator[None]:
+    """Ctrl-C inside the block stops every provider call not yet started, and the block ends
+    in KeyboardInterrupt even when a frame on the way swallowed the signal's own.
+
+    Only the main thread receives signals; elsewhere, and where SIGINT is ignored, the block
+    changes nothing.
+    """
+    previous = signal.getsignal(signal.SIGINT) if threading.current_thread() is threading.main_thread() else None
+    if previous is None or previous is signal.SIG_IGN:
+        yield
+        return
+
+    def on_interrupt(signum: int, frame: Any) -> None:
+        _INTERRUPTED.set()
+        if callable(previous):
+            previous(signum, frame)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield
+        if _INTERRUPTED.is_set():
+            raise KeyboardInterrupt
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        _INTERRUPTED.clear()

@@ -1,7 +1,10 @@
 """Typing slips of a Chinese input method that YAML reports only in general terms.
 
 A full-width colon (`name：市水利局`), full-width digits (`mlps: ３`) and a tab in the
-indentation each get a message that names the character, at its line and column.
+indentation each get a message that names the character, at its line and column. So do the
+Unicode line breaks that YAML counts and editors do not (NEL, LINE and PARAGRAPH SEPARATOR,
+pasted from a word processor): with one of them in a file, every line number YAML gives
+after it is one off from what the editor shows.
 """
 from __future__ import annotations
 
@@ -10,7 +13,10 @@ from dataclasses import dataclass
 
 FULL_WIDTH_DIGITS = "０１２３４５６７８９"
 _TO_ASCII = str.maketrans(FULL_WIDTH_DIGITS + "．", "0123456789.")
-_SUSPECTS = ("\t", "：", *FULL_WIDTH_DIGITS)
+# Line breaks to YAML (1.1, as PyYAML and libyaml read it), not to an editor.
+LINE_BREAKS = {"\x85": "U+0085 NEXT LINE", "\u2028": "U+2028 LINE SEPARATOR", "\u2029": "U+2029 PARAGRAPH SEPARATOR"}
+_ESCAPES = {"\x85": "\\N", "\u2028": "\\L", "\u2029": "\\P"}
+_SUSPECTS = ("\t", "：", *FULL_WIDTH_DIGITS, *LINE_BREAKS)
 # A key at the start of a line (or of a list item, or inside a flow mapping) followed by '：'.
 _KEY_COLON = re.compile(r"(?:^[ \t]*(?:-[ \t]+)*|[{,][ \t]*)([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*(：)")
 # `key: value` where the plain value is a number typed with full-width digits (YAML reads text;
@@ -29,7 +35,8 @@ class Slip:
 
 
 def _suspect(text: str) -> bool:
-    """Whether `text` holds a tab, a full-width colon or digit (str's `in` is much faster than re)."""
+    """Whether `text` holds a tab, a full-width colon or digit, or a Unicode line break (str's
+    `in` is much faster than re)."""
     return any(ch in text for ch in _SUSPECTS)
 
 
@@ -64,11 +71,19 @@ def _suspect_lines(text: str) -> list[tuple[int, str]]:
 
 
 def slips(text: str) -> list[Slip]:
-    """Every full-width colon after a key, full-width number and indenting tab in `text`."""
+    """Every full-width colon after a key, full-width number, indenting tab and Unicode line
+    break in `text`."""
     if not _suspect(text):  # nearly every file: a few substring scans, nothing else
         return []
     found: list[Slip] = []
     for number, raw in _suspect_lines(text):
+        breaks = [(i, ch) for i, ch in enumerate(raw) if ch in LINE_BREAKS]  # in a comment too: it ends it
+        if breaks:
+            found.extend(Slip(f"{LINE_BREAKS[ch]}: a line break to YAML but not to an editor, so the line "
+                              "numbers after it would not match", number, i + 1,
+                              f"delete it; inside a double-quoted string write {_ESCAPES[ch]} for it")
+                         for i, ch in breaks)
+            continue
         line = _code(raw)
         indent = len(line) - len(line.lstrip(" \t-"))
         tab = line.find("\t", 0, indent)

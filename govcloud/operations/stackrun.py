@@ -14,6 +14,7 @@ from pathlib import Path
 
 from govcloud.engine import DEFAULT_PARALLEL, Backend, EngineEvent, Plan
 from govcloud.engine.diff import Op
+from govcloud.engine.providers import interruptible
 from govcloud.errors import GovcloudError
 from govcloud.model import Location
 from govcloud.operations import audit
@@ -160,7 +161,8 @@ def apply(
                 _refuse_mass_delete(previewed, config)
             if previewed.summary.changes and confirm is not None and not confirm(previewed):
                 return finish(CANCELLED, error="not confirmed; nothing was changed", plan_=previewed)
-        run = backend.up(refresh=refresh)
+        with interruptible():
+            run = backend.up(refresh=refresh)
     except (GovcloudError, KeyboardInterrupt) as exc:
         line = exc.line() if isinstance(exc, GovcloudError) else "interrupted (Ctrl-C)"
         finish(FAILED, error=line, plan_=previewed)
@@ -204,7 +206,8 @@ def destroy(
         preflight(config)
         _, backend = open_backend(config, BackendOptions(name, parallel, lock_wait, passphrase, on_event),
                                   program=_no_program)
-        run = backend.destroy()
+        with interruptible():
+            run = backend.destroy()
     except (GovcloudError, KeyboardInterrupt) as exc:
         finish(ApplyResult(stack, name, "destroy", FAILED, duration=time.monotonic() - started,
                            error=exc.line() if isinstance(exc, GovcloudError) else "interrupted (Ctrl-C)"))
@@ -238,7 +241,8 @@ def refresh(
         preflight(config)
         _, backend = open_backend(config, BackendOptions(name, parallel, lock_wait, passphrase, on_event),
                                   program=_no_program)
-        drift = backend.refresh(confirm_forget=confirm_forget)
+        with interruptible():
+            drift = backend.refresh(confirm_forget=confirm_forget)
     except (GovcloudError, KeyboardInterrupt) as exc:
         line = exc.line() if isinstance(exc, GovcloudError) else "interrupted (Ctrl-C)"
         audit.append(config.root, replace(opened, when=audit.now_utc(), result=FAILED, error=line,

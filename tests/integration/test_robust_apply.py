@@ -410,7 +410,7 @@ _LISTED = frozenset({
 @dataclass
 class Trial:
     number: int
-    kill_after: float
+    kill_at: int  # the kill is sent once the state records this many cloud resources made
     killed: bool = False  # False when the apply finished before the kill
     made_at_kill: int = 0  # cloud resources the state recorded when the kill landed
     pending_at_kill: int = 0  # provider calls journaled but not finished then
@@ -431,7 +431,7 @@ class Trial:
         return self.converged and self.rerun_same and self.audit is not None and self.audit.clean
 
     def describe(self) -> str:
-        return (f"kill after {self.kill_after:.2f}s {'landed' if self.killed else 'missed'}: "
+        return (f"kill at {self.kill_at} made {'landed' if self.killed else 'missed'}: "
                 f"{self.made_at_kill}/{self.total} made, {self.pending_at_kill} in flight")
 
 
@@ -448,32 +448,35 @@ def _wait_for_holder(project: CityProject, proc: subprocess.Popen[str], timeout:
     return False
 
 
-def measure_apply(project: CityProject, runs: int = 2) -> float:
-    """Seconds an uninterrupted apply takes from the moment it holds the lock (the best of
-    `runs`: the first run after the sandbox starts is slower than the trials)."""
-    durations = []
-    for _ in range(runs):
-        reset_cloud(project.endpoint)
-        project.forget_state()
-        proc = project.spawn_apply()
-        assert _wait_for_holder(project, proc), proc.communicate()
-        started = time.monotonic()
-        out, err = proc.communicate(timeout=300)
-        assert proc.returncode == 0, out + err
-        durations.append(time.monotonic() - started)
-    return min(durations)
+def resources_made(project: CityProject) -> int:
+    """Cloud resources a whole apply of the project makes: one uninterrupted apply, counted."""
+    reset_cloud(project.endpoint)
+    project.forget_state()
+    done = project.apply_here()
+    assert done.returncode == 0, done.output
+    return project.made()[0]
 
 
-def crash_trial(project: CityProject, number: int, kill_after: float) -> Trial:
-    """Fresh cloud and state, kill -9 the apply `kill_after` s in, re-apply twice, audit."""
-    trial = Trial(number, kill_after)
+def _made_so_far(project: CityProject) -> int:
+    """What the running apply's state records as made; -1 while it cannot be read whole."""
+    try:
+        return project.made()[0]
+    except GovcloudError:
+        return -1
+
+
+def crash_trial(project: CityProject, number: int, kill_at: int) -> Trial:
+    """Fresh cloud and state, kill -9 the apply once its state records `kill_at` resources
+    made, re-apply twice, audit."""
+    trial = Trial(number, kill_at)
     reset_cloud(project.endpoint)
     project.forget_state()
     proc = project.spawn_apply()
     if not _wait_for_holder(project, proc):
         trial.error = "the apply never started: " + "".join(proc.communicate())
         return trial
-    time.sleep(kill_after)
+    while proc.poll() is None and _made_so_far(project) < kill_at:
+        time.sleep(0.02)
     if proc.poll() is None:
         proc.send_signal(signal.SIGKILL)
         trial.killed = True
@@ -496,28 +499,28 @@ def crash_trial(project: CityProject, number: int, kill_after: float) -> Trial:
     return trial
 
 
-def crash_delays(seed: int, trials: int, duration: float, floor: float = 0.2, *,
-                 stratified: bool = False) -> list[float]:
-    """Seeded kill delays in [floor, duration]; `stratified`: one in each of `trials` equal
-    slices of that span, so that a few trials still strike early, midway and late."""
-    rng = random.Random(seed)
-    span = max(0.0, duration - floor)
-    if stratified:
-        return [floor + span * (i + rng.random()) / trials for i in range(trials)]
-    return [rng.uniform(floor, floor + span) for _ in range(trials)]
-
-
-def killed_trial(project: CityProject, number: int, delay: float, floor: float = 0.2,
-                 attempts: int = 6) -> Trial:
-    """A crash trial whose kill lands mid-run: when the apply beat the kill, strike earlier;
-    when nothing was made yet, strike later."""
-    trial = crash_trial(project, number, delay)
+def aimed_trial(project: CityProject, number: int, kill_at: int, attempts: int = 4) -> Trial:
+    """A crash trial whose kill lands mid-run. The kill follows the count it waits for by a
+    poll's length (a state on object storage takes longer to read), so when the apply had
+    made everything by then, strike again at an earlier point."""
+    trial = crash_trial(project, number, kill_at)
     for _ in range(attempts - 1):
-        if not trial.ok or trial.mid_run:
+        if not trial.ok or trial.mid_run or kill_at <= 1:
             break
-        delay = max(floor, delay * 0.6) if not trial.killed else delay * 1.5 + 0.1
-        trial = crash_trial(project, number, delay)
+        kill_at = max(1, kill_at // 2)
+        trial = crash_trial(project, number, kill_at)
     return trial
+
+
+def kill_points(seed: int, trials: int, total: int, *, stratified: bool = False) -> list[int]:
+    """Seeded moments of an apply of `total` resources, as counts made (1 to total - 1);
+    `stratified`: one in each of `trials` equal slices, so that a few trials still strike
+    early, midway and late."""
+    rng = random.Random(seed)
+    span = max(1, total - 1)
+    if stratified:
+        return [1 + min(span - 1, int(span * (i + rng.random()) / trials)) for i in range(trials)]
+    return [rng.randint(1, span) for _ in range(trials)]
 
 
 # -- the sandbox these tests own ------------------------------------------------------
@@ -550,10 +553,10 @@ FAULT_SEED = 7
 @pytest.mark.integration
 @pytest.mark.slow
 def test_kill_minus_nine_at_random_moments_converges_without_orphans(city: CityProject) -> None:
-    duration = measure_apply(city)
-    delays = crash_delays(CRASH_SEED, CRASH_TRIALS, duration, stratified=True)
-    trials = [killed_trial(city, number, delay) for number, delay in enumerate(delays)]
-    failures = [f"trial {t.number} ({t.describe()}, apply {duration:.2f}s): {t.error} "
+    total = resources_made(city)
+    points = kill_points(CRASH_SEED, CRASH_TRIALS, total, stratified=True)
+    trials = [aimed_trial(city, number, kill_at) for number, kill_at in enumerate(points)]
+    failures = [f"trial {t.number} ({t.describe()}, {total} resources in all): {t.error} "
                 f"{t.audit.describe() if t.audit else ''}" for t in trials if not t.ok]
     assert not failures, "\n".join(failures)
     # Each kill landed mid-run: the state held some of the resources, not all, when it died.

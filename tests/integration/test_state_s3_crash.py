@@ -11,10 +11,10 @@ import pytest
 
 from tests.integration.test_robust_apply import (
     CityProject,
-    crash_delays,
-    killed_trial,
-    measure_apply,
+    aimed_trial,
+    kill_points,
     reset_cloud,
+    resources_made,
     robust_cloud,
 )
 from tests.integration.test_state_team import object_storage, s3_url
@@ -27,16 +27,17 @@ __all__ = ["object_storage", "robust_cloud"]  # the module's fixtures
 def test_kill_minus_nine_on_the_s3_backend_leaves_no_orphan_duplicate_or_lost_secret(
         tmp_path: Path, robust_cloud: str, object_storage: str) -> None:
     # One department (with a database, so an admin secret), two kills, one in each half of
-    # the apply (each made to land mid-run). The file backend's trials in test_robust_apply
-    # cover the engine's recovery; these cover the s3 store's journal and lock under a kill.
+    # the apply (each sent once the state records a seeded number of resources made). The
+    # file backend's trials in test_robust_apply cover the engine's recovery; these cover
+    # the s3 store's journal and lock under a kill.
     # `bench/crash.py --backend s3` runs fifty.
     reset_cloud(robust_cloud)
     s3_city = CityProject.create(tmp_path / "city1", robust_cloud, ("gzw",),
                                  backend=s3_url(object_storage, tmp_path.name[-20:] + "-k"))
-    duration = measure_apply(s3_city)
-    trials = [killed_trial(s3_city, number, delay)
-              for number, delay in enumerate(crash_delays(31, 2, duration, stratified=True))]
-    failures = [f"trial {t.number} (kill after {t.kill_after:.2f}s): {t.error} "
+    total = resources_made(s3_city)
+    trials = [aimed_trial(s3_city, number, kill_at)
+              for number, kill_at in enumerate(kill_points(31, 2, total, stratified=True))]
+    failures = [f"trial {t.number} ({t.describe()}): {t.error} "
                 f"{t.audit.describe() if t.audit else ''}" for t in trials if not t.ok]
     assert not failures, "\n".join(failures)
-    assert all(t.killed for t in trials)
+    assert all(t.mid_run for t in trials), [t.describe() for t in trials]

@@ -279,13 +279,7 @@ def test_import_adopts_an_existing_cloud_resource_without_a_second_create(file_c
     assert any(x["operation"] == "import" and x["result"] == "ok" and x["resources"] for x in audited)
 
 
-# Ctrl-C mid-apply is sometimes not honoured: in 2 of the last 6 suite runs the apply ran on to
-# "ok" after SIGINT, with the process alive when the signal was sent (a known bug, filed; the
-# SIGKILL case and the next apply's convergence stay checked every run).
-_SIGINT_IGNORED = pytest.mark.xfail(strict=False, reason="SIGINT mid-apply is sometimes not honoured (known bug)")
-
-
-@pytest.mark.parametrize("sig", ["SIGKILL", pytest.param("SIGINT", marks=_SIGINT_IGNORED)])
+@pytest.mark.parametrize("sig", ["SIGKILL", "SIGINT"])
 def test_a_killed_or_interrupted_apply_leaves_its_audit_line(tmp_path: Path, robust_cloud: str, sig: str) -> None:
     import signal
 

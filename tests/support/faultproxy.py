@@ -368,7 +368,9 @@ class _Handler(BaseHTTPRequestHandler):
         """Sends the request upstream and streams the answer back: (status sent, upstream answered).
         `lose`: the upstream's answer is read and dropped, and the client gets a 500."""
         headers = self._forward_headers()
-        # A buffered body can be resent when a kept-alive upstream connection turns out stale.
+        # A buffered body is sent again on a fresh connection when a kept-alive upstream
+        # connection turns out stale while the request is sent; once it was sent, the
+        # upstream may have done it, and it is never sent twice.
         attempts = 2 if isinstance(body, bytes) else 1
         for attempt in range(attempts):
             try:
@@ -377,7 +379,6 @@ class _Handler(BaseHTTPRequestHandler):
                 for name, value in headers:
                     upstream.putheader(name, value)
                 upstream.endheaders(body or None)
-                response = upstream.getresponse()
                 break
             except (OSError, http.client.HTTPException) as error:
                 self._drop_upstream()
@@ -386,6 +387,12 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True  # an unsent streamed body is left unread
                 self._send_bad_gateway(error)
                 return 502, False
+        try:
+            response = upstream.getresponse()
+        except (OSError, http.client.HTTPException) as error:
+            self._drop_upstream()
+            self._send_bad_gateway(error)
+            return 502, False
         if lose:
             response.read()
             if response.will_close:
@@ -427,6 +434,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             while piece := response.read1(_PIECE):
                 self.wfile.write(piece)
+        response.close()  # read to its end: the upstream connection can carry the next request
         if response.will_close:
             self._drop_upstream()
 

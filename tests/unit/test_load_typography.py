@@ -75,3 +75,22 @@ def test_the_cli_prints_one_line_and_exits_2(mini_city: Path) -> None:
     assert result.stdout.splitlines() == [(
         f"{slj}:5:7: GC-SCHEMA full-width colon '：' after key 'name'; YAML needs ':' followed by a space "
         "(hint: type the ASCII colon (half-width input) and a space: `name: …`)")]
+
+
+@pytest.mark.parametrize(("char", "name", "escape"), [
+    ("\x85", "U+0085 NEXT LINE", "\\N"), ("\u2028", "U+2028 LINE SEPARATOR", "\\L"),
+    ("\u2029", "U+2029 PARAGRAPH SEPARATOR", "\\P")])
+def test_a_unicode_line_break_is_named_where_the_editor_shows_it(char: str, name: str, escape: str) -> None:
+    # YAML counts it as a line break, an editor does not: every later line number would be off.
+    text = DEPARTMENT.replace("  name: 市水利局", f"  name: 市水{char}利局").replace("kind: Department",
+                                                                             f"kind: Department  # a{char}b")
+    findings = parse(text, "slj.yaml").findings
+    assert [(f.message.split(":")[0], f.location.line, f.location.column) for f in findings if f.location] == [
+        (name, 2, 22), (name, 5, 11)]
+    assert escape in findings[0].hint
+
+
+def test_an_escaped_line_break_in_a_quoted_string_is_data() -> None:
+    loaded = parse(DEPARTMENT.replace("  name: 市水利局", '  name: "市水\\L利局"'), "slj.yaml")
+    assert not loaded.findings
+    assert loaded.documents[0].data["metadata"]["name"] == "市水\u2028利局"
