@@ -43,11 +43,17 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     _ok(_run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(work / "dist"), str(sources)],
              work, env))
     (wheel,) = (work / "dist").glob("govcloud-*.whl")
-    venv.create(work / "venv", with_pip=True, symlinks=True)
+    # The venv has no pip of its own: this one installs into it (`pip --python`), with its cache.
+    venv.create(work / "venv", with_pip=False, symlinks=True)
     bin_dir = work / "venv" / "bin"
-    _ok(_run([str(bin_dir / "python"), "-m", "pip", "install", "-q", "--no-compile", str(wheel)], work, env))
+    _ok(_run(_pip_install(bin_dir, str(wheel)), work, env))
     env["WHEEL"] = str(wheel)
     return bin_dir, env
+
+
+def _pip_install(bin_dir: Path, requirement: str) -> list[str]:
+    return [sys.executable, "-m", "pip", "--python", str(bin_dir / "python"), "install", "-q", "--no-compile",
+            requirement]
 
 
 @pytest.fixture
@@ -87,8 +93,7 @@ def test_a_first_session_from_the_wheel(installed: tuple[Path, dict[str, str]], 
     assert "govcloud[sandbox]" in missing.stderr and "Traceback" not in missing.stderr
     assert len(missing.stderr.strip().splitlines()) == 1, missing.stderr
 
-    _ok(_run([str(bin_dir / "python"), "-m", "pip", "install", "-q", "--no-compile",
-              f"govcloud[sandbox] @ file://{env['WHEEL']}"], project, env))
+    _ok(_run(_pip_install(bin_dir, f"govcloud[sandbox] @ file://{env['WHEEL']}"), project, env))
     try:
         up = _ok(_run([govcloud, "sandbox", "up"], project, env, timeout=120))
         assert "sandbox: up at http://127.0.0.1:" in up
