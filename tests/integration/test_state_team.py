@@ -11,13 +11,15 @@ import contextlib
 import json
 import shutil
 import socket
-import subprocess
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from govcloud.cli import app
 from govcloud.cloud import clients, sandbox
 from tests.integration.cloud_harness import start_sandbox
 from tests.integration.test_robust_apply import (
@@ -35,7 +37,6 @@ from tests.support.faultproxy import FaultProxy
 pytestmark = pytest.mark.integration
 __all__ = ["robust_cloud"]  # the cloud fixture, shared with the crash trials' harness
 
-GOVCLOUD = Path(__import__("sys").executable).with_name("govcloud")
 STATE_BUCKET = "city-pulumi-state"
 
 
@@ -61,9 +62,23 @@ def state_keys(endpoint: str, prefix: str) -> list[str]:
     return sorted(o["Key"][len(prefix) + 1:] for page in pages for o in page.get("Contents", ()))
 
 
-def cli(project: CityProject, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(GOVCLOUD), *args], cwd=project.root, env=_child_env(), text=True,
-                          capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL, check=False)
+@dataclass(frozen=True)
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def cli(project: CityProject, *args: str) -> Ran:
+    """`govcloud ARGS` in the project's folder, run in this process as test_apply_support runs
+    it: the CLI's own code and output, without a Python start-up, the imports and the
+    passphrase's key derivation per call. An exception the CLI does not turn into its one-line
+    error fails the test (no traceback can hide in the output); the apply tests that kill or
+    interrupt a run use a process of its own."""
+    env = {k: v for k, v in _child_env().items() if k.startswith(("AWS_", "GOVCLOUD_"))}
+    with contextlib.chdir(project.root):
+        result = CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
+    return Ran(result.exit_code, result.stdout, result.stderr)
 
 
 @pytest.fixture
@@ -164,7 +179,8 @@ def test_a_restarted_sandbox_on_a_new_port_needs_no_state_surgery(tmp_path: Path
 def file_city(tmp_path: Path, robust_cloud: str) -> CityProject:
     reset_cloud(robust_cloud)
     city = CityProject.create(tmp_path / "city", robust_cloud)
-    assert city.apply().returncode == 0
+    applied = city.apply_here()  # in this process: the tests' own commands are what they check
+    assert applied.returncode == 0, applied.output
     return city
 
 
