@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from govcloud.cloud import clients, sandbox  # noqa: E402  (after the sys.path line above)
+from tests.integration.cloud_harness import start_sandbox  # noqa: E402
 from tests.integration.test_robust_apply import (  # noqa: E402
     PRODUCTS,
     CityProject,
@@ -50,7 +51,8 @@ def main() -> int:
         os.environ.pop(name, None)
 
     with tempfile.TemporaryDirectory() as tmp:
-        info = sandbox.up(Path(tmp) / "sandbox", PRODUCTS if PRODUCTS.exists() else None)
+        # As the suite starts one: the stack's classified pool is that sandbox's own.
+        info = start_sandbox(Path(tmp) / "sandbox", PRODUCTS if PRODUCTS.exists() else None)
         assert info.endpoint
         backend = None
         if args.backend == "s3":
