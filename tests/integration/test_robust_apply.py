@@ -545,7 +545,7 @@ def city(tmp_path: Path, robust_cloud: str) -> CityProject:
 # -- the tests --------------------------------------------------------------------------
 
 # A few trials, one in each slice of the apply; bench/crash.py runs 50 at random moments.
-CRASH_TRIALS = 3  # one in each third of the apply
+CRASH_TRIALS = 2  # one in each half of the apply; bench/crash.py strikes at many more points
 CRASH_SEED = 20260
 FAULT_SEED = 7
 
