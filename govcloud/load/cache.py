@@ -28,9 +28,11 @@ from pathlib import Path
 from typing import Any
 
 import govcloud
+from govcloud.load.build import build_department
+from govcloud.load.consistency import own_problems
 from govcloud.load.located import LoadedFile, LoadError, decode, parse, read_bytes
 from govcloud.load.marks import packed_table, views
-from govcloud.model import Document, Finding, Location, Severity
+from govcloud.model import REGISTER_KINDS, Department, Document, Finding, Location, Severity
 from govcloud.schema import validate_document
 
 CACHE_DIR = Path(".govcloud") / "cache"
@@ -43,9 +45,29 @@ MAGIC = b"GCCACHE1"
 _DIGEST = 32
 Verdicts = list[tuple[str | None, list[Finding]]]
 Parsed = tuple[LoadedFile, Verdicts]
+Own = tuple[list[Finding], list[Finding]]  # consistency.own_problems of a department document
 
 # The digest of the file each cached or freshly read document came from (for result caches).
 _digests: weakref.WeakKeyDictionary[Document, str] = weakref.WeakKeyDictionary()
+# A department document's own consistency problems, kept in its file's entry (a re-check does
+# not judge an unchanged file again), and the department built while storing a file (taken once).
+_own: weakref.WeakKeyDictionary[Document, Own] = weakref.WeakKeyDictionary()
+_built: weakref.WeakKeyDictionary[Document, Department] = weakref.WeakKeyDictionary()
+
+
+def own_problems_of(doc: Document) -> Own | None:
+    """`own_problems` of the department `doc` describes, when its file's cache entry holds them."""
+    return _own.get(doc)
+
+
+def built_department(doc: Document) -> Department | None:
+    """The department built from `doc` while its file was stored, handed over once."""
+    return _built.pop(doc, None)
+
+
+def _is_department(kind: str | None, errors: list[Finding]) -> bool:
+    """What the loader builds a Department from: a valid document neither the City nor a register."""
+    return not errors and kind != "City" and kind not in REGISTER_KINDS
 
 
 def content_digest(doc: Document) -> str | None:
@@ -187,30 +209,36 @@ def findings_of(rows: Iterable[Any]) -> list[Finding]:
     return [finding_of(r) for r in rows]
 
 
-def pack(key: str | None, loaded: LoadedFile, verdicts: Verdicts) -> bytes:
+def pack(key: str | None, loaded: LoadedFile, verdicts: Verdicts, own: list[Own | None] | None = None) -> bytes:
     """A parsed file as plain data (marshal): a cache entry's payload, and what loader workers
-    send back (an order of magnitude cheaper than pickling the dataclasses)."""
+    send back (an order of magnitude cheaper than pickling the dataclasses); `own`, by document,
+    the department documents' own consistency problems."""
     return marshal.dumps((
         key,
         loaded.path,
         [(d.file, d.index, d.data, packed_table(d.values, d.keys)) for d in loaded.documents],
         [finding_row(f) for f in loaded.findings],
         [(kind, [finding_row(f) for f in errors]) for kind, errors in verdicts],
+        [None if o is None else ([finding_row(f) for f in o[0]], [finding_row(f) for f in o[1]])
+         for o in own or [None] * len(loaded.documents)],
     ))
 
 
 def unpack(payload: bytes, expected: str | None = None) -> Parsed:
     """`pack`'s file again; ValueError (or TypeError…) when the payload is not one (of `expected`)."""
-    key, path, docs, findings, verdicts = marshal.loads(payload)
+    key, path, docs, findings, verdicts, own = marshal.loads(payload)
     if expected is not None and key != expected:
         raise ValueError("an entry of another key")
     documents = tuple(Document(file, index, data, *views(table)) for file, index, data, table in docs)
     judged = [(kind, findings_of(rows)) for kind, rows in verdicts]
-    if len(judged) != len(documents) or not isinstance(path, str):
+    if len(judged) != len(documents) or len(own) != len(documents) or not isinstance(path, str):
         raise ValueError("not a parsed file")
-    if key is not None:
-        for doc in documents:
+    kept = [None if o is None else (findings_of(o[0]), findings_of(o[1])) for o in own]
+    for doc, problems in zip(documents, kept, strict=True):
+        if key is not None:
             _digests[doc] = key
+        if problems is not None:
+            _own[doc] = problems
     return LoadedFile(path, documents, tuple(findings_of(findings))), judged
 
 
@@ -269,7 +297,14 @@ class FileCache:
             return None
         loaded = parse(text, path)
         verdicts = [validate_document(doc) for doc in loaded.documents]
-        payload = pack(key, loaded, verdicts)
+        own: list[Own | None] = []
+        for doc, (kind, errors) in zip(loaded.documents, verdicts, strict=True):
+            if _is_department(kind, errors):
+                dept = _built[doc] = build_department(doc)
+                own.append(_own.setdefault(doc, own_problems(dept)))
+            else:
+                own.append(None)
+        payload = pack(key, loaded, verdicts, own)
         write_atomic(Path(self._path(key)), payload)
         for doc in loaded.documents:
             _digests[doc] = key

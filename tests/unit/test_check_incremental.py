@@ -135,3 +135,19 @@ def test_a_recheck_of_an_edited_failing_department_reuses_the_explanations_of_it
     warm = _json(project)
     assert asked == []  # jsonschema was not asked again how the same failures fail
     assert warm == _json(project, cache=False) and asked
+
+
+def test_a_recheck_reports_a_department_files_own_problems_as_a_cold_check(project: Path) -> None:
+    """A department's consistency problems are kept in its file's cache entry; its file-name
+    check is made afresh (it reads the folder the file is in now)."""
+    departments = project / "blueprints" / "departments"
+    _edit(departments / "czj.yaml", "    - name: treasury-payment", "    - name: budget-management")
+    (departments / "czj.yaml").rename(departments / "caizheng.yaml")  # named after no department
+    cold = _json(project, cache=False)
+    assert "duplicate system name 'budget-management'" in cold and "its file must be named czj.yaml" in cold
+    assert _json(project) == cold  # filling the cache
+    assert _json(project) == cold  # from it
+    (departments / "caizheng.yaml").rename(departments / "czj.yaml")
+    fixed = _json(project, cache=False)
+    assert "its file must be named" not in fixed and "duplicate system name" in fixed
+    assert _json(project) == fixed
