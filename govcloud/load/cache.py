@@ -30,6 +30,7 @@ from typing import Any
 import govcloud
 from govcloud.load.build import build_department
 from govcloud.load.consistency import own_problems
+from govcloud.load.lazy import lazy_departments, record
 from govcloud.load.located import LoadedFile, LoadError, decode, parse, read_bytes
 from govcloud.load.marks import packed_table, views
 from govcloud.model import REGISTER_KINDS, Department, Document, Finding, Location, Severity
@@ -209,29 +210,43 @@ def findings_of(rows: Iterable[Any]) -> list[Finding]:
     return [finding_of(r) for r in rows]
 
 
-def pack(key: str | None, loaded: LoadedFile, verdicts: Verdicts, own: list[Own | None] | None = None) -> bytes:
+def pack(key: str | None, loaded: LoadedFile, verdicts: Verdicts, own: list[Own | None] | None = None,
+         records: list[Any] | None = None) -> bytes:
     """A parsed file as plain data (marshal): a cache entry's payload, and what loader workers
-    send back (an order of magnitude cheaper than pickling the dataclasses); `own`, by document,
-    the department documents' own consistency problems."""
+    send back (an order of magnitude cheaper than pickling the dataclasses); by document, `own`
+    holds the department documents' own consistency problems and `records` the departments as
+    plain data (lazy.record). The documents are packed apart, to be unpacked only when used."""
+    none: list[Any] = [None] * len(loaded.documents)
     return marshal.dumps((
         key,
         loaded.path,
-        [(d.file, d.index, d.data, packed_table(d.values, d.keys)) for d in loaded.documents],
+        [(d.file, d.index) for d in loaded.documents],
+        marshal.dumps([(d.file, d.index, d.data, packed_table(d.values, d.keys)) for d in loaded.documents]),
         [finding_row(f) for f in loaded.findings],
         [(kind, [finding_row(f) for f in errors]) for kind, errors in verdicts],
         [None if o is None else ([finding_row(f) for f in o[0]], [finding_row(f) for f in o[1]])
-         for o in own or [None] * len(loaded.documents)],
+         for o in own or none],
+        records or none,
     ))
 
 
 def unpack(payload: bytes, expected: str | None = None) -> Parsed:
-    """`pack`'s file again; ValueError (or TypeError…) when the payload is not one (of `expected`)."""
-    key, path, docs, findings, verdicts, own = marshal.loads(payload)
+    """`pack`'s file again; ValueError (or TypeError…) when the payload is not one (of `expected`).
+    A file of departments only, each with its record, is not unpacked: its departments are built
+    from their records, their documents unpacked when first read (lazy.LazyDocument)."""
+    key, path, heads, blob, findings, verdicts, own, records = marshal.loads(payload)
     if expected is not None and key != expected:
         raise ValueError("an entry of another key")
-    documents = tuple(Document(file, index, data, *views(table)) for file, index, data, table in docs)
+    documents: tuple[Document, ...]
+    built: list[tuple[Document, Department]] = []
+    if heads and all(r is not None for r in records):
+        built = list(lazy_departments(blob, heads, records))
+        documents = tuple(doc for doc, _ in built)
+    else:
+        documents = tuple(Document(file, index, data, *views(table))
+                          for file, index, data, table in marshal.loads(blob))
     judged = [(kind, findings_of(rows)) for kind, rows in verdicts]
-    if len(judged) != len(documents) or len(own) != len(documents) or not isinstance(path, str):
+    if not (len(judged) == len(documents) == len(own) == len(heads)) or not isinstance(path, str):
         raise ValueError("not a parsed file")
     kept = [None if o is None else (findings_of(o[0]), findings_of(o[1])) for o in own]
     for doc, problems in zip(documents, kept, strict=True):
@@ -239,6 +254,8 @@ def unpack(payload: bytes, expected: str | None = None) -> Parsed:
             _digests[doc] = key
         if problems is not None:
             _own[doc] = problems
+    for doc, dept in built:
+        _built[doc] = dept
     return LoadedFile(path, documents, tuple(findings_of(findings))), judged
 
 
@@ -298,13 +315,16 @@ class FileCache:
         loaded = parse(text, path)
         verdicts = [validate_document(doc) for doc in loaded.documents]
         own: list[Own | None] = []
+        records: list[Any] = []
         for doc, (kind, errors) in zip(loaded.documents, verdicts, strict=True):
             if _is_department(kind, errors):
                 dept = _built[doc] = build_department(doc)
                 own.append(_own.setdefault(doc, own_problems(dept)))
+                records.append(record(dept))
             else:
                 own.append(None)
-        payload = pack(key, loaded, verdicts, own)
+                records.append(None)
+        payload = pack(key, loaded, verdicts, own, records)
         write_atomic(Path(self._path(key)), payload)
         for doc in loaded.documents:
             _digests[doc] = key
