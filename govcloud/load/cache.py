@@ -30,7 +30,7 @@ from typing import Any
 import govcloud
 from govcloud.load.build import build_department
 from govcloud.load.consistency import own_problems
-from govcloud.load.lazy import lazy_departments, record
+from govcloud.load.lazy import lazy_departments, recorded
 from govcloud.load.located import LoadedFile, LoadError, decode, parse, read_bytes
 from govcloud.load.marks import packed_table, views
 from govcloud.model import REGISTER_KINDS, Department, Document, Finding, Location, Severity
@@ -320,7 +320,7 @@ class FileCache:
             if _is_department(kind, errors):
                 dept = _built[doc] = build_department(doc)
                 own.append(_own.setdefault(doc, own_problems(dept)))
-                records.append(record(dept))
+                records.append(recorded(dept))
             else:
                 own.append(None)
                 records.append(None)

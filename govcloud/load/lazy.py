@@ -10,6 +10,7 @@ again, a location not kept), so an unchanged file costs neither unpacking nor bu
 from __future__ import annotations
 
 import marshal
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields, is_dataclass
 from typing import Any
@@ -47,28 +48,40 @@ def _encoded(value: Any) -> Any:
     return value
 
 
-_PLAIN = {"str", "int", "bool", "float", "str | None", "int | None", "bool | None", "float | None"}
+_PLAIN = {"str", "int", "bool", "float", "str | None", "int | None", "bool | None", "float | None",
+          "Path", "tuple[str, ...]"}  # kept as marshal gives them back
+_ONE = re.compile(r"(\w+)( \| None)?")
+_MANY = re.compile(r"tuple\[(\w+), \.\.\.\]")
+
+
+def _field(cls: type, name: str, k: int) -> str:
+    """The expression that decodes field `name` (at `v[k]`) of a record of `cls`, by its annotation."""
+    kind = next(f.type for f in fields(cls) if f.name == name)
+    text = kind if isinstance(kind, str) else getattr(kind, "__name__", "")
+    if text in _PLAIN:
+        return f"v[{k}]"
+    names = {c.__name__: i for i, c in enumerate(_CLASSES)}
+    if (many := _MANY.fullmatch(text)) and many[1] in names:
+        return f"tuple([B[{names[many[1]]}](x, None) for x in v[{k}]])"
+    if (one := _ONE.fullmatch(text)) and one[1] in names:
+        built = f"B[{names[one[1]]}](v[{k}], None)"
+        return f"(None if v[{k}] is None else {built})" if one[2] else built
+    return f"_decoded(v[{k}])"  # anything else: by the shape of the data
 
 
 def _builder(i: int) -> Callable[[list[Any], Document | None], Any]:
-    """The decoder of class `i`'s records: its fields set in one dict display, a plain field (by its
-    annotation) taken as it is and any other decoded (twice as fast as one generic loop)."""
+    """The decoder of class `i`'s records: its fields set in one dict display, each decoded as its
+    annotation says (a third of the time of one generic loop over the values)."""
     cls = _CLASSES[i]
-    items = [f"{name!r}: v[{k}]" if _annotation(cls, name) in _PLAIN else f"{name!r}: _decoded(v[{k}])"
-             for k, name in enumerate(_NAMES[i], start=1)]
+    items = [f"{name!r}: {_field(cls, name, k)}" for k, name in enumerate(_NAMES[i], start=1)]
     if cls is Department:
         items.append("'doc': doc")
     source = (f"def build(v, doc):\n    obj = new(cls)\n    obj.__dict__.update({{{', '.join(items)}}})\n"
               "    return obj\n")
-    scope: dict[str, Any] = {"new": object.__new__, "cls": cls, "_decoded": _decoded}
+    scope: dict[str, Any] = {"new": object.__new__, "cls": cls, "_decoded": _decoded, "B": _BUILDERS}
     exec(source, scope)  # as dataclasses makes __init__: source written above from the field names
     built: Callable[[list[Any], Document | None], Any] = scope["build"]
     return built
-
-
-def _annotation(cls: type, name: str) -> str:
-    kind = next(f.type for f in fields(cls) if f.name == name)
-    return kind if isinstance(kind, str) else getattr(kind, "__name__", "")
 
 
 def _decoded(value: Any, doc: Document | None = None) -> Any:
@@ -80,7 +93,8 @@ def _decoded(value: Any, doc: Document | None = None) -> Any:
     return value
 
 
-_BUILDERS = [_builder(i) for i in range(len(_CLASSES))]
+_BUILDERS: list[Callable[[list[Any], Document | None], Any]] = []
+_BUILDERS.extend(_builder(i) for i in range(len(_CLASSES)))
 
 
 def known_paths(dept: Department) -> list[Path]:
@@ -101,6 +115,15 @@ def record(dept: Department) -> tuple[Any, Known]:
         at = dept.location_of(path)
         known[path] = (at.line, at.column)
     return _encoded(dept), known
+
+
+def recorded(dept: Department) -> tuple[Any, Known] | None:
+    """`record(dept)`, or None when decoding it would not give the department back (a field of a
+    shape the decoders do not know: its file is then unpacked and built as before)."""
+    data, known = record(dept)
+    again = _decoded(marshal.loads(marshal.dumps(data)), dept.doc)
+    same = again == dept and [s.path for s in again.systems] == [s.path for s in dept.systems]
+    return (data, known) if same else None
 
 
 class _Unpacked:
