@@ -12,7 +12,7 @@ from __future__ import annotations
 import marshal
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import fields, is_dataclass
+from dataclasses import fields
 from typing import Any
 
 from govcloud.load.marks import views
@@ -39,13 +39,19 @@ Known = dict[Path, tuple[int, int]]
 
 
 def _encoded(value: Any) -> Any:
-    """A model value as marshal-able data: an instance as a list [class, *fields], a tuple as a tuple."""
+    """A model value as marshal-able data: an instance as a list [class, *fields], a tuple as a tuple
+    (a plain value, or a tuple of plain values, as it is)."""
     if type(value) is tuple:
-        return tuple(_encoded(v) for v in value)
-    if is_dataclass(value) and not isinstance(value, type):
-        i = _INDEX[type(value)]
-        return [i, *(_encoded(getattr(value, name)) for name in _NAMES[i])]
-    return value
+        return tuple([_encoded(v) for v in value]) if any(_nested(v) for v in value) else value
+    i = _INDEX.get(type(value))
+    if i is None:
+        return value
+    state = value.__dict__
+    return [i, *[_encoded(v) if _nested(v) else v for v in (state[name] for name in _NAMES[i])]]
+
+
+def _nested(value: Any) -> bool:
+    return type(value) is tuple or type(value) in _INDEX
 
 
 _PLAIN = {"str", "int", "bool", "float", "str | None", "int | None", "bool | None", "float | None",
@@ -54,19 +60,51 @@ _ONE = re.compile(r"(\w+)( \| None)?")
 _MANY = re.compile(r"tuple\[(\w+), \.\.\.\]")
 
 
-def _field(cls: type, name: str, k: int) -> str:
-    """The expression that decodes field `name` (at `v[k]`) of a record of `cls`, by its annotation."""
+def _kind(cls: type, name: str) -> tuple[str, int | None]:
+    """How field `name` of `cls` is coded, by its annotation: ("plain"|"many"|"optional"|"one", class
+    index) for a plain value or one of the model's classes, ("other", None) for anything else."""
     kind = next(f.type for f in fields(cls) if f.name == name)
     text = kind if isinstance(kind, str) else getattr(kind, "__name__", "")
     if text in _PLAIN:
-        return f"v[{k}]"
+        return "plain", None
     names = {c.__name__: i for i, c in enumerate(_CLASSES)}
     if (many := _MANY.fullmatch(text)) and many[1] in names:
-        return f"tuple([B[{names[many[1]]}](x, None) for x in v[{k}]])"
+        return "many", names[many[1]]
     if (one := _ONE.fullmatch(text)) and one[1] in names:
-        built = f"B[{names[one[1]]}](v[{k}], None)"
-        return f"(None if v[{k}] is None else {built})" if one[2] else built
+        return ("optional" if one[2] else "one"), names[one[1]]
+    return "other", None
+
+
+def _field(cls: type, name: str, k: int) -> str:
+    """The expression that decodes field `name` (at `v[k]`) of a record of `cls`."""
+    how, i = _kind(cls, name)
+    if how == "plain":
+        return f"v[{k}]"
+    if how == "many":
+        return f"tuple([B[{i}](x, None) for x in v[{k}]])"
+    if how == "optional":
+        return f"(None if v[{k}] is None else B[{i}](v[{k}], None))"
+    if how == "one":
+        return f"B[{i}](v[{k}], None)"
     return f"_decoded(v[{k}])"  # anything else: by the shape of the data
+
+
+def _encoder(i: int) -> Callable[[Any], list[Any]]:
+    """The encoder of class `i`'s instances, the mirror of its decoder (`_builder`)."""
+    cls = _CLASSES[i]
+    items = []
+    for name in _NAMES[i]:
+        how, j = _kind(cls, name)
+        value = f"d[{name!r}]"
+        items.append(value if how == "plain" else
+                     f"tuple([E[{j}](x) for x in {value}])" if how == "many" else
+                     f"(None if {value} is None else E[{j}]({value}))" if how == "optional" else
+                     f"E[{j}]({value})" if how == "one" else f"_encoded({value})")
+    source = f"def encode(o):\n    d = o.__dict__\n    return [{i}, {', '.join(items)}]\n"
+    scope: dict[str, Any] = {"E": _ENCODERS, "_encoded": _encoded}
+    exec(source, scope)  # as dataclasses makes __init__: source written above from the field names
+    encode: Callable[[Any], list[Any]] = scope["encode"]
+    return encode
 
 
 def _builder(i: int) -> Callable[[list[Any], Document | None], Any]:
@@ -94,7 +132,9 @@ def _decoded(value: Any, doc: Document | None = None) -> Any:
 
 
 _BUILDERS: list[Callable[[list[Any], Document | None], Any]] = []
+_ENCODERS: list[Callable[[Any], list[Any]]] = []
 _BUILDERS.extend(_builder(i) for i in range(len(_CLASSES)))
+_ENCODERS.extend(_encoder(i) for i in range(len(_CLASSES)))
 
 
 def known_paths(dept: Department) -> list[Path]:
@@ -114,7 +154,7 @@ def record(dept: Department) -> tuple[Any, Known]:
     for path in known_paths(dept):
         at = dept.location_of(path)
         known[path] = (at.line, at.column)
-    return _encoded(dept), known
+    return _ENCODERS[0](dept), known
 
 
 def recorded(dept: Department) -> tuple[Any, Known] | None:
