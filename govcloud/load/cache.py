@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import marshal
 import os
 import sys
-import tempfile
 import time
 import weakref
 from collections.abc import Iterable
@@ -28,9 +28,12 @@ from pathlib import Path
 from typing import Any
 
 import govcloud
+from govcloud.load.build import build_department
+from govcloud.load.consistency import own_problems
+from govcloud.load.lazy import lazy_departments, recorded
 from govcloud.load.located import LoadedFile, LoadError, decode, parse, read_bytes
 from govcloud.load.marks import packed_table, views
-from govcloud.model import Document, Finding, Location, Severity
+from govcloud.model import REGISTER_KINDS, Department, Document, Finding, Location, Severity
 from govcloud.schema import validate_document
 
 CACHE_DIR = Path(".govcloud") / "cache"
@@ -43,9 +46,29 @@ MAGIC = b"GCCACHE1"
 _DIGEST = 32
 Verdicts = list[tuple[str | None, list[Finding]]]
 Parsed = tuple[LoadedFile, Verdicts]
+Own = tuple[list[Finding], list[Finding]]  # consistency.own_problems of a department document
 
 # The digest of the file each cached or freshly read document came from (for result caches).
 _digests: weakref.WeakKeyDictionary[Document, str] = weakref.WeakKeyDictionary()
+# A department document's own consistency problems, kept in its file's entry (a re-check does
+# not judge an unchanged file again), and the department built while storing a file (taken once).
+_own: weakref.WeakKeyDictionary[Document, Own] = weakref.WeakKeyDictionary()
+_built: weakref.WeakKeyDictionary[Document, Department] = weakref.WeakKeyDictionary()
+
+
+def own_problems_of(doc: Document) -> Own | None:
+    """`own_problems` of the department `doc` describes, when its file's cache entry holds them."""
+    return _own.get(doc)
+
+
+def built_department(doc: Document) -> Department | None:
+    """The department built from `doc` while its file was stored, handed over once."""
+    return _built.pop(doc, None)
+
+
+def _is_department(kind: str | None, errors: list[Finding]) -> bool:
+    """What the loader builds a Department from: a valid document neither the City nor a register."""
+    return not errors and kind != "City" and kind not in REGISTER_KINDS
 
 
 def content_digest(doc: Document) -> str | None:
@@ -67,15 +90,25 @@ def code_digest(*packages: str) -> str:
     return h.hexdigest()
 
 
+_written = itertools.count()
+
+
+def _temporary(folder: Path) -> tuple[int, str]:
+    """A new file of its own in `folder` (what tempfile.mkstemp makes, without importing tempfile
+    and its random generator: a twentieth of a re-check's start-up)."""
+    tmp = os.path.join(folder, f".tmp-{os.getpid()}-{next(_written)}-{time.monotonic_ns()}")
+    return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), tmp
+
+
 def write_atomic(path: Path, payload: bytes) -> None:
     """`path` holds `payload` whole, or keeps what it held (temp file + rename); never raises
     for a folder that cannot be written (the cache is an optimisation)."""
     try:
         try:
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            fd, tmp = _temporary(path.parent)
         except FileNotFoundError:  # the folder is made once, not asked for before every entry
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            fd, tmp = _temporary(path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(MAGIC + hashlib.sha256(payload).digest() + payload)
@@ -177,30 +210,52 @@ def findings_of(rows: Iterable[Any]) -> list[Finding]:
     return [finding_of(r) for r in rows]
 
 
-def pack(key: str | None, loaded: LoadedFile, verdicts: Verdicts) -> bytes:
+def pack(key: str | None, loaded: LoadedFile, verdicts: Verdicts, own: list[Own | None] | None = None,
+         records: list[Any] | None = None) -> bytes:
     """A parsed file as plain data (marshal): a cache entry's payload, and what loader workers
-    send back (an order of magnitude cheaper than pickling the dataclasses)."""
+    send back (an order of magnitude cheaper than pickling the dataclasses); by document, `own`
+    holds the department documents' own consistency problems and `records` the departments as
+    plain data (lazy.record). The documents are packed apart, to be unpacked only when used."""
+    none: list[Any] = [None] * len(loaded.documents)
     return marshal.dumps((
         key,
         loaded.path,
-        [(d.file, d.index, d.data, packed_table(d.values, d.keys)) for d in loaded.documents],
+        [(d.file, d.index) for d in loaded.documents],
+        marshal.dumps([(d.file, d.index, d.data, packed_table(d.values, d.keys)) for d in loaded.documents]),
         [finding_row(f) for f in loaded.findings],
         [(kind, [finding_row(f) for f in errors]) for kind, errors in verdicts],
+        [None if o is None else ([finding_row(f) for f in o[0]], [finding_row(f) for f in o[1]])
+         for o in own or none],
+        records or none,
     ))
 
 
 def unpack(payload: bytes, expected: str | None = None) -> Parsed:
-    """`pack`'s file again; ValueError (or TypeError…) when the payload is not one (of `expected`)."""
-    key, path, docs, findings, verdicts = marshal.loads(payload)
+    """`pack`'s file again; ValueError (or TypeError…) when the payload is not one (of `expected`).
+    A file of departments only, each with its record, is not unpacked: its departments are built
+    from their records, their documents unpacked when first read (lazy.LazyDocument)."""
+    key, path, heads, blob, findings, verdicts, own, records = marshal.loads(payload)
     if expected is not None and key != expected:
         raise ValueError("an entry of another key")
-    documents = tuple(Document(file, index, data, *views(table)) for file, index, data, table in docs)
+    documents: tuple[Document, ...]
+    built: list[tuple[Document, Department]] = []
+    if heads and all(r is not None for r in records):
+        built = list(lazy_departments(blob, heads, records))
+        documents = tuple(doc for doc, _ in built)
+    else:
+        documents = tuple(Document(file, index, data, *views(table))
+                          for file, index, data, table in marshal.loads(blob))
     judged = [(kind, findings_of(rows)) for kind, rows in verdicts]
-    if len(judged) != len(documents) or not isinstance(path, str):
+    if not (len(judged) == len(documents) == len(own) == len(heads)) or not isinstance(path, str):
         raise ValueError("not a parsed file")
-    if key is not None:
-        for doc in documents:
+    kept = [None if o is None else (findings_of(o[0]), findings_of(o[1])) for o in own]
+    for doc, problems in zip(documents, kept, strict=True):
+        if key is not None:
             _digests[doc] = key
+        if problems is not None:
+            _own[doc] = problems
+    for doc, dept in built:
+        _built[doc] = dept
     return LoadedFile(path, documents, tuple(findings_of(findings))), judged
 
 
@@ -259,7 +314,17 @@ class FileCache:
             return None
         loaded = parse(text, path)
         verdicts = [validate_document(doc) for doc in loaded.documents]
-        payload = pack(key, loaded, verdicts)
+        own: list[Own | None] = []
+        records: list[Any] = []
+        for doc, (kind, errors) in zip(loaded.documents, verdicts, strict=True):
+            if _is_department(kind, errors):
+                dept = _built[doc] = build_department(doc)
+                own.append(_own.setdefault(doc, own_problems(dept)))
+                records.append(recorded(dept))
+            else:
+                own.append(None)
+                records.append(None)
+        payload = pack(key, loaded, verdicts, own, records)
         write_atomic(Path(self._path(key)), payload)
         for doc in loaded.documents:
             _digests[doc] = key

@@ -107,8 +107,18 @@ def _file_name(dept: Department, documents_in_file: int) -> Finding | None:
                   f"rename the file, or set metadata.code to '{stem}'", department=dept.code)
 
 
-def check_department(dept: Department, documents_in_file: int = 1) -> list[Finding]:
-    """One department's problems, each at its field (its file holds `documents_in_file` documents)."""
+def check_department(dept: Department, documents_in_file: int = 1,
+                     own: tuple[list[Finding], list[Finding]] | None = None) -> list[Finding]:
+    """One department's problems, each at its field (its file holds `documents_in_file` documents);
+    `own` is `own_problems(dept)` when already known (kept with the file's cache entry)."""
+    before, after = own if own is not None else own_problems(dept)
+    named = _file_name(dept, documents_in_file)  # the folder is the path's as resolved now, never kept
+    return [*before, named, *after] if named is not None else [*before, *after]
+
+
+def own_problems(dept: Department) -> tuple[list[Finding], list[Finding]]:
+    """The problems that depend on the department's document alone, in `check_department`'s order:
+    (those before its file-name check, those after it)."""
     out: list[Finding] = []
     code_at = dept.location_of(("metadata", "code"))
     if dept.code == RESERVED_CODE:
@@ -121,20 +131,18 @@ def check_department(dept: Department, documents_in_file: int = 1) -> list[Findi
         out.append(_error(f"metadata.project {dept.project!r} {reason} (it becomes the gov:project tag)",
                           dept.location_of(("metadata", "project")), "write the number as approved, e.g. "
                           "FS-2026-IT-0012", department=dept.code))
-    named = _file_name(dept, documents_in_file)
-    if named is not None:
-        out.append(named)
+    after: list[Finding] = []
     if dept.site is not None:
         reason = cloudnames.problem("certificate-name", dept.site.host)
         if reason is not None:
-            out.append(_error(f"spec.site.host {dept.site.host!r} {reason}",
-                              dept.location_of(("spec", "site", "host")), "use a shorter host name",
-                              department=dept.code))
+            after.append(_error(f"spec.site.host {dept.site.host!r} {reason}",
+                                dept.location_of(("spec", "site", "host")), "use a shorter host name",
+                                department=dept.code))
     seen: dict[str, int] = {}
     for system in dept.systems:
         at = dept.location_of(system.path + ("name",))
         if system.name in seen:
-            out.append(_error(
+            after.append(_error(
                 f"duplicate system name '{system.name}' in department '{dept.code}' "
                 f"(first at line {seen[system.name]})",
                 at, "system names are unique within a department", department=dept.code, system=system.name))
@@ -143,6 +151,6 @@ def check_department(dept: Department, documents_in_file: int = 1) -> list[Findi
         bucket = f"{_PREFIX}-{dept.code}-{system.name}"
         reason = cloudnames.problem("bucket", bucket)
         if reason is not None:
-            out.append(_error(f"system name '{system.name}' makes the bucket name '{bucket}', which {reason}",
-                              at, "rename the system", department=dept.code, system=system.name))
-    return out
+            after.append(_error(f"system name '{system.name}' makes the bucket name '{bucket}', which {reason}",
+                                at, "rename the system", department=dept.code, system=system.name))
+    return out, after

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from govcloud.load.build import build_city, build_department
-from govcloud.load.cache import FileCache, Parsed, pack, unpack
+from govcloud.load.cache import FileCache, Parsed, built_department, own_problems_of, pack, unpack
 from govcloud.load.consistency import check_city, check_department
 from govcloud.load.discover import discover
 from govcloud.load.located import load_file
@@ -170,7 +170,7 @@ def load(paths: Sequence[str], jobs: int | None = None,
             if kind in REGISTER_KINDS:
                 registers.append(doc)
                 continue
-            dept = build_department(doc)
+            dept = built_department(doc) or build_department(doc)
             first = by_code.get(dept.code)
             if first is not None:
                 in_file.append(_error(
@@ -178,7 +178,7 @@ def load(paths: Sequence[str], jobs: int | None = None,
                     doc.location_of(("metadata", "code")), "department codes are unique in the city",
                 ))
                 continue
-            problems = check_department(dept, len(loaded.documents))
+            problems = check_department(dept, len(loaded.documents), own_problems_of(doc))
             in_file.extend(problems)
             if problems:
                 continue

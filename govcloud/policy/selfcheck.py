@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
@@ -55,6 +54,8 @@ def _fired(policies: object, rule: Rule, which: str, today: date, work: str) -> 
 
     assert isinstance(policies, PolicySet)
     ex = example(rule, which)
+    import tempfile  # only when examples are judged (not when their verdicts are kept)
+
     folder = tempfile.mkdtemp(prefix=f"{rule.id}-{which}-", dir=work)
     for name, text in ex.blueprints.items():
         target = os.path.join(folder, "blueprints", name)
@@ -91,6 +92,8 @@ def _verdicts(policies: object, rules: Iterable[Rule], today: date) -> dict[str,
 
     def alone(rule: Rule) -> PolicySet:
         return replace(policies, rules=(rule,))
+
+    import tempfile
 
     wrong: dict[str, list[str]] = {}
     with tempfile.TemporaryDirectory(prefix="govcloud-examples-") as work:

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from govcloud.load import load
 from govcloud.load.cache import CACHE_DIR
+from govcloud.load.lazy import LazyDocument
 from govcloud.policy import check, checks, load_policies
 from govcloud.policy.checks import CheckContext
 from govcloud.policy.scope import static_scope
@@ -60,6 +62,9 @@ CHANGES: dict[str, Callable[[Path], None]] = {
     "grants register": lambda p: _edit(p / "blueprints" / "city" / "grants.yaml",
                                        "department: ybj\n    quota: {vcpu: 16,",
                                        "department: ybj\n    quota: {vcpu: 32,"),
+    # a record naming a system its department does not have (GC-FLOW-002, read from the department's document)
+    "register entry": lambda p: _edit(p / "blueprints" / "city" / "mlps.yaml",
+                                      "system: decision-support", "system: decision-supports"),
     "mlps register": lambda p: _edit(p / "blueprints" / "city" / "mlps.yaml",
                                      "filing: 44060090019-21019\n    assessed: 2025-04-18",
                                      "filing: 44060090019-21019\n    assessed: 2026-04-18"),
@@ -135,3 +140,38 @@ def test_a_recheck_of_an_edited_failing_department_reuses_the_explanations_of_it
     warm = _json(project)
     assert asked == []  # jsonschema was not asked again how the same failures fail
     assert warm == _json(project, cache=False) and asked
+
+
+def test_a_recheck_reports_a_department_files_own_problems_as_a_cold_check(project: Path) -> None:
+    """A department's consistency problems are kept in its file's cache entry; its file-name
+    check is made afresh (it reads the folder the file is in now)."""
+    departments = project / "blueprints" / "departments"
+    _edit(departments / "czj.yaml", "    - name: treasury-payment", "    - name: budget-management")
+    (departments / "czj.yaml").rename(departments / "caizheng.yaml")  # named after no department
+    cold = _json(project, cache=False)
+    assert "duplicate system name 'budget-management'" in cold and "its file must be named czj.yaml" in cold
+    assert _json(project) == cold  # filling the cache
+    assert _json(project) == cold  # from it
+    (departments / "caizheng.yaml").rename(departments / "czj.yaml")
+    fixed = _json(project, cache=False)
+    assert "its file must be named" not in fixed and "duplicate system name" in fixed
+    assert _json(project) == fixed
+
+
+def test_a_department_reread_from_the_cache_is_the_one_built_from_its_file(project: Path) -> None:
+    """An unchanged department comes back from its record without unpacking its document; the
+    document, once read, holds what was parsed, and the locations kept are the ones it gives."""
+    blueprints = [str(project / "blueprints")]
+    parsed = load(blueprints, jobs=1, cache=project).project
+    reread = load(blueprints, jobs=1, cache=project).project
+    assert parsed is not None and reread is not None
+    assert reread.departments == parsed.departments
+    for old, new in zip(parsed.departments, reread.departments, strict=True):
+        assert isinstance(new.doc, LazyDocument) and not isinstance(old.doc, LazyDocument)
+        assert [s.path for s in new.systems] == [s.path for s in old.systems]
+        assert (new.doc.file, new.doc.index) == (old.doc.file, old.doc.index)
+        kept = [("metadata", "code")] + [s.path + ("function",) for s in old.systems]
+        assert [new.location_of(p) for p in kept] == [old.location_of(p) for p in kept]
+        assert "data" not in vars(new.doc)  # not unpacked for any of that
+        assert new.location_of(("spec",), key=True) == old.location_of(("spec",), key=True)
+        assert new.doc.data == old.doc.data and dict(new.doc.values) == dict(old.doc.values)

@@ -184,19 +184,27 @@ def register_entries(rule: Rule, params: Mapping[str, Any], ctx: CheckContext) -
     """Every grant, approval and MLPS record names a department (and system) of the city: a
     stale entry would grant, approve or vouch for nothing, or for a code reused later."""
     project, registers = ctx.project, ctx.project.registers
-    # from the documents: a retired system (left out of the evaluated project) keeps its records
-    systems = {d.code: {s.get("name") for s in (d.doc.data.get("spec") or {}).get("systems") or ()}
-               for d in project.departments}
+    departments = {d.code: d for d in project.departments}
+    systems: dict[str, set[Any]] = {}
+
+    def names(code: str) -> set[Any]:
+        """From the document: a retired system (left out of the evaluated project) keeps its records;
+        read only for a department an entry names a system of (a re-check leaves the rest packed)."""
+        if code not in systems:
+            data = departments[code].doc.data
+            systems[code] = {s.get("name") for s in (data.get("spec") or {}).get("systems") or ()}
+        return systems[code]
+
     entries: list[tuple[str, str, str | None, Location]] = [
         ("grant", g.department, None, g.location) for g in registers.grants or ()]
     entries += [("approval", a.department, None, a.location) for a in registers.approvals or ()]
     entries += [("MLPS record", r.department, r.system, r.location) for r in registers.mlps or ()]
     for what, code, system, at in entries:
-        if code not in systems and code in registers.codes_on_file:
+        if code not in departments and code in registers.codes_on_file:
             continue  # a department this run does not read (a stack reads only its own)
-        if code not in systems:
+        if code not in departments:
             yield rule.finding(f"the {what} of '{code}' names no department of the city", at, None,
                                hint="remove the entry, or correct the department code")
-        elif system is not None and system not in systems[code]:
+        elif system is not None and system not in names(code):
             yield rule.finding(f"the {what} of '{code}/{system}' names no system of '{code}'", at, None,
                                hint="remove the entry, or correct the system name")

@@ -5,8 +5,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from govcloud.policy.formats.envelope import iter_json, render_json
-from govcloud.policy.formats.junit import render_junit
-from govcloud.policy.formats.sarif import render_sarif
 from govcloud.policy.result import CheckResult
 
 if TYPE_CHECKING:
@@ -25,6 +23,20 @@ def render_plain(result: CheckResult, width: int = 80) -> str:
     from govcloud.policy.formats import text
 
     return text.render_plain(result, width)
+
+
+def render_sarif(result: CheckResult) -> str:
+    """SARIF 2.1.0 (its module, and urllib, are imported when SARIF is asked for)."""
+    from govcloud.policy.formats import sarif
+
+    return sarif.render_sarif(result)
+
+
+def render_junit(result: CheckResult) -> str:
+    """JUnit XML (its module, and the XML library, are imported when JUnit is asked for)."""
+    from govcloud.policy.formats import junit
+
+    return junit.render_junit(result)
 
 
 # Formats that render to a string; text also prints in colour on a terminal (render_text).
