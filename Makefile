@@ -26,12 +26,17 @@ demo: setup
 # pytest exits 5 when it collected no test: that is a failure here, not a pass.
 # `make test`: every test. `make test-fast`: the unit tests and the other quick ones (no
 # sandbox cloud, no browser, no fuzzing, nothing marked slow).
+# Bytecode is written during the tests even where the environment says not to
+# (PYTHONDONTWRITEBYTECODE): hundreds of CLI, engine and sandbox processes would otherwise each
+# compile govcloud, the tests and the wheel test's venv from source again.
+PYTEST := env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest
+
 test: setup
-	@$(BIN)/python -m pytest $(XDIST) --durations=25 $(PYTEST_ARGS); rc=$$?; \
+	@$(PYTEST) $(XDIST) --durations=25 $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "no tests were collected" >&2; exit 1; fi; exit $$rc
 
 test-fast: setup
-	@$(BIN)/python -m pytest $(XDIST) $(FAST) $(PYTEST_ARGS); rc=$$?; \
+	@$(PYTEST) $(XDIST) $(FAST) $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "no tests were collected" >&2; exit 1; fi; exit $$rc
 
 bench: setup
