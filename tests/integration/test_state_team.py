@@ -152,7 +152,7 @@ def _endpoint(state_dir: Path) -> str:
 
 def test_a_restarted_sandbox_on_a_new_port_needs_no_state_surgery(tmp_path: Path, movable_cloud: Path) -> None:
     city = CityProject.create(tmp_path / "city", _endpoint(movable_cloud), ("gzw",))
-    assert city.apply().returncode == 0
+    assert city.apply_here().returncode == 0
     old = city.endpoint
     sandbox.down(movable_cloud)
     with socket.socket() as blocker:  # keep the old port taken: the new sandbox gets another
