@@ -137,19 +137,14 @@ class _KeepAliveHandler(MotoRequestHandler):
             body = LimitedStream(environ["wsgi.input"], int(length) if length.isdigit() else 0)
             environ["wsgi.input"] = body
         answer: list[Any] = []
+        chunks: list[bytes] = []  # what the application writes, then what it returns
 
         def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             answer[:] = [status, headers]
             return chunks.append
 
-        chunks: list[bytes] = []
         try:
-            result = self.server.app(environ, start_response)
-            try:
-                chunks.extend(result)
-            finally:
-                if hasattr(result, "close"):
-                    result.close()
+            chunks.extend(self.server.app(environ, start_response))  # read whole (and closed) by _one_at_a_time
         except Exception:  # noqa: BLE001 - as werkzeug does: the request gets a 500, the log the traceback
             self.log_error("Error on request:\n%s", traceback.format_exc())
             answer[:] = ["500 INTERNAL SERVER ERROR", [("Content-Type", "text/plain; charset=utf-8")]]
@@ -185,16 +180,14 @@ class _KeepAliveHandler(MotoRequestHandler):
             super().log_request(code, size)
 
 
-_MODULES = tuple(backends.list_of_moto_modules())
-
-
 def main() -> None:
+    modules = tuple(backends.list_of_moto_modules())
     DomainDispatcherApplication.__call__ = _one_at_a_time  # type: ignore[method-assign,assignment]
     TaggedEC2Resource.get_tags = _own_tags  # type: ignore[method-assign,assignment]
     InstanceBackend.get_instance = _instance  # type: ignore[method-assign,assignment]
     SecretsManagerResponse._determine_resource = _secret_resource  # type: ignore[attr-defined]
     FakeBucket.get_permission = _unconditional_permission  # type: ignore[method-assign,assignment]
-    backends.list_of_moto_modules = lambda: _MODULES
+    backends.list_of_moto_modules = lambda: modules
     responses.method_names_from_class = functools.cache(responses.method_names_from_class)  # type: ignore[attr-defined]
     server.MotoRequestHandler = _KeepAliveHandler  # type: ignore[attr-defined]
     server.main()
