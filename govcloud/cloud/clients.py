@@ -27,9 +27,10 @@ import json
 import os
 import re
 import threading
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
 from botocore.config import Config
@@ -56,6 +57,10 @@ _accounts_lock = threading.Lock()
 _sessions: dict[str | None, boto3.session.Session] = {}
 _clients: dict[tuple[str, str, str | None, str | None], Any] = {}
 _accounts: dict[tuple[str, str | None, str | None], str] = {}
+# Facts of a cloud that change rarely, with when they were asked (see `remembered`).
+_remembered: dict[tuple[Any, ...], tuple[float, Any]] = {}
+REMEMBER_SECONDS = 60.0
+T = TypeVar("T")
 # The sandbox accepts any credentials; these only keep boto3 from looking for real ones.
 SANDBOX_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "sandbox", "AWS_SECRET_ACCESS_KEY": "sandbox"}
 # Credentials given explicitly for the environment's session (AWS_ACCESS_KEY_ID… → value).
@@ -217,6 +222,8 @@ def use_credentials(credentials: Mapping[str, str]) -> None:
     with _accounts_lock:
         for account in [k for k in _accounts if k[2] is None]:
             del _accounts[account]
+    with _lock:
+        _remembered.clear()  # what another account's credentials saw
 
 
 def session_arguments() -> dict[str, str]:
@@ -250,6 +257,26 @@ def account_id(region: str, endpoint_url: str | None = None, profile: str | None
             found = str(identity["Account"])
             _accounts[key] = found
     return found
+
+
+def remembered(key: tuple[Any, ...], ask: Callable[[], T]) -> T:
+    """`ask()`'s answer for `key`, asked again only once REMEMBER_SECONDS have passed.
+
+    For facts of a cloud that change rarely and are the same for every resource of a run (its
+    zones, the id of an approved image): an apply of hundreds of machines asks once a minute,
+    not once per machine. `key` names the endpoint or pool, the region and the question. Two
+    threads asking at once may both ask; the later answer is kept. An error is not remembered.
+    """
+    now = time.monotonic()
+    with _lock:
+        found = _remembered.get(key)
+    if found is not None and now - found[0] < REMEMBER_SECONDS:
+        answer: T = found[1]
+        return answer
+    answer = ask()
+    with _lock:
+        _remembered[key] = (now, answer)
+    return answer
 
 
 def arn(service: str, region: str, account: str, resource: str) -> str:

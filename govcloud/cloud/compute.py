@@ -68,7 +68,8 @@ class InstanceProvider(CloudProvider):
     def _create(self, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         region = props["region"]
         ec2 = self.client("ec2", region)
-        image = resolve_image(ec2, props["image"], region)
+        image = self.remembered(region, ("image", props["image"]),
+                                lambda: resolve_image(ec2, props["image"], region))
         tags = conventions.wanted_tags(self.rtype, props)
         extra: dict[str, Any] = {}
         if props.get("iam_instance_profile_arn"):
@@ -218,7 +219,8 @@ class VolumeProvider(CloudProvider):
             for twin in self._keyed(ec2, props):
                 if twin != volume_id:
                     delete_if_there(ec2.delete_volume, VolumeId=twin)
-        ec2.get_waiter("volume_available").wait(VolumeIds=[volume_id], WaiterConfig=_WAIT)
+        if created.get("State") != "available":  # a cloud that answers "creating": wait
+            ec2.get_waiter("volume_available").wait(VolumeIds=[volume_id], WaiterConfig=_WAIT)
         if props.get("instance_id"):
             self._attach(ec2, volume_id, props)
         return volume_id, {"volume_id": volume_id,

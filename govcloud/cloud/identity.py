@@ -31,6 +31,7 @@ def _policy_failures(prop: str, document: Any) -> list[tuple[str, str]]:
 
 class RoleProvider(CloudProvider):
     rtype = ROLE
+    create_refuses_existing = True  # a name is unique in the account
 
     def validate(self, props: dict[str, Any]) -> list[tuple[str, str]]:
         failures = _policy_failures("assume_role_policy", props["assume_role_policy"])
@@ -123,6 +124,7 @@ class RoleProvider(CloudProvider):
 
 class PolicyProvider(CloudProvider):
     rtype = POLICY
+    create_refuses_existing = True  # a name is unique in the account
 
     def validate(self, props: dict[str, Any]) -> list[tuple[str, str]]:
         return _policy_failures("document", props["document"])
@@ -199,6 +201,7 @@ class PolicyProvider(CloudProvider):
 
 class InstanceProfileProvider(CloudProvider):
     rtype = INSTANCE_PROFILE
+    create_refuses_existing = True  # a name is unique in the account
 
     def _profile(self, iam: Any, name: str) -> dict[str, Any] | None:
         try:

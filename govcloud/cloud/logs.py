@@ -6,6 +6,7 @@ from typing import Any
 from pulumi import Output
 
 from govcloud.cloud import tags as tagging
+from govcloud.cloud.clients import arn
 from govcloud.cloud.provider import CloudProvider, CloudResource
 from govcloud.cloud.types import LOG_GROUP
 from govcloud.errors import GovcloudError
@@ -17,6 +18,7 @@ RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
 
 class LogGroupProvider(CloudProvider):
     rtype = LOG_GROUP
+    create_refuses_existing = True  # a name is unique in the account
 
     def validate(self, props: dict[str, Any]) -> list[tuple[str, str]]:
         failures: list[tuple[str, str]] = []
@@ -57,8 +59,11 @@ class LogGroupProvider(CloudProvider):
             args["kmsKeyId"] = props["kms_key_arn"]
         logs.create_log_group(**args)
         logs.put_retention_policy(logGroupName=props["name"], retentionInDays=props["retention_days"])
-        group = self._describe(logs, props["name"]) or {}
-        return str(props["name"]), {"arn": self._arn(group)}
+        return str(props["name"]), {"arn": self._group_arn(props["region"], props["name"])}
+
+    def _group_arn(self, region: str, name: str) -> str:
+        """The ARN CloudWatch gives a group (its logGroupArn), without asking for it."""
+        return arn("logs", region, self.account(region), f"log-group:{name}")
 
     def _read(self, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
         logs = self.client("logs", props["region"])
@@ -83,13 +88,13 @@ class LogGroupProvider(CloudProvider):
                 logs.associate_kms_key(logGroupName=id_, kmsKeyId=news["kms_key_arn"])
             else:
                 logs.disassociate_kms_key(logGroupName=id_)
-        group = self._describe(logs, id_) or {}
+        group_arn = self._group_arn(news["region"], id_)
         to_set, to_remove = tagging.changes(olds.get("tags", {}), news["tags"])
         if to_set:
-            logs.tag_resource(resourceArn=self._arn(group), tags=to_set)
+            logs.tag_resource(resourceArn=group_arn, tags=to_set)
         if to_remove:
-            logs.untag_resource(resourceArn=self._arn(group), tagKeys=to_remove)
-        return {"arn": self._arn(group)}
+            logs.untag_resource(resourceArn=group_arn, tagKeys=to_remove)
+        return {"arn": group_arn}
 
     def _delete(self, id_: str, props: dict[str, Any]) -> None:
         self.client("logs", props["region"]).delete_log_group(logGroupName=id_)

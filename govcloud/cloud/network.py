@@ -181,7 +181,8 @@ class SubnetProvider(CloudProvider):
 
     def _create(self, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         ec2 = self.client("ec2", props["region"])
-        zone = props.get("availability_zone") or conventions.first_zone(ec2)
+        zone = props.get("availability_zone") or self.remembered(
+            props["region"], ("first zone",), lambda: conventions.first_zone(ec2))
         ipv6 = _wanted_ipv6(props)
         subnet = ec2.create_subnet(
             VpcId=props["vpc_id"], CidrBlock=props["cidr"], AvailabilityZone=zone,

@@ -9,14 +9,16 @@ resource that find_existing rightly refuses to adopt).
 The base turns them into Pulumi's check/diff/create/read/update/delete with the shared
 rules: adopt on re-run, already-gone is success on delete, gone is `id=""` on read, and a
 create the SDK retried that the cloud answers "already exists" adopts what our own earlier
-attempt made (`landed_earlier`).
+attempt made (`landed_earlier`). Where the cloud refuses to create a name twice
+(`create_refuses_existing`), the create itself is the look-up: find_existing runs only when
+the cloud says the name is taken.
 """
 from __future__ import annotations
 
 import functools
 from abc import ABCMeta, abstractmethod
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import pulumi
 from botocore.exceptions import ClientError
@@ -36,6 +38,8 @@ from govcloud.cloud.diff import diff_properties, secret_digest
 from govcloud.cloud.types import ResourceType
 from govcloud.errors import GovcloudError
 from govcloud.sdkcompat import reset_pickler
+
+T = TypeVar("T")
 
 _GONE_CODES = frozenset({
     "NoSuchBucket", "NoSuchEntity", "NoSuchHostedZone", "NotFoundException",
@@ -100,6 +104,12 @@ class CloudProvider(ResourceProvider, metaclass=ABCMeta):
     rtype: ClassVar[ResourceType]
     # The instance holds only an endpoint string: no need to encrypt it in state.
     serialize_as_secret_always = False
+    # True where `_create`'s first call is refused with "already exists" when the name is taken
+    # (IAM, CloudWatch Logs) and nothing was made before it: then a create does not look
+    # first; find_existing runs on that refusal and adopts or names the collision as before.
+    # False where a create of a taken name succeeds (S3 in us-east-1, SQS, SNS) or never
+    # collides (EC2 instances, KMS keys).
+    create_refuses_existing: ClassVar[bool] = False
 
     def __init__(self, endpoint_url: str | None = None) -> None:
         super().__init__()
@@ -129,6 +139,12 @@ class CloudProvider(ResourceProvider, metaclass=ABCMeta):
             pool = clients.pool(name)
             return clients.client(service, region, pool.endpoint, pool.profile)
         return clients.client(service, region, clients.endpoint_for(self.endpoint_url))
+
+    def remembered(self, region: str, question: tuple[str, ...], ask: Callable[[], T]) -> T:
+        """`ask()`, remembered for a minute per endpoint (or pool), region and question."""
+        name = clients.current_pool()
+        where = ("pool", name) if name is not None else ("endpoint", clients.endpoint_for(self.endpoint_url))
+        return clients.remembered((*where, region, *question), ask)
 
     def account(self, region: str) -> str:
         name = clients.current_pool()
@@ -206,7 +222,7 @@ class CloudProvider(ResourceProvider, metaclass=ABCMeta):
 
     def _create_here(self, props: dict[str, Any]) -> CreateResult:
         try:
-            found = self.find_existing(props)
+            found = None if self.create_refuses_existing else self.find_existing(props)
             if found is not None:
                 return self._adopt(found, props)
             try:
@@ -236,11 +252,15 @@ class CloudProvider(ResourceProvider, metaclass=ABCMeta):
         is safe to adopt because find_interrupted takes only what it can tell is ours (this
         stack's tags, the create's key tag or caller reference); anything else is still a
         collision (None, or find_existing's error naming it). An "already exists" to a call
-        sent once is a collision without a doubt and stays an error.
+        sent once is a collision and stays an error, unless the create did not look first
+        (`create_refuses_existing`): then find_existing decides, as it would have before.
         """
-        if not (is_already_there(error) and retried(error.response)):
+        if not is_already_there(error):
             return None
-        return self.find_interrupted(props)
+        if retried(error.response):
+            return self.find_interrupted(props)
+        # A create that did not look first: what is there is adopted only if it is ours.
+        return self.find_existing(props) if self.create_refuses_existing else None
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         props = user_inputs(props)

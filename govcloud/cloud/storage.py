@@ -44,6 +44,7 @@ def _replication_props(config: dict[str, Any]) -> dict[str, Any] | None:
     return found
 
 
+_ACLS_OFF = "BucketOwnerEnforced"  # the object ownership that disables ACLs
 _PUBLIC_ACCESS_BLOCK = {"BlockPublicAcls": True, "IgnorePublicAcls": True,
                         "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
 
@@ -120,15 +121,19 @@ class BucketProvider(CloudProvider):
         args: dict[str, Any] = {"Bucket": name}
         if region != "us-east-1":  # the one region that rejects its own LocationConstraint
             args["CreateBucketConfiguration"] = {"LocationConstraint": region}
+        if props["block_public_access"]:
+            args["ObjectOwnership"] = _ACLS_OFF  # set with the bucket: one call fewer
         s3.create_bucket(**args)
-        self._apply(s3, name, {"tags": {}, "versioning": False}, props)
+        self._apply(s3, name, {"tags": {}, "versioning": False}, props, acls_off=props["block_public_access"])
         return name, self._computed(props)
 
     def _computed(self, props: dict[str, Any]) -> dict[str, Any]:
         return {"bucket": props["name"], "arn": f"arn:{partition(props['region'])}:s3:::{props['name']}"}
 
-    def _apply(self, s3: Any, name: str, olds: dict[str, Any], news: dict[str, Any]) -> None:
-        """Bring tags, versioning, encryption and replication from `olds` to `news`."""
+    def _apply(self, s3: Any, name: str, olds: dict[str, Any], news: dict[str, Any], *,
+               acls_off: bool = False) -> None:
+        """Bring tags, versioning, encryption and replication from `olds` to `news`
+        (`acls_off`: the bucket's object ownership is BucketOwnerEnforced already)."""
         if olds.get("tags") != news["tags"]:
             s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tagging.to_aws(news["tags"])})
         if bool(olds.get("versioning")) != news["versioning"]:
@@ -147,8 +152,9 @@ class BucketProvider(CloudProvider):
             if news["block_public_access"]:
                 s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=_PUBLIC_ACCESS_BLOCK)
                 # ACLs off altogether: no object can be made public by an ACL, whoever writes it.
-                s3.put_bucket_ownership_controls(
-                    Bucket=name, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})
+                if not acls_off:
+                    s3.put_bucket_ownership_controls(
+                        Bucket=name, OwnershipControls={"Rules": [{"ObjectOwnership": _ACLS_OFF}]})
             else:
                 s3.delete_public_access_block(Bucket=name)
         if bool(olds.get("secure_transport_only")) != news["secure_transport_only"]:

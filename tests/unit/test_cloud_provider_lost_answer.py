@@ -1,7 +1,10 @@
 """The base provider's rule for a create whose answer was lost: the SDK sent the call again and
 the cloud says "already exists". Retried, that is our own earlier attempt: it is found and
-adopted. Sent once, it is a collision and stays an error. A log group's provider against a
-stubbed client shows each case call by call (the sandbox run is in test_robust_apply.py).
+adopted. Sent once, it is a collision and stays an error for a provider that looked first.
+A provider whose cloud refuses a taken name (`create_refuses_existing`: a log group's) does not
+look first: the refusal is its look-up, and what is there is adopted only if it is ours.
+A log group's provider against a stubbed client shows each case call by call (the sandbox run
+is in test_robust_apply.py).
 """
 from __future__ import annotations
 
@@ -31,9 +34,26 @@ def logs() -> Iterator[Stubber]:
         yield stubber
 
 
+class LooksFirst(LogGroupProvider):
+    """A log group's provider as a provider that looks before it creates (the base's default)."""
+
+    create_refuses_existing = False
+
+
+def _on_stub(provider: LogGroupProvider, logs: Stubber, monkeypatch: pytest.MonkeyPatch) -> LogGroupProvider:
+    monkeypatch.setattr(provider, "account", lambda region: "123456789012")
+    return on_stub(provider, logs, monkeypatch)
+
+
 @pytest.fixture
 def provider(logs: Stubber, monkeypatch: pytest.MonkeyPatch) -> LogGroupProvider:
-    return on_stub(LogGroupProvider(), logs, monkeypatch)
+    return _on_stub(LooksFirst(), logs, monkeypatch)
+
+
+@pytest.fixture
+def refused(logs: Stubber, monkeypatch: pytest.MonkeyPatch) -> LogGroupProvider:
+    """The log group's own provider: it creates without looking."""
+    return _on_stub(LogGroupProvider(), logs, monkeypatch)
 
 
 def listed(logs: Stubber, *groups: dict[str, Any]) -> None:
@@ -62,7 +82,6 @@ def test_a_retried_already_exists_adopts_what_the_earlier_attempt_made(
     tagged(logs, OURS)
     # _update: the retention the first attempt never got to set
     logs.add_response("put_retention_policy", {}, {"logGroupName": NAME, "retentionInDays": 180})
-    listed(logs, {**GROUP, "retentionInDays": 180})
     created = provider.create(dict(PROPS))
     assert created.id == NAME
     assert created.outs is not None and created.outs["arn"] == ARN
@@ -91,6 +110,40 @@ def test_a_retried_already_exists_of_someone_elses_is_refused(provider: LogGroup
     tagged(logs, {"owner": "someone-else"})  # made meanwhile, by hand: never adopted
     with pytest.raises(GovcloudError, match="not managed by this stack"):
         provider.create(dict(PROPS))
+
+
+def test_a_create_that_refuses_taken_names_does_not_look_first(refused: LogGroupProvider, logs: Stubber) -> None:
+    logs.add_response("create_log_group", {}, {"logGroupName": NAME, "tags": OURS})
+    logs.add_response("put_retention_policy", {}, {"logGroupName": NAME, "retentionInDays": 180})
+    created = refused.create(dict(PROPS))  # no describe before, none after: the ARN is known
+    assert created.id == NAME
+    assert created.outs is not None and created.outs["arn"] == ARN
+
+
+def test_a_refused_create_adopts_what_is_ours(refused: LogGroupProvider, logs: Stubber) -> None:
+    create_fails(logs, retries=0)  # left by a run killed before it recorded the group
+    listed(logs, GROUP)  # find_existing: there it is…
+    tagged(logs, OURS)  # …and it is ours
+    listed(logs, GROUP)  # _read
+    tagged(logs, OURS)
+    logs.add_response("put_retention_policy", {}, {"logGroupName": NAME, "retentionInDays": 180})
+    created = refused.create(dict(PROPS))
+    assert created.id == NAME
+
+
+def test_a_refused_create_of_someone_elses_name_is_a_collision(refused: LogGroupProvider, logs: Stubber) -> None:
+    create_fails(logs, retries=0)
+    listed(logs, GROUP)
+    tagged(logs, {"owner": "someone-else"})
+    with pytest.raises(GovcloudError, match="not managed by this stack"):
+        refused.create(dict(PROPS))
+
+
+def test_a_refused_create_of_a_name_gone_meanwhile_stands(refused: LogGroupProvider, logs: Stubber) -> None:
+    create_fails(logs, retries=0)
+    listed(logs)  # deleted between the refusal and the look
+    with pytest.raises(CloudError, match="ResourceAlreadyExistsException"):
+        refused.create(dict(PROPS))
 
 
 def test_retried_reads_the_attempts_the_sdk_made() -> None:
