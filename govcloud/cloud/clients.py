@@ -315,3 +315,4 @@ def reset() -> None:
         _pools.clear()
         _sessions.clear()
         _credentials.clear()
+        _remembered.clear()
