@@ -32,6 +32,11 @@
 - moto lists its own package folder (a stat per service, some 200) on every request to
   route it, and lists a service's methods (by inspecting its class) on every request to
   find the action's: here each list is made once.
+- moto has no CloudWatch Logs AssociateKmsKey or DisassociateKmsKey, so a log group's
+  encryption could be set only when the group is made. Here both exist as the API has
+  them: the group must exist (ResourceNotFoundException), the key must be a key of the
+  group's account and region (InvalidParameterException), and DescribeLogGroups shows
+  the group's kmsKeyId.
 
 Everything else is moto's server unchanged.
 
@@ -54,6 +59,9 @@ from moto.ec2.models.core import TaggedEC2Resource
 from moto.ec2.models.instances import InstanceBackend
 from moto.ec2.utils import EC2_PREFIX_TO_RESOURCE, get_prefix
 from moto.iam.access_control import IAMPolicy, PermissionResult
+from moto.kms.models import kms_backends
+from moto.logs.exceptions import InvalidParameterException, ResourceNotFoundException
+from moto.logs.responses import LogsResponse
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler
 from moto.s3.models import FakeBucket
 from moto.secretsmanager.responses import SecretsManagerResponse
@@ -180,6 +188,30 @@ class _KeepAliveHandler(MotoRequestHandler):
             super().log_request(code, size)
 
 
+def _log_group(response: Any) -> Any:
+    name = response._get_param("logGroupName")
+    group = response.logs_backend.groups.get(name)
+    if group is None:
+        raise ResourceNotFoundException()
+    return group
+
+
+def _associate_kms_key(response: Any) -> str:
+    """logs:AssociateKmsKey: the group's data is encrypted with the key from now on."""
+    group, key_id = _log_group(response), response._get_param("kmsKeyId")
+    try:
+        kms_backends[response.current_account][response.region].describe_key(key_id)
+    except KeyError:
+        raise InvalidParameterException(msg=f"Specified KMS key {key_id} does not exist") from None
+    group.kms_key_id = key_id
+    return ""
+
+
+def _disassociate_kms_key(response: Any) -> str:
+    _log_group(response).kms_key_id = None
+    return ""
+
+
 def main() -> None:
     modules = tuple(backends.list_of_moto_modules())
     DomainDispatcherApplication.__call__ = _one_at_a_time  # type: ignore[method-assign,assignment]
@@ -187,6 +219,8 @@ def main() -> None:
     InstanceBackend.get_instance = _instance  # type: ignore[method-assign,assignment]
     SecretsManagerResponse._determine_resource = _secret_resource  # type: ignore[attr-defined]
     FakeBucket.get_permission = _unconditional_permission  # type: ignore[method-assign,assignment]
+    LogsResponse.associate_kms_key = _associate_kms_key  # type: ignore[attr-defined]
+    LogsResponse.disassociate_kms_key = _disassociate_kms_key  # type: ignore[attr-defined]
     backends.list_of_moto_modules = lambda: modules
     responses.method_names_from_class = functools.cache(responses.method_names_from_class)  # type: ignore[attr-defined]
     server.MotoRequestHandler = _KeepAliveHandler  # type: ignore[attr-defined]
