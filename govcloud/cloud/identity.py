@@ -122,6 +122,9 @@ class RoleProvider(CloudProvider):
         iam.delete_role(RoleName=id_)
 
 
+_VERSIONS_KEPT = 3  # of a policy's five, before an update adds one (see PolicyProvider._update)
+
+
 class PolicyProvider(CloudProvider):
     rtype = POLICY
     create_refuses_existing = True  # a name is unique in the account
@@ -171,9 +174,12 @@ class PolicyProvider(CloudProvider):
         computed: dict[str, Any] = {}
         if olds.get("document") != news["document"]:
             versions = iam.list_policy_versions(PolicyArn=id_)["Versions"]
-            if len(versions) >= 5:  # IAM keeps at most five versions
-                oldest = min((v for v in versions if not v["IsDefaultVersion"]), key=lambda v: v["CreateDate"])
-                iam.delete_policy_version(PolicyArn=id_, VersionId=oldest["VersionId"])
+            # IAM keeps at most five versions. Room is made for this one and for a second copy
+            # of it: a call the SDK sends again after its answer was lost makes two, and a
+            # sixth would fail the update (LimitExceeded).
+            stale = sorted((v for v in versions if not v["IsDefaultVersion"]), key=lambda v: v["CreateDate"])
+            for old in stale[:max(0, len(versions) - _VERSIONS_KEPT)]:
+                iam.delete_policy_version(PolicyArn=id_, VersionId=old["VersionId"])
             version = iam.create_policy_version(
                 PolicyArn=id_, PolicyDocument=json.dumps(news["document"]), SetAsDefault=True)["PolicyVersion"]
             computed["default_version"] = version["VersionId"]
