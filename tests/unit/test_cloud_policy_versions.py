@@ -2,11 +2,10 @@
 it and for a second copy, which a call the SDK sends again after a lost answer makes."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from botocore.stub import Stubber
 
 from govcloud.cloud.identity import PolicyProvider
 from tests.support.stubbed import on_stub, stubbed
@@ -18,7 +17,7 @@ OLD = {"name": "govcloud-gaj-read", "region": "cn-north-1", "tags": TAGS,
                                                             "Resource": "arn:aws-cn:s3:::gaj-docs/*"}]}}
 NEW = {**OLD, "document": {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"], "Resource": "arn:aws-cn:s3:::gaj-docs*"}]}}
-START = datetime(2026, 1, 1, tzinfo=timezone.utc)
+START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def versions(n: int) -> list[dict[str, Any]]:
