@@ -43,12 +43,11 @@ def build_department(b: Builder, department: Department) -> str:
     code = department.code
     c = b.component(Component(code, "Department", department=code))
     identity = b.tenant(department, "identity", on_platform=False)
-    key = iam.department_key(department)
+    key = own_key(b, department)
     if key is not None:
         b.add(key, tokens.KEY, c, b.tenant(department, "keys", on_platform=False), {
             "alias": b.names.alias(key), "description": f"{department.name} data at rest",
-            **_log_groups(b, department, [s for s in department.systems
-                                          if not (b.classified and pools.in_classified_pool(s))]),
+            **_log_groups(b, department, outside_pool(b, department)),
         })
     policy = b.add(policy_node(code), tokens.POLICY, c, identity, {
         "name": b.names.policy(*b.names.own(code, "tenant")),
@@ -81,6 +80,17 @@ def build_department(b: Builder, department: Department) -> str:
     if department.site is not None:
         _site_tenant(b, department, c)
     return c
+
+
+def outside_pool(b: Builder, department: Department) -> list[System]:
+    """The department's systems in the datacentre's own pool (all of them without a classified pool)."""
+    return [s for s in department.systems if not (b.classified and pools.in_classified_pool(s))]
+
+
+def own_key(b: Builder, department: Department) -> str | None:
+    """The department's key outside the classified pool, if its systems there need one: a
+    department whose encrypted systems are all on the intranet has only its pool's key."""
+    return iam.department_key(department.code, outside_pool(b, department))
 
 
 def _log_groups(b: Builder, department: Department, systems: list[System]) -> dict[str, str]:

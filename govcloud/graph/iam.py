@@ -19,12 +19,13 @@ unique per city and stack, and another account's resources need grants of their 
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from govcloud.graph.context import Builder
 from govcloud.graph.desired import Ref
 from govcloud.graph.names import CITY
-from govcloud.model import Department
+from govcloud.model import Department, System
 
 VERSION = "2012-10-17"
 # Service principals end in amazonaws.com in every partition, aws-cn included, except for the few
@@ -114,10 +115,11 @@ GUARDED_ACTIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-def department_key(department: Department) -> str | None:
-    """The node of the department's own key: its encrypted systems and admin secrets need one."""
-    if any(s.encryption or s.database is not None for s in department.systems):
-        return f"{department.code}/key"
+def department_key(code: str, systems: Iterable[System]) -> str | None:
+    """The node of the department's own key, if `systems` (those of department `code` outside
+    the classified pool) need one: encrypted systems and databases' admin secrets do."""
+    if any(s.encryption or s.database is not None for s in systems):
+        return f"{code}/key"
     return None
 
 

@@ -96,7 +96,7 @@ def home_of(b: Builder, department: Department, system: System) -> Home:
     if b.classified and pools.in_classified_pool(system):
         return Home(pools.CLASSIFIED, pools.department_key(department.code), tenancy.classified_key(department),
                     pools.DR_KEY, pools.REPLICATION_ROLE, pools.GUARDRAILS, b.classified_primary, b.classified_dr)
-    return Home(None, tenancy.key_node(department.code), iam.department_key(department), platform.DR_KEY,
+    return Home(None, tenancy.key_node(department.code), tenancy.own_key(b, department), platform.DR_KEY,
                 platform.REPLICATION_ROLE, platform.GUARDRAILS, b.primary, b.dr)
 
 

@@ -10,7 +10,7 @@ import pytest
 from govcloud.errors import GovcloudError
 from govcloud.graph import Graph, Node, Ref, Target, build_graph, pools, refs_in
 from govcloud.load import load
-from govcloud.model import Project
+from govcloud.model import Department, Project
 
 ROOT = Path(__file__).resolve().parents[2]
 # The pool's sites mapped the other way round from the datacentre's: a node follows its pool's mapping.
@@ -190,3 +190,23 @@ def test_log_group_keys_let_cloudwatch_logs_use_them(project: Project, graph: Gr
                 log = graph.node(f"{department.code}/systems/{system.name}/audit-log")
                 if system.encryption:
                     assert log.inputs["kms_key_arn"] == Ref(key, "arn") and log.inputs["name"].startswith(prefix)
+
+
+def _all_on_the_intranet(project: Project, code: str) -> Project:
+    """`code`'s systems moved to the intranet: its data is all in the classified pool."""
+    def moved(d: Department) -> Department:
+        if d.code != code:
+            return d
+        return dataclasses.replace(d, systems=tuple(dataclasses.replace(s, network="intranet") for s in d.systems))
+    return dataclasses.replace(project, departments=tuple(moved(d) for d in project.departments))
+
+
+def test_a_department_with_all_its_data_in_the_pool_has_no_unused_key_outside(project: Project) -> None:
+    code = next(d.code for d in project.departments
+                if any(s.encryption or s.database is not None for s in d.systems)
+                and any(s.network != "intranet" for s in d.systems))
+    assert build_graph(project, TARGET).has(f"{code}/key")  # before: it has extranet systems to seal
+    graph = build_graph(_all_on_the_intranet(project, code), TARGET)
+    assert not graph.has(f"{code}/key")  # nothing outside the pool would use it
+    assert graph.has(pools.department_key(code))  # its data is sealed with its key in the pool
+    assert not any(r.node == f"{code}/key" for n in graph.nodes for r in refs_in(n.inputs))
