@@ -5,6 +5,7 @@ import asyncio
 import contextvars
 import inspect
 import logging
+import warnings
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -12,6 +13,12 @@ from typing import Any
 from govcloud.engine import sdk
 
 Program = Callable[[], Any]
+
+# When a program fails, the SDK's Outputs still waiting (say, on a stack reference that could
+# not be read) are cancelled before they start, and the SDK's coroutines handed to them are
+# then never awaited. Python reports each as a RuntimeWarning when it is collected, after the
+# one clear error line: those reports name the SDK's internals, not the user's problem.
+warnings.filterwarnings("ignore", message=r"coroutine 'Output\.\w+' was never awaited", category=RuntimeWarning)
 
 
 def run_program(

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -200,6 +202,29 @@ def test_a_missing_platform_stack_is_an_error_naming_it_exit_2(tmp_path: Path) -
     assert caught.value.exit_code == 2 and caught.value.rule == "GC-STACKREF"
     assert "stack 'fam__nowhere'" in caught.value.message
     assert not engine.up().ok  # an apply fails too, and creates nothing
+
+
+_MISSING_PLATFORM = """
+import sys
+from pathlib import Path
+from tests.unit.test_split_family import _engine, _reader
+from govcloud.engine.stackrefs import StackReferenceError
+engine = _engine(Path(sys.argv[1]), "fam__gaj", _reader(("city/key.arn",), stack="fam__nowhere"))
+try:
+    engine.preview()
+except StackReferenceError as error:
+    print(error.message)
+"""
+
+
+def test_a_missing_platform_stack_says_only_that(tmp_path: Path) -> None:
+    # The SDK's Outputs left waiting on the reference are never awaited: Python would report
+    # each on stderr (as RuntimeWarnings naming the SDK's coroutines) after the error.
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-W", "default", "-c", _MISSING_PLATFORM, str(tmp_path)],
+                          capture_output=True, text=True, cwd=root, check=True, timeout=120)
+    assert "stack 'fam__nowhere' is referenced" in done.stdout
+    assert "never awaited" not in done.stderr and "Warning" not in done.stderr, done.stderr
 
 
 def test_a_missing_output_is_an_error_naming_it_exit_2(tmp_path: Path) -> None:
