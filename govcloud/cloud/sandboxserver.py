@@ -189,7 +189,11 @@ class _KeepAliveHandler(MotoRequestHandler):
 
 
 def _log_group(response: Any) -> Any:
+    """The group a request names, by logGroupName or by resourceIdentifier (its ARN)."""
     name = response._get_param("logGroupName")
+    if name is None:
+        arn = response._get_param("resourceIdentifier") or ""
+        name = arn.partition(":log-group:")[2].removesuffix(":*") or None
     group = response.logs_backend.groups.get(name)
     if group is None:
         raise ResourceNotFoundException()

@@ -28,6 +28,8 @@ def test_a_group_takes_a_key_and_gives_it_back(aws: Callable[..., Any], unique: 
         assert _group(logs, name)["kmsKeyId"] == key
         logs.disassociate_kms_key(logGroupName=name)
         assert "kmsKeyId" not in _group(logs, name)
+        logs.associate_kms_key(resourceIdentifier=_group(logs, name)["logGroupArn"], kmsKeyId=key)  # by its ARN
+        assert _group(logs, name)["kmsKeyId"] == key
     finally:
         logs.delete_log_group(logGroupName=name)
 
