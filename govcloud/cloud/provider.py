@@ -107,8 +107,8 @@ class CloudProvider(ResourceProvider, metaclass=ABCMeta):
     # True where `_create`'s first call is refused with "already exists" when the name is taken
     # (IAM, CloudWatch Logs) and nothing was made before it: then a create does not look
     # first; find_existing runs on that refusal and adopts or names the collision as before.
-    # False where a create of a taken name succeeds (S3 in us-east-1, SQS, SNS) or never
-    # collides (EC2 instances, KMS keys).
+    # False where a create of a taken name succeeds (SQS, SNS) or never collides (EC2
+    # instances, KMS keys). `refuses_existing` may decide per resource (S3 by region).
     create_refuses_existing: ClassVar[bool] = False
 
     def __init__(self, endpoint_url: str | None = None) -> None:
@@ -167,6 +167,10 @@ class CloudProvider(ResourceProvider, metaclass=ABCMeta):
         """The id of a resource a previous (crashed) create of these props left behind."""
         return None
 
+    def refuses_existing(self, props: dict[str, Any]) -> bool:
+        """Is a create of these props refused when its name is taken? (`create_refuses_existing`)"""
+        return self.create_refuses_existing
+
     def find_interrupted(self, props: dict[str, Any]) -> str | None:
         """Like find_existing, for the engine's journal, which knows a create of exactly these
         props was under way: also finds what it left half-made (e.g. not yet tagged or named).
@@ -222,7 +226,7 @@ class CloudProvider(ResourceProvider, metaclass=ABCMeta):
 
     def _create_here(self, props: dict[str, Any]) -> CreateResult:
         try:
-            found = None if self.create_refuses_existing else self.find_existing(props)
+            found = None if self.refuses_existing(props) else self.find_existing(props)
             if found is not None:
                 return self._adopt(found, props)
             try:
@@ -253,14 +257,14 @@ class CloudProvider(ResourceProvider, metaclass=ABCMeta):
         stack's tags, the create's key tag or caller reference); anything else is still a
         collision (None, or find_existing's error naming it). An "already exists" to a call
         sent once is a collision and stays an error, unless the create did not look first
-        (`create_refuses_existing`): then find_existing decides, as it would have before.
+        (`refuses_existing`): then find_existing decides, as it would have before.
         """
         if not is_already_there(error):
             return None
         if retried(error.response):
             return self.find_interrupted(props)
         # A create that did not look first: what is there is adopted only if it is ours.
-        return self.find_existing(props) if self.create_refuses_existing else None
+        return self.find_existing(props) if self.refuses_existing(props) else None
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         props = user_inputs(props)

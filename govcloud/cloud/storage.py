@@ -44,6 +44,8 @@ def _replication_props(config: dict[str, Any]) -> dict[str, Any] | None:
     return found
 
 
+# S3's first region: no LocationConstraint, and a create of a bucket the account holds succeeds.
+_LEGACY_REGION = "us-east-1"
 _ACLS_OFF = "BucketOwnerEnforced"  # the object ownership that disables ACLs
 _PUBLIC_ACCESS_BLOCK = {"BlockPublicAcls": True, "IgnorePublicAcls": True,
                         "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
@@ -84,6 +86,11 @@ class BucketProvider(CloudProvider):
                 failures.append(("replication", "needs versioning: true on this bucket"))
         return failures
 
+    def refuses_existing(self, props: dict[str, Any]) -> bool:
+        # Everywhere but the legacy region a create of a bucket the account holds is refused
+        # (BucketAlreadyOwnedByYou; another account's: BucketAlreadyExists). There it succeeds.
+        return bool(props["region"] != _LEGACY_REGION)
+
     def find_existing(self, props: dict[str, Any]) -> str | None:
         return self._lookup(props, untagged_is_ours=False)
 
@@ -119,7 +126,7 @@ class BucketProvider(CloudProvider):
         region, name = props["region"], props["name"]
         s3 = self.client("s3", region)
         args: dict[str, Any] = {"Bucket": name}
-        if region != "us-east-1":  # the one region that rejects its own LocationConstraint
+        if region != _LEGACY_REGION:  # the one region that rejects its own LocationConstraint
             args["CreateBucketConfiguration"] = {"LocationConstraint": region}
         if props["block_public_access"]:
             args["ObjectOwnership"] = _ACLS_OFF  # set with the bucket: one call fewer
@@ -179,7 +186,7 @@ class BucketProvider(CloudProvider):
             if is_gone(e):
                 return None
             raise
-        location = s3.get_bucket_location(Bucket=id_).get("LocationConstraint") or "us-east-1"
+        location = s3.get_bucket_location(Bucket=id_).get("LocationConstraint") or _LEGACY_REGION
         versioning = s3.get_bucket_versioning(Bucket=id_).get("Status") == "Enabled"
         kms_key_arn = None
         try:
