@@ -42,12 +42,19 @@ class DuplicateGroup:
                 "yearlySaving": round(self.yearly_saving, 2), "formula": self.formula}
 
 
+def _monthly_prices(city: City) -> tuple[float, float, float]:
+    """The price book's vCPU, memory GiB and storage GiB a month."""
+    return city.price("vcpuMonth"), city.price("memoryGiBMonth"), city.price("storageGiBMonth")
+
+
+def _yearly_cost(system: System, prices: tuple[float, float, float]) -> float:
+    vcpu, memory, storage = prices
+    return (system.vcpu * vcpu + system.memory_gib * memory + system.storage_gib * storage) * 12
+
+
 def system_yearly_cost(city: City, system: System) -> float:
     """What one system costs a year at the city's monthly prices."""
-    monthly = (system.vcpu * city.price("vcpuMonth")
-               + system.memory_gib * city.price("memoryGiBMonth")
-               + system.storage_gib * city.price("storageGiBMonth"))
-    return monthly * 12
+    return _yearly_cost(system, _monthly_prices(city))
 
 
 def duplicate_groups(
@@ -70,12 +77,13 @@ def duplicate_groups(
             if system.function not in exclude and function not in exclude:
                 by_function.setdefault(function, []).append((dept, system))
     groups = []
+    prices = _monthly_prices(city)  # read once: a group of the whole city has a system per department
     for function in sorted(by_function):
         members = by_function[function]
         codes = tuple(sorted({d.code for d, _ in members}))
         if len(codes) < min_departments:
             continue
-        costs = [system_yearly_cost(city, s) for _, s in members]
+        costs = [_yearly_cost(s, prices) for _, s in members]
         total, largest = sum(costs), max(costs)
         saving = round(total - largest, 2)
         formula = (f"govcloud's estimate: {len(members)} systems cost {money(total)}/yr at the price book; "

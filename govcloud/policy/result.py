@@ -41,10 +41,11 @@ class CheckSummary:
 def exit_code(findings: Iterable[Finding], fail_on: Severity) -> int:
     """2 for bad input, 1 for an unwaived finding at or above `fail_on`, else 0."""
     code = 0
+    failing = {s for s in Severity if s.rank <= fail_on.rank}
     for f in findings:
-        if f.rule in INPUT_RULES and f.severity is Severity.ERROR:
+        if f.severity is Severity.ERROR and f.rule in INPUT_RULES:
             return 2
-        if not f.waived and f.severity.rank <= fail_on.rank:
+        if not f.waived and f.severity in failing:
             code = 1
     return code
 
