@@ -32,21 +32,11 @@ from govcloud.load.cache import (
     write_atomic,
 )
 from govcloud.model import Department, Finding, Project
-from govcloud.policy.packs import DATA_DIR, PolicySet
+from govcloud.policy.packcache import folder_digest
+from govcloud.policy.packs import PolicySet
 
 if TYPE_CHECKING:
     from govcloud.policy.declarative import BoundRule
-
-
-def _folder_digest(folder: str, h: Any) -> None:
-    for top in (folder, os.path.join(folder, DATA_DIR)):
-        if not os.path.isdir(top):
-            continue
-        for name in sorted(os.listdir(top)):
-            path = os.path.join(top, name)
-            if os.path.isfile(path):
-                with open(path, "rb") as fh:
-                    h.update(name.encode() + b"\0" + fh.read() + b"\0")
 
 
 # Not a department's key (those are `digest:index`): how the rules' schemas explained the failures
@@ -86,7 +76,7 @@ class RuleResults:
             return None
         h = hashlib.sha256(code_digest("load", "schema", "model", "policy").encode())
         h.update(f"{city}:{project.city.doc.index}:{today.isoformat()}".encode())
-        _folder_digest(policies.directory, h)
+        folder_digest(policies.directory, h)
         for extra in sorted({*project.registers.files.values(), *([waivers] if waivers else [])}):
             if os.path.isfile(extra):  # the waivers, and the city's registers beside city.yaml
                 with open(extra, "rb") as fh:

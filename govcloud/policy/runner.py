@@ -29,6 +29,7 @@ from govcloud.policy.declarative import BoundRule, bind, violations
 from govcloud.policy.defaults import Filler, defaults_for
 from govcloud.policy.inputs import fast_check, problem, shown
 from govcloud.policy.narrow import narrowed
+from govcloud.policy.packcache import stored_policies
 from govcloud.policy.packs import WAIVERS_FILE, PolicySet, evaluated, load_policies
 from govcloud.policy.result import CheckResult, CheckSummary, exit_code
 from govcloud.policy.results import RuleResults
@@ -288,7 +289,8 @@ def check(
     the whole project and reported alone; a stack's gate checks exactly its own blueprints."""
     names = [os.fspath(p) for p in paths]
     folder = Path(policies) if policies is not None else default_policy_dir(names)
-    policy_set = load_policies(shown(folder))
+    root = _roots(names)[0] if cache and names else None
+    policy_set = load_policies(shown(folder)) if root is None else stored_policies(root, shown(folder))
     if waivers is None:
         waivers = folder / WAIVERS_FILE if policies is not None else default_waivers(names, folder)
         if waivers is not None and not waivers.is_file():
@@ -297,7 +299,6 @@ def check(
     scope = in_context(names) if context else Scope(tuple(names))  # judged with the whole city, reported alone
     started = time.time()
     with _collector_paused():  # loading builds the documents: the same millions of acyclic objects
-        root = _roots(names)[0] if cache and names else None
         loaded = load(list(scope.paths), jobs=1, cache=root)  # one process: a pool costs more CPU than it saves
         day = today or date.today()
         results = None

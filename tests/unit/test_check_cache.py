@@ -17,6 +17,7 @@ from govcloud.cli.app import app
 from govcloud.load import cache as file_cache
 from govcloud.load.cache import CACHE_DIR, MAGIC, code_digest, read_checked
 from govcloud.policy import check
+from govcloud.policy import packs as policy_packs
 from govcloud.policy import results as rule_results
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -179,6 +180,89 @@ def test_a_corrupt_entry_is_ignored_and_rewritten(project: Path, parses: list[st
     assert _lines(project) == first
     assert sorted(parses) == ["city.yaml", "gaj.yaml", "slj.yaml"]
     assert all(read_checked(entry) is not None for entry in _entries(project))  # rewritten whole
+
+
+@pytest.fixture
+def pack_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The policy folders read from their files (not from the cache), in order; the process's own
+    memo of read folders is left out, as in a new run."""
+    seen: list[str] = []
+    real = policy_packs._load
+
+    def counting(folder: str) -> policy_packs.PolicySet:
+        seen.append(Path(folder).name)
+        return real(folder)
+
+    monkeypatch.setattr(policy_packs, "_load", counting)
+    monkeypatch.setattr(policy_packs, "_cache", {})
+    return seen
+
+
+def _policy_entries(project: Path) -> list[Path]:
+    return sorted(p for p in (project / CACHE_DIR / "policies").glob("*") if p.is_file())
+
+
+def test_a_recheck_reads_the_policy_folder_from_the_cache(project: Path, pack_reads: list[str]) -> None:
+    first = _lines(project)
+    assert pack_reads == ["policies"] and len(_policy_entries(project)) == 1
+    policy_packs._cache.clear()
+    pack_reads.clear()
+    assert _lines(project) == first
+    assert pack_reads == []
+    assert _lines(project, cache=False) == first and pack_reads == ["policies"]  # --no-cache reads the files
+
+
+@pytest.mark.parametrize("edit", ["pack", "data", "new file", "version"])
+def test_a_changed_policy_folder_or_govcloud_reads_the_folder_again(project: Path, pack_reads: list[str],
+                                                                     monkeypatch: pytest.MonkeyPatch,
+                                                                     edit: str) -> None:
+    _lines(project)
+    policy_packs._cache.clear()
+    pack_reads.clear()
+    if edit == "pack":
+        _edit(project / "policies" / "security.yaml", "params: {minDays: 180}", "params: {minDays: 3650}")
+        _edit(project / "policies" / "security.yaml", "network: extranet, mlps: 1}\n\n  - id: GC-SEC-006",
+              "network: extranet, mlps: 1, auditLogDays: 3650}\n\n  - id: GC-SEC-006")
+    elif edit == "data":
+        with (project / "policies" / "data" / "functions.yaml").open("a", encoding="utf-8") as fh:
+            fh.write("\n# a comment is a change too\n")
+    elif edit == "new file":
+        (project / "policies" / "data" / "notes.txt").write_text("read by nobody, but in the folder\n", "utf-8")
+    else:
+        monkeypatch.setattr(govcloud, "__version__", govcloud.__version__ + ".post1")
+        code_digest.cache_clear()
+    try:
+        after = _lines(project)
+    finally:
+        code_digest.cache_clear()
+    assert pack_reads == ["policies"] and len(_policy_entries(project)) == 2
+    policy_packs._cache.clear()
+    assert after == _lines(project, cache=False)
+    if edit == "pack":
+        assert any("GC-SEC-005" in line for line in after)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "flipped", "garbage"])
+def test_a_corrupt_policy_entry_is_read_afresh_and_rewritten(project: Path, pack_reads: list[str],
+                                                             damage: str) -> None:
+    first = _lines(project)
+    (entry,) = _policy_entries(project)
+    blob = entry.read_bytes()
+    entry.write_bytes({"truncated": blob[: len(blob) // 2], "flipped": blob[:-1] + bytes([blob[-1] ^ 0xFF]),
+                       "garbage": MAGIC + b"\0" * 32 + b"not marshal data"}[damage])
+    policy_packs._cache.clear()
+    pack_reads.clear()
+    assert _lines(project) == first
+    assert pack_reads == ["policies"] and read_checked(entry) is not None
+
+
+def test_a_policy_folder_with_problems_is_kept_with_them(project: Path, pack_reads: list[str]) -> None:
+    _edit(project / "policies" / "security.yaml", "severity: error", "severity: fatal")
+    first = _lines(project)
+    assert any("GC-POLICY" in line for line in first)
+    policy_packs._cache.clear()
+    pack_reads.clear()
+    assert _lines(project) == first and pack_reads == []
 
 
 def test_an_unwritable_cache_is_no_error(project: Path, parses: list[str]) -> None:
