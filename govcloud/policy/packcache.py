@@ -22,11 +22,18 @@ from govcloud.policy.packs import DATA_DIR, PolicySet, load_policies
 from govcloud.policy.rule import Citation, Rule
 
 _FIELDS = tuple(f.name for f in fields(Rule))
+
+
+def _values(obj: Any) -> tuple[Any, ...]:
+    """A frozen dataclass's fields, in order (read back by calling the class with them)."""
+    return tuple(getattr(obj, f.name) for f in fields(obj))
+
+
 # The fields of a Rule that are not plain data, and how each is written and read back.
 _WRITE: dict[str, Any] = {
     "severity": lambda s: s.value,
-    "location": lambda loc: None if loc is None else (loc.file, loc.line, loc.column),
-    "citations": lambda cs: tuple((c.source, c.clause, c.quote, c.title) for c in cs),
+    "location": lambda loc: None if loc is None else _values(loc),
+    "citations": lambda cs: tuple(_values(c) for c in cs),
 }
 _READ: dict[str, Any] = {
     "severity": Severity,
