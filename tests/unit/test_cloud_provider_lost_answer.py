@@ -72,16 +72,21 @@ def create_fails(logs: Stubber, retries: int) -> None:
 GROUP = {"logGroupName": NAME, "arn": f"{ARN}:*", "logGroupArn": ARN}
 
 
+def adopted(logs: Stubber) -> None:
+    """The calls of adopting the group after the refused create: it is there and ours, it is
+    read, and updated to the retention the earlier attempt never got to set."""
+    listed(logs, GROUP)
+    tagged(logs, OURS)
+    listed(logs, GROUP)  # _read
+    tagged(logs, OURS)
+    logs.add_response("put_retention_policy", {}, {"logGroupName": NAME, "retentionInDays": 180})
+
+
 def test_a_retried_already_exists_adopts_what_the_earlier_attempt_made(
         provider: LogGroupProvider, logs: Stubber) -> None:
     listed(logs)  # find_existing: nothing yet
     create_fails(logs, retries=1)  # the first attempt landed, its answer was lost
-    listed(logs, GROUP)  # find_interrupted: there it is…
-    tagged(logs, OURS)  # …and it is ours
-    listed(logs, GROUP)  # _read
-    tagged(logs, OURS)
-    # _update: the retention the first attempt never got to set
-    logs.add_response("put_retention_policy", {}, {"logGroupName": NAME, "retentionInDays": 180})
+    adopted(logs)  # found by find_interrupted
     created = provider.create(dict(PROPS))
     assert created.id == NAME
     assert created.outs is not None and created.outs["arn"] == ARN
@@ -122,11 +127,7 @@ def test_a_create_that_refuses_taken_names_does_not_look_first(refused: LogGroup
 
 def test_a_refused_create_adopts_what_is_ours(refused: LogGroupProvider, logs: Stubber) -> None:
     create_fails(logs, retries=0)  # left by a run killed before it recorded the group
-    listed(logs, GROUP)  # find_existing: there it is…
-    tagged(logs, OURS)  # …and it is ours
-    listed(logs, GROUP)  # _read
-    tagged(logs, OURS)
-    logs.add_response("put_retention_policy", {}, {"logGroupName": NAME, "retentionInDays": 180})
+    adopted(logs)  # found by find_existing
     created = refused.create(dict(PROPS))
     assert created.id == NAME
 
