@@ -42,16 +42,26 @@ _READ: dict[str, Any] = {
 }
 
 
-def folder_digest(folder: str, h: Any) -> None:
-    """Feed `h` the name and bytes of every file of a policy folder and of its data/."""
+def folder_digest(folder: str) -> str:
+    """SHA-256 of the name and bytes of every file of a policy folder and of its data/ (what a
+    check's caches of the folder and of its rules' results are keyed on, read once a check).
+
+    A file that cannot be read counts by its error: reading the folder names it as a problem,
+    and the key changes once the file can be read again."""
+    h = hashlib.sha256()
     for top in (folder, os.path.join(folder, DATA_DIR)):
         if not os.path.isdir(top):
             continue
         for name in sorted(os.listdir(top)):
             path = os.path.join(top, name)
             if os.path.isfile(path):
-                with open(path, "rb") as fh:
-                    h.update(name.encode() + b"\0" + fh.read() + b"\0")
+                try:
+                    with open(path, "rb") as fh:
+                        content = fh.read()
+                except OSError as e:
+                    content = f"unreadable: {e.strerror}".encode()
+                h.update(name.encode() + b"\0" + content + b"\0")
+    return h.hexdigest()
 
 
 def _row(rule: Rule) -> tuple[Any, ...]:
@@ -85,14 +95,13 @@ def _encoded(policies: PolicySet) -> bytes | None:
     return payload if same else None
 
 
-def stored_policies(root: str | os.PathLike[str], folder: str) -> PolicySet:
+def stored_policies(root: str | os.PathLike[str], folder: str, digest: str) -> PolicySet:
     """`load_policies(folder)`, read from `<root>/.govcloud/cache/policies/` when kept there, else
-    read and kept."""
+    read and kept; `digest` is the folder's (`folder_digest`)."""
     if not os.path.isdir(folder):
         return load_policies(folder)  # its error, as without a cache
-    h = hashlib.sha256(code_digest("load", "schema", "model", "policy").encode() + b"\0" + folder.encode() + b"\0")
-    folder_digest(folder, h)
-    path = Path(root) / CACHE_DIR / "policies" / h.hexdigest()
+    key = f"{code_digest('load', 'schema', 'model', 'policy')}\0{folder}\0{digest}"
+    path = Path(root) / CACHE_DIR / "policies" / hashlib.sha256(key.encode()).hexdigest()
     payload = read_checked(path)
     if payload is not None:
         try:

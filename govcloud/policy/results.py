@@ -32,8 +32,6 @@ from govcloud.load.cache import (
     write_atomic,
 )
 from govcloud.model import Department, Finding, Project
-from govcloud.policy.packcache import folder_digest
-from govcloud.policy.packs import PolicySet
 
 if TYPE_CHECKING:
     from govcloud.policy.declarative import BoundRule
@@ -68,15 +66,16 @@ class RuleResults:
         self.changed = False
 
     @classmethod
-    def open(cls, root: str | os.PathLike[str], project: Project, policies: PolicySet,
+    def open(cls, root: str | os.PathLike[str], project: Project, policy_digest: str,
              waivers: str | None, today: date) -> RuleResults | None:
-        """The results kept for this context, or None when the City was not read through the cache."""
+        """The results kept for this context, or None when the City was not read through the cache.
+        `policy_digest`: the policy folder's (`packcache.folder_digest`)."""
         city = content_digest(project.city.doc)
         if city is None:
             return None
         h = hashlib.sha256(code_digest("load", "schema", "model", "policy").encode())
         h.update(f"{city}:{project.city.doc.index}:{today.isoformat()}".encode())
-        folder_digest(policies.directory, h)
+        h.update(policy_digest.encode())
         for extra in sorted({*project.registers.files.values(), *([waivers] if waivers else [])}):
             if os.path.isfile(extra):  # the waivers, and the city's registers beside city.yaml
                 with open(extra, "rb") as fh:

@@ -29,7 +29,7 @@ from govcloud.policy.declarative import BoundRule, bind, violations
 from govcloud.policy.defaults import Filler, defaults_for
 from govcloud.policy.inputs import fast_check, problem, shown
 from govcloud.policy.narrow import narrowed
-from govcloud.policy.packcache import stored_policies
+from govcloud.policy.packcache import folder_digest, stored_policies
 from govcloud.policy.packs import WAIVERS_FILE, PolicySet, evaluated, load_policies
 from govcloud.policy.result import CheckResult, CheckSummary, exit_code
 from govcloud.policy.results import RuleResults
@@ -290,7 +290,9 @@ def check(
     names = [os.fspath(p) for p in paths]
     folder = Path(policies) if policies is not None else default_policy_dir(names)
     root = _roots(names)[0] if cache and names else None
-    policy_set = load_policies(shown(folder)) if root is None else stored_policies(root, shown(folder))
+    # The folder is read once for both caches' keys: the folder's own and its rules' results'.
+    policy_digest = folder_digest(shown(folder)) if root is not None else ""
+    policy_set = load_policies(shown(folder)) if root is None else stored_policies(root, shown(folder), policy_digest)
     if waivers is None:
         waivers = folder / WAIVERS_FILE if policies is not None else default_waivers(names, folder)
         if waivers is not None and not waivers.is_file():
@@ -303,7 +305,7 @@ def check(
         day = today or date.today()
         results = None
         if root is not None and loaded.project is not None:
-            results = RuleResults.open(root, loaded.project, policy_set, waiver_set.file, day)
+            results = RuleResults.open(root, loaded.project, policy_digest, waiver_set.file, day)
         result = run(loaded, policy_set, waiver_set, day, Severity(fail_on), results)
         if results is not None:
             results.save()

@@ -265,6 +265,35 @@ def test_a_policy_folder_with_problems_is_kept_with_them(project: Path, pack_rea
     assert _lines(project) == first and pack_reads == []
 
 
+def test_an_unreadable_policy_file_is_named_as_without_the_cache(project: Path, pack_reads: list[str],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # (as root no mode bit refuses a read: the refusal is the OS's answer to opening that one file)
+    pack = str(project / "policies" / "security.yaml")
+    real_open, real_os_open = open, os.open
+
+    def refused(path: object, *args: object, **kwargs: object) -> object:
+        if os.fspath(path) == pack:  # type: ignore[call-overload]
+            raise PermissionError(13, "Permission denied", pack)
+        return real_open(path, *args, **kwargs)  # type: ignore[call-overload]
+
+    def os_refused(path: object, *args: object, **kwargs: object) -> int:
+        if os.fspath(path) == pack:  # type: ignore[call-overload]
+            raise PermissionError(13, "Permission denied", pack)
+        return real_os_open(path, *args, **kwargs)  # type: ignore[call-overload, no-any-return]
+
+    _lines(project)  # a readable folder, kept in the cache
+    policy_packs._cache.clear()
+    monkeypatch.setattr("builtins.open", refused)
+    monkeypatch.setattr(os, "open", os_refused)
+    unreadable = _lines(project)
+    assert [line for line in unreadable if "cannot read file: Permission denied" in line], unreadable
+    policy_packs._cache.clear()
+    assert _lines(project, cache=False) == unreadable  # what a check without the cache says
+    monkeypatch.undo()
+    policy_packs._cache.clear()
+    assert not any("cannot read file" in line for line in _lines(project))  # readable again: read again
+
+
 def test_an_unwritable_cache_is_no_error(project: Path, parses: list[str]) -> None:
     (project / ".govcloud").write_text("not a folder", "utf-8")
     first = _lines(project)
