@@ -11,7 +11,6 @@ from govcloud.cli.context import err, handles_errors
 from govcloud.errors import GovcloudError
 from govcloud.load import find_root
 from govcloud.model import APPROVED_DIR, REQUESTS_DIR
-from govcloud.scaffold import render_department
 
 
 @handles_errors
@@ -35,6 +34,8 @@ def init_command(
 
         govcloud init jrj --name 佛山市金融工作局 --category general --project FS-2026-IT-0042
     """
+    from govcloud.scaffold import render_department  # jinja2: imported by the one command that renders
+
     root = find_root(".")
     target_dir = directory or os.path.join(root, "blueprints", REQUESTS_DIR)
     path = os.path.join(target_dir, f"{code}.yaml")

@@ -7,11 +7,8 @@ from enum import Enum
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from govcloud.api import report
 from govcloud.cli.context import handles_errors, out, parse_today, project_paths, write_output
-from govcloud.report import render_report_html, render_text
 
 
 class Format(str, Enum):
@@ -57,6 +54,11 @@ def report_command(
 
         govcloud report --format json | jq .savings
     """
+    from rich.console import Console
+
+    from govcloud.api import report  # the report layer (jinja2, the savings model): for this command only
+    from govcloud.report import render_report_html, render_text
+
     fmt = format or _format_for(output)
     result = report(project_paths(paths), policies=policies, waivers=waivers, today=parse_today(today))
     if fmt is Format.text and output is None:

@@ -5,14 +5,17 @@ import importlib.util
 import json
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from govcloud.cli.context import err, handles_errors
-from govcloud.cloud import sandbox
-from govcloud.cloud.sandbox import SandboxInfo
 from govcloud.errors import GovcloudError
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from govcloud.cloud.sandbox import SandboxInfo
 
 app = typer.Typer(
     name="sandbox",
@@ -21,6 +24,16 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
+
+
+
+def _sandbox() -> ModuleType:
+    """govcloud.cloud.sandbox, imported by the command that uses it (it loads boto3: a third of
+    every other command's start-up)."""
+    from govcloud.cloud import sandbox
+
+    return sandbox
+
 
 StateDir = Annotated[Path | None, typer.Option(
     "--state-dir", help="Where sandbox.json and sandbox.log live (default: <project>/.govcloud).")]
@@ -86,7 +99,7 @@ def _print(info: SandboxInfo, as_json: bool) -> None:
         return
     typer.echo(f"sandbox: up at {info.endpoint} (pid {info.pid}){' — reused' if info.reused else ''}")
     if info.seeded:
-        typer.echo(f"images: {', '.join(info.seeded)} in {', '.join(sandbox.REGIONS)}")
+        typer.echo(f"images: {', '.join(info.seeded)} in {', '.join(_sandbox().REGIONS)}")
     for line in holdings_lines(info.holds, info.releasing):
         typer.echo(line)
     for name, pool in info.pools.items():
@@ -118,7 +131,7 @@ def up_command(
                             rule="GC-USAGE", exit_code=2)
     directory = _state_dir(state_dir)
     products = products or _default_products()
-    info = sandbox.up(directory, products)
+    info = _sandbox().up(directory, products)
     for warning in info.warnings:
         err.print(f"warning: {warning}")
     _print(info, _as_json(format, as_json))
@@ -128,7 +141,7 @@ def up_command(
 @handles_errors
 def down_command(state_dir: StateDir = None, format: FormatOption = Format.text, as_json: AsJson = False) -> None:
     """Stop the sandbox cloud; everything it held is gone."""
-    _print(sandbox.down(_state_dir(state_dir)), _as_json(format, as_json))
+    _print(_sandbox().down(_state_dir(state_dir)), _as_json(format, as_json))
 
 
 @app.command("status")
@@ -149,7 +162,7 @@ def status_command(
 
         govcloud sandbox status --format json | jq .holds
     """
-    info = sandbox.status(_state_dir(state_dir))
+    info = _sandbox().status(_state_dir(state_dir))
     if env:
         typer.echo(info.instructions())
     else:
