@@ -51,7 +51,9 @@ def check_command(
     blueprints, the policy folder as read, and each department's findings of the rules that
     read only its own file, are cached in the project's .govcloud/cache/ (by content, and by
     the City, registers, policies, waivers and day they were judged with), so a re-check reads
-    and judges again only the files that changed; the rules that look across departments run every time. Exit code
+    and judges again only the files that changed; a department file unchanged since (same
+    inode, size, modification and change times) is not even read. The rules that look across
+    departments run every time. Exit code
     0 when no unwaived error remains (see --fail-on), 1 when one does, 2 for bad input
     (schema errors, a broken policy pack or waivers file, an unknown path).
 

@@ -11,6 +11,10 @@ An entry's modification time is when a run last used it (reading one touches it)
 `prune` can drop what the last runs did not use: entries unused for PRUNE_AGE_DAYS, and the
 least recently used ones beyond PRUNE_CAP_BYTES; never one the current run used. A run
 prunes at most once every PRUNE_EVERY seconds, so a re-check does not list the folder.
+
+The `StatIndex` beside the entries maps each department file, by its signature, to its entry
+and keeps the entry's departments as records: a re-check finds an unchanged file without
+reading it, or its entry until a rule asks for its document. Prune keeps what a live index names.
 """
 from __future__ import annotations
 
@@ -22,16 +26,17 @@ import os
 import sys
 import time
 import weakref
-from collections.abc import Iterable
-from functools import cache
+from collections.abc import Callable, Iterable
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
 import govcloud
+from govcloud.errors import GovcloudError
 from govcloud.load.build import build_department
 from govcloud.load.consistency import own_problems
 from govcloud.load.lazy import lazy_departments, recorded
-from govcloud.load.located import LoadedFile, LoadError, decode, parse, read_bytes
+from govcloud.load.located import LoadedFile, LoadError, Signature, decode, parse, read_signed, signature
 from govcloud.load.marks import packed_table, views
 from govcloud.model import REGISTER_KINDS, Department, Document, Finding, Location, Severity
 from govcloud.schema import validate_document
@@ -40,6 +45,7 @@ CACHE_DIR = Path(".govcloud") / "cache"
 PRUNE_AGE_DAYS = 14                  # an entry no run used for this long is removed
 PRUNE_CAP_BYTES = 1024 * 1024 * 1024  # beyond this, the least recently used entries go first
 PRUNE_EVERY = 3600                   # seconds between two prunes of one cache
+INDEX_DIR = "index"                  # the StatIndex of each version of the loader
 _STAMP = "pruned"                    # its mtime: the last prune
 _TMP_AGE = 3600                      # a temporary file this old is a crashed writer's
 MAGIC = b"GCCACHE1"
@@ -178,7 +184,10 @@ def prune(root: str | os.PathLike[str], started: float, now: float | None = None
                 entries.append((info.st_mtime, info.st_size, path))
     entries.sort()
     oldest = now - PRUNE_AGE_DAYS * 86400
+    named = _indexed(folder / INDEX_DIR, oldest)
     for mtime, size, path in entries:
+        if os.path.basename(path) in named:
+            continue  # unchanged files a live index finds their entries for, without reading them
         if mtime < oldest or total > PRUNE_CAP_BYTES:
             stale.append(path)
             total -= size
@@ -192,6 +201,26 @@ def prune(root: str | os.PathLike[str], started: float, now: float | None = None
     with contextlib.suppress(OSError):
         stamp.touch()
     return removed
+
+
+def _indexed(folder: Path, oldest: float) -> set[str]:
+    """The entries the indexes used since `oldest` name (an older index is pruned like an entry)."""
+    named: set[str] = set()
+    with contextlib.suppress(OSError):
+        for index in folder.iterdir():
+            with contextlib.suppress(OSError):
+                if index.stat().st_mtime >= oldest and not index.name.startswith(".tmp-"):
+                    named |= _index_keys(index)
+    return named
+
+
+def _index_keys(path: Path) -> set[str]:
+    payload = read_checked(path)
+    try:
+        entries = marshal.loads(payload) if payload is not None else {}
+        return {entry[1] for entry in entries.values()} if isinstance(entries, dict) else set()
+    except (ValueError, EOFError, TypeError, IndexError, AttributeError):
+        return set()
 
 
 def finding_row(f: Finding) -> tuple[Any, ...]:
@@ -234,17 +263,29 @@ def unpack(payload: bytes, expected: str | None = None) -> Parsed:
     """`pack`'s file again; ValueError (or TypeError…) when the payload is not one (of `expected`).
     A file of departments only, each with its record, is not unpacked: its departments are built
     from their records, their documents unpacked when first read (lazy.LazyDocument)."""
-    key, path, heads, blob, findings, verdicts, own, records = marshal.loads(payload)
+    return _from_parts(marshal.loads(payload), expected)
+
+
+def _lazy(parts: Any) -> bool:
+    """Whether `pack`'s parts are of a file of departments only, each with its record."""
+    heads, records = parts[2], parts[7]
+    return bool(heads) and all(r is not None for r in records)
+
+
+def _from_parts(parts: Any, expected: str | None, blob: Callable[[], bytes] | None = None) -> Parsed:
+    """`unpack` of a payload's parts; `blob`, when given, reads the packed documents of a file
+    of departments only when they are first asked for (the parts then hold None for them)."""
+    key, path, heads, packed, findings, verdicts, own, records = parts
     if expected is not None and key != expected:
         raise ValueError("an entry of another key")
     documents: tuple[Document, ...]
     built: list[tuple[Document, Department]] = []
-    if heads and all(r is not None for r in records):
-        built = list(lazy_departments(blob, heads, records))
+    if _lazy(parts):
+        built = list(lazy_departments(packed if blob is None else blob, heads, records))
         documents = tuple(doc for doc, _ in built)
     else:
         documents = tuple(Document(file, index, data, *views(table))
-                          for file, index, data, table in marshal.loads(blob))
+                          for file, index, data, table in marshal.loads(packed))
     judged = [(kind, findings_of(rows)) for kind, rows in verdicts]
     if not (len(judged) == len(documents) == len(own) == len(heads)) or not isinstance(path, str):
         raise ValueError("not a parsed file")
@@ -259,6 +300,67 @@ def unpack(payload: bytes, expected: str | None = None) -> Parsed:
     return LoadedFile(path, documents, tuple(findings_of(findings))), judged
 
 
+class StatIndex:
+    """Which cache entry each file's content has, by the file's `signature` (git's index does the
+    same for `git status`): a re-check finds an unchanged file's entry without reading the file,
+    and builds its departments from the records kept here without reading the entry either (the
+    entry is read when a document's data is first asked for).
+
+    A file is noted only when it held still while read and its last change is FRESH_NS older
+    than the run: a write in the same tick of the file system's clock as the one noted could leave
+    the signature as it was, and such a file is read and hashed again until it is old enough.
+    The index is one entry file (checksummed, written whole and renamed like every entry) per
+    version of the loader: runs that write it at once each leave a true index, the last one's."""
+
+    FRESH_NS = 2_000_000_000
+
+    def __init__(self, folder: Path, salt: bytes) -> None:
+        self.path = folder / hashlib.sha256(b"index\0" + salt).hexdigest()[:40]
+        self._entries: dict[str, Any] | None = None
+        self._noted: dict[str, Any] = {}
+        self._started = time.time_ns()
+
+    @property
+    def entries(self) -> dict[str, Any]:
+        if self._entries is None:
+            payload = read_checked(self.path)
+            try:
+                found = marshal.loads(payload) if payload is not None else {}
+            except (ValueError, EOFError, TypeError):
+                found = {}
+            self._entries = found if isinstance(found, dict) else {}
+            if payload is not None:
+                touch(self.path)  # what prune keeps, with every entry it names
+        return self._entries
+
+    def lookup(self, path: str) -> tuple[str, Any] | None:
+        """(key, parts of its entry but the documents) when `path` is unchanged since noted."""
+        entry = self.entries.get(path)
+        if entry is None:
+            return None
+        try:
+            now = signature(os.stat(path))
+        except OSError:
+            return None
+        sig, key, parts = entry
+        return (key, parts) if tuple(sig) == now else None
+
+    def note(self, path: str, sig: Signature | None, key: str, parts: Any) -> None:
+        """Remember `path`'s entry (`pack` parts of a file of departments only), if safe to."""
+        if sig is None or self._started - max(sig[3], sig[4]) < self.FRESH_NS or not _lazy(parts):
+            return
+        old = self.entries.get(path)
+        if old is None or tuple(old[0]) != sig or old[1] != key:
+            self._noted[path] = (sig, key, (*parts[:3], None, *parts[4:]))
+
+    def save(self) -> None:
+        """Write the index when this run noted anything new; never raises."""
+        if self._noted:
+            write_atomic(self.path, marshal.dumps({**self.entries, **self._noted}))
+            self._entries = None
+            self._noted = {}
+
+
 class FileCache:
     """Parsed and validated files under `<root>/.govcloud/cache/files/`."""
 
@@ -266,6 +368,7 @@ class FileCache:
         self.folder = Path(root) / CACHE_DIR / "files"
         self._base = os.path.join(self.folder, "")
         self.salt = code_digest("load", "schema", "model").encode()
+        self.index = StatIndex(Path(root) / CACHE_DIR / INDEX_DIR, self.salt)
 
     def key(self, shown: str, raw: bytes) -> str:
         return hashlib.sha256(self.salt + b"\0" + shown.encode() + b"\0" + raw).hexdigest()
@@ -273,24 +376,57 @@ class FileCache:
     def _path(self, key: str) -> str:
         return f"{self._base}{key[:2]}{os.sep}{key}"  # a string join: pathlib costs more than the read
 
-    def _read(self, path: str) -> tuple[str, bytes] | None:
+    def _read(self, path: str) -> tuple[str, bytes, Signature | None] | None:
         try:
-            raw = read_bytes(path)
+            raw, sig = read_signed(path)
         except (LoadError, OSError):
             return None
-        return self.key(path, raw), raw
+        return self.key(path, raw), raw, sig
 
     def cached(self, path: str) -> Parsed | None:
         """The file's parsed documents and verdicts when the cache holds them, else None."""
+        found = self.index.lookup(path)
+        if found is not None:
+            key, parts = found
+            try:
+                return _from_parts(parts, key, partial(self._documents, path, key))
+            except (ValueError, TypeError, KeyError, IndexError, EOFError):  # another shape: not trusted
+                pass
         read = self._read(path)
         payload = read_checked(self._path(read[0])) if read is not None else None
         if payload is None or read is None:
             return None
         touch(self._path(read[0]))
         try:
-            return unpack(payload, read[0])
+            parts = marshal.loads(payload)
+            parsed = _from_parts(parts, read[0])
         except (ValueError, TypeError, KeyError, IndexError, EOFError):  # another shape: not trusted
             return None
+        self.index.note(path, read[2], read[0], parts)
+        return parsed
+
+    def _documents(self, path: str, key: str) -> bytes:
+        """The packed documents of `path`'s entry `key` (a department's document first read). An
+        entry pruned or damaged since the index named it is made again from the file, which must
+        still be what the run judged."""
+        payload = read_checked(self._path(key))
+        if payload is not None:
+            touch(self._path(key))
+            parts = marshal.loads(payload)
+            if parts[0] == key:
+                packed: bytes = parts[3]
+                return packed
+        read = self._read(path)
+        stored = self._store(path, key, read[1]) if read is not None and read[0] == key else None
+        if stored is None:
+            raise GovcloudError(f"{path} changed while it was being checked", rule="GC-USAGE",
+                                hint="run the command again")
+        again: bytes = marshal.loads(stored[0])[3]
+        return again
+
+    def save(self) -> None:
+        """What this run learnt for the next: the index (entries are written as they are made)."""
+        self.index.save()
 
     def packed(self, path: str) -> bytes | None:
         """`pack` of the file, from the cache or parsed, schema-checked and stored; None when the
@@ -298,7 +434,7 @@ class FileCache:
         read = self._read(path)
         if read is None:
             return None
-        key, raw = read
+        key, raw, _ = read
         payload = read_checked(self._path(key))
         if payload is not None:
             touch(self._path(key))
@@ -336,13 +472,20 @@ class FileCache:
         read = self._read(path)
         if read is None:
             return None
-        key, raw = read
+        key, raw, sig = read
         payload = read_checked(self._path(key))
         if payload is not None:
             touch(self._path(key))
             try:
-                return unpack(payload, key)
+                parts = marshal.loads(payload)
+                parsed = _from_parts(parts, key)
             except (ValueError, TypeError, KeyError, IndexError, EOFError):  # another shape: parsed again
                 pass
+            else:
+                self.index.note(path, sig, key, parts)
+                return parsed
         stored = self._store(path, key, raw)
-        return stored[1] if stored is not None else None
+        if stored is None:
+            return None
+        self.index.note(path, sig, key, marshal.loads(stored[0]))
+        return stored[1]

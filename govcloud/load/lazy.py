@@ -167,17 +167,21 @@ def recorded(dept: Department) -> tuple[Any, Known] | None:
 
 
 class _Unpacked:
-    """The documents of one file, unpacked from its entry on first use (shared by its documents)."""
+    """The documents of one file, unpacked from its entry on first use (shared by its documents);
+    `blob` is the packed documents, or what reads them from the entry (a file the cache's index
+    knows is built without reading its entry)."""
 
     __slots__ = ("blob", "documents")
 
-    def __init__(self, blob: bytes) -> None:
+    def __init__(self, blob: bytes | Callable[[], bytes]) -> None:
         self.blob = blob
         self.documents: list[tuple[Any, Mapping[Path, tuple[int, int]], Mapping[Path, tuple[int, int]]]] | None = None
 
     def get(self, index: int) -> tuple[Any, Mapping[Path, tuple[int, int]], Mapping[Path, tuple[int, int]]]:
         if self.documents is None:
-            self.documents = [(data, *views(table)) for _file, _index, data, table in marshal.loads(self.blob)]
+            blob = self.blob if isinstance(self.blob, bytes) else self.blob()
+            self.documents = [(data, *views(table)) for _file, _index, data, table in marshal.loads(blob)]
+            self.blob = b""
         return self.documents[index]
 
 
@@ -209,7 +213,7 @@ class LazyDocument(Document):
         return super().location_of(path, key=key)
 
 
-def lazy_departments(blob: bytes, heads: Sequence[tuple[str, int]],
+def lazy_departments(blob: bytes | Callable[[], bytes], heads: Sequence[tuple[str, int]],
                      records: Sequence[tuple[Any, Known]]) -> list[tuple[LazyDocument, Department]]:
     """The (document, department) of each record of a file whose documents `blob` packs;
     `heads` are the documents' (file, index)."""

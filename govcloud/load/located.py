@@ -351,12 +351,27 @@ def parse(text: str, path: str) -> LoadedFile:
     return LoadedFile(path, tuple(documents), tuple(findings))
 
 
+Signature = tuple[int, int, int, int, int]  # device, inode, size, mtime and ctime (ns) of a file
+
+
+def signature(info: os.stat_result) -> Signature:
+    """What changes whenever a file's content may have: its identity, size and both times (the
+    ctime moves on every write and cannot be set back, even where a tool restores the mtime)."""
+    return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns
+
+
 def read_bytes(path: str | os.PathLike[str]) -> bytes:
     """The bytes of a regular file of at most MAX_FILE_BYTES, or LoadError (OSError if unreadable).
 
     Opened without blocking, so a FIFO named `x.yaml` is refused instead of waiting forever
     for a writer; a device or socket is refused the same way.
     """
+    return read_signed(path)[0]
+
+
+def read_signed(path: str | os.PathLike[str]) -> tuple[bytes, Signature | None]:
+    """`read_bytes`, with the file's `signature` when it held still while read (None when it
+    changed meanwhile: the bytes may then be of no single version of it)."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
         info = os.fstat(fd)
@@ -374,7 +389,8 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
                 break
             chunks.append(chunk)
             left -= len(chunk)
-        return b"".join(chunks)
+        before, after = signature(info), signature(os.fstat(fd))
+        return b"".join(chunks), before if before == after else None
     finally:
         os.close(fd)
 

@@ -185,6 +185,8 @@ def load(paths: Sequence[str], jobs: int | None = None,
             by_code[dept.code] = dept
             departments.append(dept)
         findings.extend(_capped(in_file))
+    if store is not None:
+        store.save()
     project = None
     if not cities and not city_seen and not found.problems and not unread:
         findings.append(_error(
