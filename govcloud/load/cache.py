@@ -342,16 +342,19 @@ class StatIndex:
             now = signature(os.stat(path))
         except OSError:
             return None
-        sig, key, parts = entry
-        return (key, parts) if tuple(sig) == now else None
+        try:
+            sig, key, head = entry
+            return (key, marshal.loads(head)) if tuple(sig) == now else None
+        except (ValueError, TypeError, EOFError):  # not an entry of this index's shape
+            return None
 
     def note(self, path: str, sig: Signature | None, key: str, parts: Any) -> None:
         """Remember `path`'s entry (`pack` parts of a file of departments only), if safe to."""
         if sig is None or self._started - max(sig[3], sig[4]) < self.FRESH_NS or not _lazy(parts):
             return
         old = self.entries.get(path)
-        if old is None or tuple(old[0]) != sig or old[1] != key:
-            self._noted[path] = (sig, key, (*parts[:3], None, *parts[4:]))
+        if old is None or tuple(old[0]) != sig or old[1] != key:  # kept packed: a tenth of the memory
+            self._noted[path] = (sig, key, marshal.dumps((*parts[:3], None, *parts[4:])))
 
     def save(self) -> None:
         """Write the index when this run noted anything new; never raises."""
