@@ -40,6 +40,15 @@ def _vpc_ipv6(vpc: dict[str, Any]) -> dict[str, Any] | None:
     return live[0] if live else None
 
 
+def _associated_ipv6(vpc: dict[str, Any]) -> str | None:
+    """The VPC's IPv6 block once it is associated (an answer may say "associating" first)."""
+    association = _vpc_ipv6(vpc)
+    if association and association.get("Ipv6CidrBlock") and \
+            association["Ipv6CidrBlockState"]["State"] == "associated":
+        return str(association["Ipv6CidrBlock"])
+    return None
+
+
 def ipv6_subnet(vpc_block: str, slot: int) -> str:
     """The /64 number `slot` of a VPC's IPv6 block."""
     net = ipaddress.IPv6Network(vpc_block)
@@ -67,13 +76,16 @@ class VpcProvider(CloudProvider):
     def _arn(self, region: str, owner: str, vpc_id: str) -> str:
         return arn("ec2", region, owner, f"vpc/{vpc_id}")
 
-    def _wait_ipv6(self, ec2: Any, vpc_id: str) -> str:
-        """The VPC's IPv6 /56 once the cloud has assigned it (the create answer may not name it)."""
+    def _wait_ipv6(self, ec2: Any, vpc_id: str, answered: dict[str, Any] | None = None) -> str:
+        """The VPC's IPv6 /56 once the cloud has assigned it: from the create's answer
+        (`answered`) when that names it associated already, else as the cloud describes it."""
+        block = _associated_ipv6(answered) if answered is not None else None
+        if block:
+            return block
         for _ in range(IPV6_WAIT_SECONDS):
-            association = _vpc_ipv6(ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0])
-            if association and association.get("Ipv6CidrBlock") and \
-                    association["Ipv6CidrBlockState"]["State"] == "associated":
-                return str(association["Ipv6CidrBlock"])
+            block = _associated_ipv6(ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0])
+            if block:
+                return block
             time.sleep(1)
         raise GovcloudError(f"VPC {vpc_id}: no IPv6 block after {IPV6_WAIT_SECONDS}s", rule="GC-CLOUD")
 
@@ -92,7 +104,7 @@ class VpcProvider(CloudProvider):
             for twin in ec2.describe_vpcs(Filters=conventions.key_filter(self.rtype, props))["Vpcs"]:
                 if twin["VpcId"] != vpc_id:
                     delete_if_there(ec2.delete_vpc, VpcId=twin["VpcId"])
-        ipv6_cidr = self._wait_ipv6(ec2, vpc_id) if props["ipv6"] else ""
+        ipv6_cidr = self._wait_ipv6(ec2, vpc_id, vpc) if props["ipv6"] else ""
         return vpc_id, {"vpc_id": vpc_id, "ipv6_cidr": ipv6_cidr,
                         "arn": self._arn(props["region"], vpc["OwnerId"], vpc_id)}
 
