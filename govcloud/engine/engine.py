@@ -1,10 +1,13 @@
 """The embedded engine: preview, up, refresh and destroy of one stack, in-process."""
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
+import threading
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 
@@ -48,11 +51,40 @@ def _traceback(error: BaseException | None) -> str:
     return "".join(traceback.format_exception(error)) if error is not None else ""
 
 
+# A run keeps what it makes (the SDK's Outputs, the state, the clients' service models) to its
+# end: at the collector's default of 700 allocations its young collections promote them and
+# the full passes walk them again, eight times in the example city's first apply (2.0 s of
+# its 19 s CPU; 0.9 s with this, one full pass). Reference cycles are still collected.
+RUN_GC_THRESHOLD = 10_000
+_collector_lock = threading.Lock()
+_collector_runs = [0, 0]  # runs in progress; the threshold before the first of them
+
+
+@contextlib.contextmanager
+def _collector_for_runs() -> Iterator[None]:
+    """Inside, the cyclic collector's young generation holds RUN_GC_THRESHOLD allocations
+    (never fewer than it was); the first of overlapping runs sets it, the last puts it back."""
+    with _collector_lock:
+        if _collector_runs[0] == 0:
+            young, *older = gc.get_threshold()
+            _collector_runs[1] = young
+            gc.set_threshold(max(young, RUN_GC_THRESHOLD), *older)
+        _collector_runs[0] += 1
+    try:
+        yield
+    finally:
+        with _collector_lock:
+            _collector_runs[0] -= 1
+            if _collector_runs[0] == 0:
+                gc.set_threshold(_collector_runs[1], *gc.get_threshold()[1:])
+
+
 def _pooled(command: Callable[Concatenate[Engine, _P], _R]) -> Callable[Concatenate[Engine, _P], _R]:
-    """Run an engine command with HTTP connection pools sized for its parallelism."""
+    """Run an engine command with HTTP connection pools sized for its parallelism (and the
+    collector set for a run: `_collector_for_runs`)."""
 
     def run(engine: Engine, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with clients.connections_for(engine.parallel):
+        with clients.connections_for(engine.parallel), _collector_for_runs():
             return command(engine, *args, **kwargs)
 
     functools.update_wrapper(run, command)
