@@ -1,8 +1,10 @@
 """Fixtures shared by every test layer."""
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,11 @@ os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ.setdefault("AWS_DEFAULT_REGION", "cn-north-1")
 os.environ.pop("AWS_PROFILE", None)
+# The check cache's key is this user's (~/.cache/govcloud/cache.key): the tests, and the
+# commands they start, keep theirs in a folder of the run (shared by the xdist workers, removed at the end).
+if "GOVCLOUD_TESTS_CACHE_HOME" not in os.environ:
+    os.environ["GOVCLOUD_TESTS_CACHE_HOME"] = os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="govcloud-tests-")
+    atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], True)
 
 
 @pytest.fixture

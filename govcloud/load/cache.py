@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import itertools
 import marshal
 import os
@@ -48,7 +49,7 @@ PRUNE_EVERY = 3600                   # seconds between two prunes of one cache
 INDEX_DIR = "index"                  # the StatIndex of each version of the loader
 _STAMP = "pruned"                    # its mtime: the last prune
 _TMP_AGE = 3600                      # a temporary file this old is a crashed writer's
-MAGIC = b"GCCACHE1"
+MAGIC = b"GCCACHE2"  # 2: the checksum is an HMAC under the user's cache key
 _DIGEST = 32
 Verdicts = list[tuple[str | None, list[Finding]]]
 Parsed = tuple[LoadedFile, Verdicts]
@@ -106,9 +107,67 @@ def _temporary(folder: Path) -> tuple[int, str]:
     return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), tmp
 
 
+KEY_BYTES = 32
+
+
+def key_file() -> Path:
+    """Where this user's cache key lives: $XDG_CACHE_HOME/govcloud/cache.key (~/.cache by default),
+    outside every project, so that nothing committed or copied into one can carry it."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "govcloud" / "cache.key"
+
+
+@cache
+def cache_key() -> bytes | None:
+    """This user's secret for the entries' checksums (made on first use), or None when it cannot be
+    kept safely: then no entry is trusted or written.
+
+    An entry's checksum is an HMAC under this key, not a plain digest: an entry is what the check
+    believes of a file without reading it, and a plain digest can be forged by anyone who can write
+    into the project (a `.govcloud/cache/` force-added to a pull request would otherwise answer for
+    the policy gate of the apply that merges it)."""
+    path = key_file()
+    try:
+        return _kept_key(path)
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = _temporary(path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(os.urandom(KEY_BYTES))
+            with contextlib.suppress(FileExistsError):  # another run made it first: its key is the one
+                os.link(tmp, path)
+        finally:
+            os.unlink(tmp)
+        return _kept_key(path)
+    except OSError:
+        return None
+
+
+def _kept_key(path: Path) -> bytes | None:
+    """The key in `path`, when it is this user's alone (a key others can write is no secret)."""
+    with open(path, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        key = fh.read(KEY_BYTES + 1)
+    if info.st_uid != os.getuid() or info.st_mode & 0o077 or len(key) != KEY_BYTES:
+        return None
+    return key
+
+
+def _mac(key: bytes, payload: bytes) -> bytes:
+    return hmac.digest(key, payload, "sha256")
+
+
 def write_atomic(path: Path, payload: bytes) -> None:
     """`path` holds `payload` whole, or keeps what it held (temp file + rename); never raises
     for a folder that cannot be written (the cache is an optimisation)."""
+    key = cache_key()
+    if key is None:
+        return
     try:
         try:
             fd, tmp = _temporary(path.parent)
@@ -117,7 +176,7 @@ def write_atomic(path: Path, payload: bytes) -> None:
             fd, tmp = _temporary(path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(MAGIC + hashlib.sha256(payload).digest() + payload)
+                fh.write(MAGIC + _mac(key, payload) + payload)
             os.replace(tmp, path)
         except BaseException:
             os.unlink(tmp)
@@ -127,7 +186,11 @@ def write_atomic(path: Path, payload: bytes) -> None:
 
 
 def read_checked(path: str | Path) -> bytes | None:
-    """The payload of an entry, or None when absent, unreadable or not matching its checksum."""
+    """The payload of an entry, or None when absent, unreadable or not matching its checksum
+    (an HMAC under `cache_key`: an entry this user's runs did not write is not trusted)."""
+    key = cache_key()
+    if key is None:
+        return None
     try:
         with open(path, "rb") as fh:
             blob = fh.read()
@@ -137,7 +200,7 @@ def read_checked(path: str | Path) -> bytes | None:
     if len(blob) < head or not blob.startswith(MAGIC):
         return None
     payload = blob[head:]
-    if hashlib.sha256(payload).digest() != blob[len(MAGIC):head]:
+    if not hmac.compare_digest(_mac(key, payload), blob[len(MAGIC):head]):
         return None
     return payload
 
