@@ -26,16 +26,14 @@ MINI = ROOT / "tests" / "data" / "mini"
 TODAY = date(2026, 6, 1)
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
+def new_project(folder: Path) -> Path:
     """A project folder: blueprints/ (the small city) and its own copy of the policies."""
-    shutil.copytree(MINI, tmp_path / "blueprints")
-    shutil.copytree(POLICIES, tmp_path / "policies")
-    return tmp_path
+    shutil.copytree(MINI, folder / "blueprints")
+    shutil.copytree(POLICIES, folder / "policies")
+    return folder
 
 
-@pytest.fixture
-def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def counted_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The files the cache had to parse (a miss), in order."""
     seen: list[str] = []
     real = file_cache.parse
@@ -46,6 +44,16 @@ def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(file_cache, "parse", counting)
     return seen
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return new_project(tmp_path)
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    return counted_parses(monkeypatch)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ costs a re-read, never a wrong answer."""
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from datetime import date
 from pathlib import Path
@@ -16,17 +15,14 @@ import pytest
 from govcloud.load import cache as file_cache
 from govcloud.load.cache import CACHE_DIR, INDEX_DIR, MAGIC, read_checked
 from govcloud.policy import check
-from tests.unit.test_check_cache import MINI, POLICIES, TODAY, _age, _entries, _lines
+from tests.unit.test_check_cache import TODAY, _age, _entries, _lines, new_project
 
 DEPARTMENTS = ("gaj.yaml", "slj.yaml")
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """A project folder: blueprints/ (the small city) and its own copy of the policies."""
-    shutil.copytree(MINI, tmp_path / "blueprints")
-    shutil.copytree(POLICIES, tmp_path / "policies")
-    return tmp_path
+    return new_project(tmp_path)
 
 
 @pytest.fixture

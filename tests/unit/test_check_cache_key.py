@@ -7,23 +7,19 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import stat
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from govcloud.load import cache as file_cache
 from govcloud.load.cache import CACHE_DIR, MAGIC, cache_key, key_file, read_checked
-from tests.unit.test_check_cache import MINI, POLICIES, _entries, _lines
+from tests.unit.test_check_cache import _entries, _lines, counted_parses, new_project
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    shutil.copytree(MINI, tmp_path / "blueprints")
-    shutil.copytree(POLICIES, tmp_path / "policies")
-    return tmp_path
+    return new_project(tmp_path)
 
 
 @pytest.fixture
@@ -37,15 +33,7 @@ def own_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 @pytest.fixture
 def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    seen: list[str] = []
-    real = file_cache.parse
-
-    def counting(text: str, path: str) -> file_cache.LoadedFile:
-        seen.append(Path(path).name)
-        return real(text, path)
-
-    monkeypatch.setattr(file_cache, "parse", counting)
-    return seen
+    return counted_parses(monkeypatch)
 
 
 def test_the_key_is_made_once_and_kept_private(own_key: Path) -> None:
