@@ -44,6 +44,7 @@ def test_second_run_fails_at_once_naming_the_holder_then_waits(tmp_path: Path) -
         assert holder.wait(timeout=30) == 0
     finally:
         holder.kill()
+        holder.communicate()  # its pipes closed, whatever happened
     assert len(rig.cloud.objects()) == 2
 
 
