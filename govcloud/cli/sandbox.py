@@ -26,7 +26,6 @@ app = typer.Typer(
 )
 
 
-
 def _sandbox() -> ModuleType:
     """govcloud.cloud.sandbox, imported by the command that uses it (it loads boto3: a third of
     every other command's start-up)."""

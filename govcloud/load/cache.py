@@ -278,12 +278,20 @@ def _indexed(folder: Path, oldest: float) -> set[str]:
 
 
 def _index_keys(path: Path) -> set[str]:
+    try:
+        return {entry[1] for entry in _index_entries(path).values()}
+    except (TypeError, IndexError, KeyError):  # an entry of another shape names nothing
+        return set()
+
+
+def _index_entries(path: Path) -> dict[str, Any]:
+    """A `StatIndex` file's entries: path → (signature, key, the entry's parts but the documents)."""
     payload = read_checked(path)
     try:
-        entries = marshal.loads(payload) if payload is not None else {}
-        return {entry[1] for entry in entries.values()} if isinstance(entries, dict) else set()
-    except (ValueError, EOFError, TypeError, IndexError, AttributeError):
-        return set()
+        found = marshal.loads(payload) if payload is not None else {}
+    except (ValueError, EOFError, TypeError):
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 def finding_row(f: Finding) -> tuple[Any, ...]:
@@ -308,8 +316,14 @@ def pack(key: str | None, loaded: LoadedFile, verdicts: Verdicts, own: list[Own 
     send back (an order of magnitude cheaper than pickling the dataclasses); by document, `own`
     holds the department documents' own consistency problems and `records` the departments as
     plain data (lazy.record). The documents are packed apart, to be unpacked only when used."""
+    return marshal.dumps(_parts(key, loaded, verdicts, own, records))
+
+
+def _parts(key: str | None, loaded: LoadedFile, verdicts: Verdicts, own: list[Own | None] | None,
+           records: list[Any] | None) -> tuple[Any, ...]:
+    """What `pack` writes, before it is written (what `unpack` reads back)."""
     none: list[Any] = [None] * len(loaded.documents)
-    return marshal.dumps((
+    return (
         key,
         loaded.path,
         [(d.file, d.index) for d in loaded.documents],
@@ -319,7 +333,7 @@ def pack(key: str | None, loaded: LoadedFile, verdicts: Verdicts, own: list[Own 
         [None if o is None else ([finding_row(f) for f in o[0]], [finding_row(f) for f in o[1]])
          for o in own or none],
         records or none,
-    ))
+    )
 
 
 def unpack(payload: bytes, expected: str | None = None) -> Parsed:
@@ -386,13 +400,8 @@ class StatIndex:
     @property
     def entries(self) -> dict[str, Any]:
         if self._entries is None:
-            payload = read_checked(self.path)
-            try:
-                found = marshal.loads(payload) if payload is not None else {}
-            except (ValueError, EOFError, TypeError):
-                found = {}
-            self._entries = found if isinstance(found, dict) else {}
-            if payload is not None:
+            self._entries = _index_entries(self.path)
+            if self._entries:
                 touch(self.path)  # what prune keeps, with every entry it names
         return self._entries
 
@@ -407,7 +416,7 @@ class StatIndex:
             return None
         try:
             sig, key, head = entry
-            return (key, marshal.loads(head)) if tuple(sig) == now else None
+            return (key, marshal.loads(head)) if sig == now else None
         except (ValueError, TypeError, EOFError):  # not an entry of this index's shape
             return None
 
@@ -416,7 +425,7 @@ class StatIndex:
         if sig is None or self._started - max(sig[3], sig[4]) < self.FRESH_NS or not _lazy(parts):
             return
         old = self.entries.get(path)
-        if old is None or tuple(old[0]) != sig or old[1] != key:  # kept packed: a tenth of the memory
+        if old is None or old[0] != sig or old[1] != key:  # kept packed: a tenth of the memory
             self._noted[path] = (sig, key, marshal.dumps((*parts[:3], None, *parts[4:])))
 
     def save(self) -> None:
@@ -459,36 +468,47 @@ class FileCache:
             except (ValueError, TypeError, KeyError, IndexError, EOFError):  # another shape: not trusted
                 pass
         read = self._read(path)
-        payload = read_checked(self._path(read[0])) if read is not None else None
-        if payload is None or read is None:
+        return self._known(path, read) if read is not None else None
+
+    def _entry(self, key: str) -> Any:
+        """The parts of entry `key` (marked used), or None when absent, damaged or of another key."""
+        payload = read_checked(self._path(key))
+        if payload is None:
             return None
-        touch(self._path(read[0]))
+        touch(self._path(key))
         try:
             parts = marshal.loads(payload)
-            parsed = _from_parts(parts, read[0])
+            return parts if parts[0] == key else None
         except (ValueError, TypeError, KeyError, IndexError, EOFError):  # another shape: not trusted
             return None
-        self.index.note(path, read[2], read[0], parts)
+
+    def _known(self, path: str, read: tuple[str, bytes, Signature | None]) -> Parsed | None:
+        """The file as its entry holds it (noted in the index), or None without a usable entry."""
+        key, _, sig = read
+        parts = self._entry(key)
+        if parts is None:
+            return None
+        try:
+            parsed = _from_parts(parts, key)
+        except (ValueError, TypeError, KeyError, IndexError, EOFError):  # another shape: not trusted
+            return None
+        self.index.note(path, sig, key, parts)
         return parsed
 
     def _documents(self, path: str, key: str) -> bytes:
         """The packed documents of `path`'s entry `key` (a department's document first read). An
         entry pruned or damaged since the index named it is made again from the file, which must
         still be what the run judged."""
-        payload = read_checked(self._path(key))
-        if payload is not None:
-            touch(self._path(key))
-            parts = marshal.loads(payload)
-            if parts[0] == key:
-                packed: bytes = parts[3]
-                return packed
-        read = self._read(path)
-        stored = self._store(path, key, read[1]) if read is not None and read[0] == key else None
-        if stored is None:
-            raise GovcloudError(f"{path} changed while it was being checked", rule="GC-USAGE",
-                                hint="run the command again")
-        again: bytes = marshal.loads(stored[0])[3]
-        return again
+        parts = self._entry(key)
+        if parts is None:
+            read = self._read(path)
+            stored = self._store(path, key, read[1]) if read is not None and read[0] == key else None
+            if stored is None:
+                raise GovcloudError(f"{path} changed while it was being checked", rule="GC-USAGE",
+                                    hint="run the command again")
+            parts = stored[1]
+        packed: bytes = parts[3]
+        return packed
 
     def save(self) -> None:
         """What this run learnt for the next: the index (entries are written as they are made)."""
@@ -508,8 +528,9 @@ class FileCache:
         stored = self._store(path, key, raw)
         return stored[0] if stored is not None else None
 
-    def _store(self, path: str, key: str, raw: bytes) -> tuple[bytes, Parsed] | None:
-        """The file parsed and schema-checked, stored under `key`: (the entry's payload, the parsed file)."""
+    def _store(self, path: str, key: str, raw: bytes) -> tuple[bytes, tuple[Any, ...], Parsed] | None:
+        """The file parsed and schema-checked, stored under `key`: (the entry's payload, its parts,
+        the parsed file)."""
         try:
             text = decode(raw)
         except LoadError:
@@ -526,11 +547,12 @@ class FileCache:
             else:
                 own.append(None)
                 records.append(None)
-        payload = pack(key, loaded, verdicts, own, records)
+        parts = _parts(key, loaded, verdicts, own, records)
+        payload = marshal.dumps(parts)
         write_atomic(Path(self._path(key)), payload)
         for doc in loaded.documents:
             _digests[doc] = key
-        return payload, (loaded, verdicts)
+        return payload, parts, (loaded, verdicts)
 
     def parse(self, path: str) -> Parsed | None:
         """The file's parsed documents and verdicts, from the cache or parsed and stored (None when
@@ -538,20 +560,12 @@ class FileCache:
         read = self._read(path)
         if read is None:
             return None
+        known = self._known(path, read)
+        if known is not None:
+            return known
         key, raw, sig = read
-        payload = read_checked(self._path(key))
-        if payload is not None:
-            touch(self._path(key))
-            try:
-                parts = marshal.loads(payload)
-                parsed = _from_parts(parts, key)
-            except (ValueError, TypeError, KeyError, IndexError, EOFError):  # another shape: parsed again
-                pass
-            else:
-                self.index.note(path, sig, key, parts)
-                return parsed
         stored = self._store(path, key, raw)
         if stored is None:
             return None
-        self.index.note(path, sig, key, marshal.loads(stored[0]))
-        return stored[1]
+        self.index.note(path, sig, key, stored[1])
+        return stored[2]
